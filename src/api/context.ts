@@ -1,0 +1,22 @@
+import type { App } from '../app.ts';
+import type { OperationIO, OperationName } from '../generated/cognito-idp.ts';
+
+/** What one request knows besides its input. */
+export interface RequestContext {
+  app: App;
+  requestId: string;
+  /** From the SigV4 credential scope when the request is signed, else the default region. */
+  region: string;
+  /** The caller's address, for loopback-only endpoints and rate limits. */
+  sourceIp: string;
+}
+
+export type Handler<K extends OperationName> = (
+  input: OperationIO[K]['input'],
+  ctx: RequestContext,
+) => Promise<OperationIO[K]['output'] | Record<string, never>>;
+
+export type Handlers = { [K in OperationName]?: Handler<K> };
+
+/** Epoch milliseconds to the wire's epoch seconds (with fraction). */
+export const toEpochSeconds = (ms: number) => ms / 1000;

@@ -1,0 +1,22 @@
+import type { Handlers } from './context.ts';
+import { userPoolHandlers } from './user-pools.ts';
+import { appClientHandlers } from './app-clients.ts';
+import { groupHandlers } from './groups.ts';
+import { userHandlers } from './users.ts';
+import { authHandlers } from './auth.ts';
+import { tokenHandlers } from './tokens.ts';
+import { selfServiceHandlers } from './self-service.ts';
+
+/**
+ * Every implemented cognito-idp operation. Each module exports the handlers of one operation
+ * group; an operation in the model but in no module answers "not supported yet".
+ */
+export const handlers: Handlers = {
+  ...userPoolHandlers,
+  ...appClientHandlers,
+  ...groupHandlers,
+  ...userHandlers,
+  ...authHandlers,
+  ...tokenHandlers,
+  ...selfServiceHandlers,
+};

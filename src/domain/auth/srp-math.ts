@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The arithmetic of Cognito's SRP-6a (shared/reference/cognito-protocols.md §4): the 3072-bit
+ * group of RFC 3526 with g = 2, SHA-256, and the padHex encoding every hashed integer goes through.
+ */
+export const N = BigInt(
+  '0x' +
+    'FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD' +
+    'EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED' +
+    'EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F' +
+    '83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B' +
+    'E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510' +
+    '15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7' +
+    'ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C' +
+    'BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF',
+);
+export const g = 2n;
+
+/** Lowercase hex, one leading 0 for odd length, 00 when the top bit would read as a sign. */
+export function padHex(n: bigint): string {
+  let hex = n.toString(16);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  if ('89abcdef'.includes(hex[0])) hex = `00${hex}`;
+  return hex;
+}
+
+export function hexHash(hex: string): string {
+  return createHash('sha256').update(Buffer.from(hex, 'hex')).digest('hex');
+}
+
+export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let result = 1n;
+  base %= mod;
+  while (exp > 0n) {
+    if (exp & 1n) result = (result * base) % mod;
+    base = (base * base) % mod;
+    exp >>= 1n;
+  }
+  return result;
+}
+
+/** The part of a pool id after '_', which Cognito's SRP calls the pool name. */
+export const srpPoolName = (poolId: string) => poolId.slice(poolId.indexOf('_') + 1);
+
+/** x = H(padHex(salt) | H(poolName + userId + ':' + password)) */
+export function privateKeyX(poolId: string, userId: string, password: string, saltHex: string): bigint {
+  const inner = createHash('sha256').update(`${srpPoolName(poolId)}${userId}:${password}`, 'utf8').digest('hex');
+  return BigInt(`0x${hexHash(padHex(BigInt(`0x${saltHex}`)) + inner)}`);
+}
+
+/** The salt and verifier v = g^x mod N stored when a password is set. */
+export function computeVerifier(poolId: string, userId: string, password: string, saltHex: string): string {
+  return modPow(g, privateKeyX(poolId, userId, password, saltHex), N).toString(16);
+}

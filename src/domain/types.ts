@@ -1,0 +1,69 @@
+import type {
+  UserPoolType,
+  UserPoolClientType,
+  UserStatusType,
+} from '../generated/cognito-idp.ts';
+
+/** A user pool as stored: Cognito's UserPoolType minus what is derived at read time. */
+export interface UserPool {
+  id: string;
+  region: string;
+  name: string;
+  /** Every stored setting, in Cognito's own shape (Policies, SchemaAttributes, LambdaConfig ...). */
+  config: Omit<UserPoolType, 'Id' | 'Name' | 'Arn' | 'CreationDate' | 'LastModifiedDate' | 'EstimatedNumberOfUsers'>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An app client as stored; the secret is kept apart from the echoed settings. */
+export interface AppClient {
+  clientId: string;
+  poolId: string;
+  config: Omit<UserPoolClientType, 'ClientId' | 'UserPoolId' | 'ClientSecret' | 'CreationDate' | 'LastModifiedDate'>;
+  clientSecret: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface User {
+  poolId: string;
+  /** The key the user is stored under: the username, lower-cased unless the pool is case sensitive. */
+  usernameKey: string;
+  /** The username as created (for email/phone username pools, the sub). */
+  username: string;
+  sub: string;
+  status: UserStatusType;
+  enabled: boolean;
+  /** Attribute name to value, `sub` included; values are strings as Cognito keeps them. */
+  attributes: Record<string, string>;
+  passwordHash: string | null;
+  srpSalt: string | null;
+  srpVerifier: string | null;
+  passwordChangedAt: number | null;
+  tempPasswordExpiresAt: number | null;
+  failedAttempts: number;
+  lastFailedAt: number | null;
+  lockedUntil: number | null;
+  /** Tokens issued before this time are revoked (GlobalSignOut, AdminUserGlobalSignOut). */
+  tokensRevokedBefore: number | null;
+  /** Less-queried state that later features add (MFA settings, password history ...). */
+  data: UserData;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UserData {
+  passwordHistory?: string[];
+  mfa?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface Group {
+  poolId: string;
+  groupName: string;
+  description: string | null;
+  roleArn: string | null;
+  precedence: number | null;
+  createdAt: number;
+  updatedAt: number;
+}

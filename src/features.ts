@@ -1,0 +1,3 @@
+// Feature modules that register routes or hooks at import time (JWKS, outbox, hosted UI ...).
+// One import a feature; the order does not matter.
+export {};

@@ -1,0 +1,179 @@
+/**
+ * Schema migrations, in order. SQL here must run on SQLite and PostgreSQL alike (see db.ts).
+ * Append new migrations; never edit one that has shipped.
+ */
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE user_pools (
+  id TEXT PRIMARY KEY,
+  region TEXT NOT NULL,
+  name TEXT NOT NULL,
+  config TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX user_pools_by_region ON user_pools (region, id);
+
+CREATE TABLE user_pool_clients (
+  client_id TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  config TEXT NOT NULL,
+  client_secret TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX user_pool_clients_by_pool ON user_pool_clients (pool_id, client_id);
+
+CREATE TABLE users (
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  username_key TEXT NOT NULL,
+  username TEXT NOT NULL,
+  sub TEXT NOT NULL,
+  status TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  attributes TEXT NOT NULL,
+  password_hash TEXT,
+  srp_salt TEXT,
+  srp_verifier TEXT,
+  password_changed_at BIGINT,
+  temp_password_expires_at BIGINT,
+  failed_attempts INTEGER NOT NULL DEFAULT 0,
+  last_failed_at BIGINT,
+  locked_until BIGINT,
+  tokens_revoked_before BIGINT,
+  data TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, username_key)
+);
+CREATE UNIQUE INDEX users_by_sub ON users (pool_id, sub);
+CREATE INDEX users_by_status ON users (pool_id, status, username_key);
+CREATE INDEX users_by_username ON users (pool_id, username);
+
+CREATE TABLE user_attribute_index (
+  pool_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  PRIMARY KEY (pool_id, name, value, username_key),
+  FOREIGN KEY (pool_id, username_key) REFERENCES users (pool_id, username_key) ON DELETE CASCADE
+);
+CREATE INDEX user_attribute_index_by_user ON user_attribute_index (pool_id, username_key);
+
+CREATE TABLE user_aliases (
+  pool_id TEXT NOT NULL,
+  alias_key TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  PRIMARY KEY (pool_id, alias_key),
+  FOREIGN KEY (pool_id, username_key) REFERENCES users (pool_id, username_key) ON DELETE CASCADE
+);
+CREATE INDEX user_aliases_by_user ON user_aliases (pool_id, username_key);
+
+CREATE TABLE groups (
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  group_name TEXT NOT NULL,
+  description TEXT,
+  role_arn TEXT,
+  precedence INTEGER,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, group_name)
+);
+
+CREATE TABLE user_groups (
+  pool_id TEXT NOT NULL,
+  group_name TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  added_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, group_name, username_key),
+  FOREIGN KEY (pool_id, group_name) REFERENCES groups (pool_id, group_name) ON DELETE CASCADE,
+  FOREIGN KEY (pool_id, username_key) REFERENCES users (pool_id, username_key) ON DELETE CASCADE
+);
+CREATE INDEX user_groups_by_user ON user_groups (pool_id, username_key, group_name);
+
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  token_use TEXT NOT NULL,
+  private_jwk TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  retired_at BIGINT,
+  expires_at BIGINT
+);
+CREATE INDEX signing_keys_by_pool ON signing_keys (pool_id, token_use, created_at);
+
+CREATE TABLE auth_sessions (
+  id TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  username_key TEXT,
+  data TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX auth_sessions_by_expiry ON auth_sessions (expires_at);
+
+CREATE TABLE refresh_tokens (
+  token_hash TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  origin_jti TEXT NOT NULL,
+  data TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE INDEX refresh_tokens_by_user ON refresh_tokens (pool_id, username_key);
+CREATE INDEX refresh_tokens_by_origin ON refresh_tokens (origin_jti);
+
+CREATE TABLE revoked_tokens (
+  origin_jti TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL,
+  revoked_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+
+CREATE TABLE verification_codes (
+  pool_id TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  code_hash TEXT NOT NULL,
+  data TEXT NOT NULL DEFAULT '{}',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, username_key, purpose),
+  FOREIGN KEY (pool_id, username_key) REFERENCES users (pool_id, username_key) ON DELETE CASCADE
+);
+
+CREATE TABLE rate_counters (
+  counter_key TEXT PRIMARY KEY,
+  window_start BIGINT NOT NULL,
+  count INTEGER NOT NULL
+);
+
+CREATE TABLE outbox (
+  id TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL,
+  pool_id TEXT,
+  channel TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  subject TEXT,
+  body TEXT NOT NULL,
+  data TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX outbox_by_seq ON outbox (seq);
+CREATE INDEX outbox_by_destination ON outbox (destination, seq);
+`,
+  },
+];

@@ -1,0 +1,5 @@
+import type { Sql } from '../db.ts';
+
+export class CodeRepo {
+  constructor(private readonly sql: Sql) {}
+}

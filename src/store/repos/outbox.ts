@@ -1,0 +1,5 @@
+import type { Sql } from '../db.ts';
+
+export class OutboxRepo {
+  constructor(private readonly sql: Sql) {}
+}

@@ -1,0 +1,5 @@
+import type { Sql } from '../db.ts';
+
+export class TokenRepo {
+  constructor(private readonly sql: Sql) {}
+}

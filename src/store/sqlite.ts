@@ -1,0 +1,126 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Database, Param, Sql } from './db.ts';
+import { MIGRATIONS } from './migrations.ts';
+
+/**
+ * SQLite through better-sqlite3, in WAL mode with synchronous=FULL so that a committed write
+ * survives a power cut or `kill -9` (a response is sent only after its commit).
+ *
+ * better-sqlite3 is synchronous and one connection holds one transaction, while our
+ * transactions are async functions. A FIFO lock serialises every use of the connection, so a
+ * statement of one request never runs inside another request's open transaction.
+ */
+export class SqliteDatabase implements Database {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: BetterSqlite3.Database;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private lock: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(filename: string) {
+    this.db = new BetterSqlite3(filename);
+    if (filename !== ':memory:') this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  /** Opens (creating if needed) the database in dataDir, or in memory when dataDir is null. */
+  static open(dataDir: string | null): SqliteDatabase {
+    let filename = ':memory:';
+    if (dataDir) {
+      mkdirSync(dataDir, { recursive: true });
+      filename = join(dataDir, 'tobira.sqlite');
+    }
+    const db = new SqliteDatabase(filename);
+    db.migrate();
+    return db;
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+    const applied = new Set(
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+      })();
+    }
+  }
+
+  private stmt(sql: string): BetterSqlite3.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private readonly direct: Sql = {
+    all: async <T>(sql: string, params: readonly Param[] = []) => this.stmt(sql).all(...params) as T[],
+    get: async <T>(sql: string, params: readonly Param[] = []) => this.stmt(sql).get(...params) as T | undefined,
+    run: async (sql: string, params: readonly Param[] = []) => ({ changes: this.stmt(sql).run(...params).changes }),
+  };
+
+  /** Waits for the connection, runs fn alone on it, then lets the next one in. */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.lock;
+    let release!: () => void;
+    this.lock = new Promise<void>((r) => (release = r));
+    await previous;
+    try {
+      if (this.closed) throw new Error('database is closed');
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    return this.exclusive(() => this.direct.all<T>(sql, params));
+  }
+  get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
+    return this.exclusive(() => this.direct.get<T>(sql, params));
+  }
+  run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
+    return this.exclusive(() => this.direct.run(sql, params));
+  }
+
+  transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.direct);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  async sizeBytes(): Promise<number> {
+    return this.exclusive(async () => {
+      const pages = this.db.pragma('page_count', { simple: true }) as number;
+      const size = this.db.pragma('page_size', { simple: true }) as number;
+      return pages * size;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.exclusive(async () => {
+      this.closed = true;
+      if (this.db.open) {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+        this.db.close();
+      }
+    });
+  }
+}

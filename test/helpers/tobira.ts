@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { defaultConfig, type Config } from '../../src/config.ts';
+import { startTobira, type Running } from '../../src/tobira.ts';
+import type { AppOptions } from '../../src/app.ts';
+
+/** A Tobira on a free loopback port with an in-memory store and a silent log. */
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  opts: Omit<AppOptions, 'config'> = {},
+): Promise<Running> {
+  const config: Config = {
+    ...defaultConfig({}),
+    port: 0,
+    dataDir: null,
+    logLevel: 'silent',
+    ...overrides,
+  };
+  return startTobira(config, opts);
+}
+
+/** The AWS CLI v2 from Debian's awscli package; TOBIRA_TEST_AWS_CLI overrides. */
+export const AWS_CLI = process.env.TOBIRA_TEST_AWS_CLI ?? (existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/** Runs `aws <args> --endpoint-url <url>` with throwaway credentials and no user config. */
+export function aws(endpoint: string, args: string[], region = 'us-east-1'): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      AWS_CLI,
+      [...args, '--endpoint-url', endpoint, '--output', 'json'],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AWS_ACCESS_KEY_ID: 'AKIDTOBIRATEST',
+          AWS_SECRET_ACCESS_KEY: 'tobira-test-secret',
+          AWS_DEFAULT_REGION: region,
+          AWS_PAGER: '',
+          AWS_CONFIG_FILE: '/nonexistent/tobira-config',
+          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/tobira-credentials',
+        },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
+        let json: any;
+        try {
+          json = stdout.trim() ? JSON.parse(stdout) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ code, stdout, stderr, json });
+      },
+    );
+  });
+}
+
+/** A JS SDK v3 client pointed at the server. */
+export function idpClient(endpoint: string, region = 'us-east-1'): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'AKIDTOBIRATEST', secretAccessKey: 'tobira-test-secret' },
+    maxAttempts: 1,
+  });
+}
+
+/** POSTs a raw cognito-idp call, for wire-level assertions. */
+export async function rawCall(endpoint: string, operation: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
+}
