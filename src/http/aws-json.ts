@@ -6,6 +6,7 @@ import { handlers } from '../api/index.ts';
 import type { RequestContext } from '../api/context.ts';
 import { ModelValidator } from './validate.ts';
 import { parseJsonObject } from '../util/json.ts';
+import { authenticate } from './sigv4.ts';
 
 export interface WireRequest {
   target: string | undefined;
@@ -23,11 +24,6 @@ export interface WireResponse {
 const validator = new ModelValidator(SHAPES);
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
-/** The region named in a SigV4 Authorization header's credential scope, if any. */
-export function regionFromAuthorization(authorization: string | undefined): string | undefined {
-  const m = authorization?.match(/Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/[^/,\s]+\/aws4_request/);
-  return m?.[1];
-}
 
 /**
  * Handles one awsJson1_1 call: picks the operation from X-Amz-Target, parses and validates the
@@ -47,7 +43,7 @@ export async function handleCognitoIdp(app: App, req: WireRequest): Promise<Wire
     }
     const op = operation as OperationName;
     const body = parseJsonObject(req.body);
-    // Place of the SigV4 check for admin operations (a later issue); end-user calls are unsigned.
+    const scope = authenticate({ authorization: req.authorization, operationAuth: OPERATIONS[op].auth });
     validator.validate(OPERATIONS[op].input, body);
     const handler = handlers[op] as ((input: unknown, ctx: RequestContext) => Promise<unknown>) | undefined;
     if (!handler) {
@@ -59,7 +55,7 @@ export async function handleCognitoIdp(app: App, req: WireRequest): Promise<Wire
     const ctx: RequestContext = {
       app,
       requestId,
-      region: regionFromAuthorization(req.authorization) ?? app.config.region,
+      region: scope?.region ?? app.config.region,
       sourceIp: req.sourceIp,
     };
     const result = (await handler(body, ctx)) ?? {};
