@@ -48,7 +48,7 @@ export function createApp(opts: AppOptions): App {
     random: opts.random ?? secureRandom,
     store,
     log,
-    messenger: opts.messenger ?? createMessenger(config, store, log),
+    messenger: opts.messenger ?? createMessenger(config, store, log, opts.clock ?? systemClock),
     publicUrl: () => config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
   };
   return app;

@@ -15,6 +15,46 @@ export interface Config {
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** Development mode keeps every email and SMS in the outbox and prints it to the log. */
   devMode: boolean;
+  /** Real email delivery through SMTP; null keeps emails in the outbox only. */
+  smtp: SmtpConfig | null;
+  /** SMS delivery: POST JSON {destination, body, ...} to this URL; null keeps SMS in the outbox only. */
+  smsWebhookUrl: string | null;
+  /** Bearer token that opens the operator endpoints (/_tobira/outbox) to non-loopback callers. */
+  adminToken: string | null;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** TLS from the first byte (smtps, port 465); otherwise STARTTLS when the server offers it. */
+  secure: boolean;
+  user?: string;
+  pass?: string;
+  /** The From address of every email. */
+  from: string;
+}
+
+/**
+ * Reads `smtp://user:pass@host:port` or `smtps://...` (TLS from the start); the From address
+ * comes from `?from=` or the separate setting.
+ */
+export function parseSmtpUrl(url: string, from?: string): SmtpConfig {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`invalid SMTP URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
+  }
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new Error('the SMTP URL must start with smtp:// or smtps://');
+  const secure = u.protocol === 'smtps:';
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : secure ? 465 : 587,
+    secure,
+    user: u.username ? decodeURIComponent(u.username) : undefined,
+    pass: u.password ? decodeURIComponent(u.password) : undefined,
+    from: from ?? u.searchParams.get('from') ?? 'no-reply@tobira.local',
+  };
 }
 
 export const DEFAULT_PORT = 9329;
@@ -30,5 +70,8 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuerMode: env.TOBIRA_ISSUER === 'aws' ? 'aws' : 'tobira',
     logLevel: (env.TOBIRA_LOG_LEVEL as Config['logLevel']) ?? 'info',
     devMode: env.TOBIRA_DEV_MODE !== 'false',
+    smtp: env.TOBIRA_SMTP_URL ? parseSmtpUrl(env.TOBIRA_SMTP_URL, env.TOBIRA_SMTP_FROM) : null,
+    smsWebhookUrl: env.TOBIRA_SMS_WEBHOOK_URL || null,
+    adminToken: env.TOBIRA_ADMIN_TOKEN || null,
   };
 }

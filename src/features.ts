@@ -1,3 +1,7 @@
 // Feature modules that register routes or hooks at import time (JWKS, outbox, hosted UI ...).
 // One import a feature; the order does not matter.
 export {};
+import './http/outbox.ts';
+import './http/well-known.ts';
+import './http/confirm-user.ts';
+import './gateway/revocation-route.ts';

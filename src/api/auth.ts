@@ -1,3 +1,27 @@
 import type { Handlers } from './context.ts';
+import { initiateAuth, respondToAuthChallenge } from '../domain/auth/flows.ts';
 
-export const authHandlers: Handlers = {};
+/** The sign-in operations; the flows and challenges live in domain/auth. */
+export const authHandlers: Handlers = {
+  async InitiateAuth(input, ctx) {
+    return initiateAuth(ctx.app, { admin: false, clientId: input.ClientId }, input.AuthFlow, input.AuthParameters);
+  },
+
+  async AdminInitiateAuth(input, ctx) {
+    return initiateAuth(ctx.app, { admin: true, poolId: input.UserPoolId, clientId: input.ClientId }, input.AuthFlow, input.AuthParameters);
+  },
+
+  async RespondToAuthChallenge(input, ctx) {
+    return respondToAuthChallenge(ctx.app, { admin: false, clientId: input.ClientId }, input.ChallengeName, input.ChallengeResponses, input.Session);
+  },
+
+  async AdminRespondToAuthChallenge(input, ctx) {
+    return respondToAuthChallenge(
+      ctx.app,
+      { admin: true, poolId: input.UserPoolId, clientId: input.ClientId },
+      input.ChallengeName,
+      input.ChallengeResponses,
+      input.Session,
+    );
+  },
+};

@@ -1,3 +1,89 @@
 import type { Handlers } from './context.ts';
+import {
+  addUserToGroup,
+  adminGroupsOfUser,
+  createGroup,
+  deleteGroup,
+  describeGroup,
+  getGroup,
+  removeUserFromGroup,
+  updateGroup,
+} from '../domain/groups.ts';
+import { getPool } from '../domain/user-pools.ts';
+import { toUserType } from '../domain/users.ts';
+import { decodeToken, encodeToken } from '../util/ids.ts';
 
-export const groupHandlers: Handlers = {};
+/** Limit 0 or none means a full page of 60, Cognito's maximum. */
+const pageSize = (limit: number | undefined) => (limit ? limit : 60);
+
+export const groupHandlers: Handlers = {
+  async CreateGroup(input, ctx) {
+    return { Group: describeGroup(await createGroup(ctx.app, input)) };
+  },
+
+  async GetGroup(input, ctx) {
+    await getPool(ctx.app.store, input.UserPoolId);
+    return { Group: describeGroup(await getGroup(ctx.app.store, input.UserPoolId, input.GroupName)) };
+  },
+
+  async UpdateGroup(input, ctx) {
+    return { Group: describeGroup(await updateGroup(ctx.app, input)) };
+  },
+
+  async DeleteGroup(input, ctx) {
+    await deleteGroup(ctx.app, input.UserPoolId, input.GroupName);
+    return {};
+  },
+
+  async ListGroups(input, ctx) {
+    await getPool(ctx.app.store, input.UserPoolId);
+    const max = pageSize(input.Limit);
+    const groups = await ctx.app.store.groups.list(input.UserPoolId, decodeToken(input.NextToken), max + 1);
+    const page = groups.slice(0, max);
+    return {
+      Groups: page.map(describeGroup),
+      ...(groups.length > max ? { NextToken: encodeToken(page[page.length - 1].groupName) } : {}),
+    };
+  },
+
+  async AdminAddUserToGroup(input, ctx) {
+    await addUserToGroup(ctx.app, input.UserPoolId, input.Username, input.GroupName);
+    return {};
+  },
+
+  async AdminRemoveUserFromGroup(input, ctx) {
+    await removeUserFromGroup(ctx.app, input.UserPoolId, input.Username, input.GroupName);
+    return {};
+  },
+
+  /** In precedence order (at most 100 groups per user), paged by the last group's name. */
+  async AdminListGroupsForUser(input, ctx) {
+    const { groups } = await adminGroupsOfUser(ctx.app.store, input.UserPoolId, input.Username);
+    const after = decodeToken(input.NextToken);
+    const start = after === null ? 0 : groups.findIndex((g) => g.groupName === after) + 1;
+    const max = pageSize(input.Limit);
+    const page = groups.slice(start, start + max);
+    return {
+      Groups: page.map(describeGroup),
+      ...(start + max < groups.length ? { NextToken: encodeToken(page[page.length - 1].groupName) } : {}),
+    };
+  },
+
+  async ListUsersInGroup(input, ctx) {
+    const store = ctx.app.store;
+    await getPool(store, input.UserPoolId);
+    await getGroup(store, input.UserPoolId, input.GroupName);
+    const max = pageSize(input.Limit);
+    const keys = await store.groups.memberKeys(input.UserPoolId, input.GroupName, decodeToken(input.NextToken), max + 1);
+    const page = keys.slice(0, max);
+    const users = [];
+    for (const key of page) {
+      const user = await store.users.get(input.UserPoolId, key);
+      if (user) users.push(toUserType(user));
+    }
+    return {
+      Users: users,
+      ...(keys.length > max ? { NextToken: encodeToken(page[page.length - 1]) } : {}),
+    };
+  },
+};

@@ -1,3 +1,79 @@
 import type { Handlers } from './context.ts';
+import { getPool } from '../domain/user-pools.ts';
+import { mfaOptionsOf, requireUser, toUserType } from '../domain/users.ts';
+import { toAttributeList } from '../domain/attributes.ts';
+import { adminCreateUser } from '../domain/user-create.ts';
+import {
+  adminConfirmSignUp,
+  adminDeleteUser,
+  adminDeleteUserAttributes,
+  adminSetUserEnabled,
+  adminSetUserPassword,
+  adminUpdateUserAttributes,
+} from '../domain/user-admin.ts';
+import { listUsers } from '../domain/list-users.ts';
 
-export const userHandlers: Handlers = {};
+export const userHandlers: Handlers = {
+  async AdminCreateUser(input, ctx) {
+    const user = await adminCreateUser(ctx.app, input);
+    return { User: toUserType(user) };
+  },
+
+  async AdminGetUser(input, ctx) {
+    const pool = await getPool(ctx.app.store, input.UserPoolId);
+    const user = await requireUser(ctx.app.store, pool, input.Username);
+    const mfa = user.data.mfa ?? {};
+    const mfaOptions = mfaOptionsOf(user);
+    const settings = mfa.UserMFASettingList as string[] | undefined;
+    return {
+      Username: user.username,
+      UserAttributes: toAttributeList(user.attributes),
+      UserCreateDate: user.createdAt / 1000,
+      UserLastModifiedDate: user.updatedAt / 1000,
+      Enabled: user.enabled,
+      UserStatus: user.status,
+      ...(mfaOptions ? { MFAOptions: mfaOptions } : {}),
+      ...(typeof mfa.PreferredMfaSetting === 'string' ? { PreferredMfaSetting: mfa.PreferredMfaSetting } : {}),
+      ...(settings?.length ? { UserMFASettingList: settings } : {}),
+    };
+  },
+
+  async AdminDeleteUser(input, ctx) {
+    await adminDeleteUser(ctx.app, input.UserPoolId, input.Username);
+    return {};
+  },
+
+  async AdminUpdateUserAttributes(input, ctx) {
+    await adminUpdateUserAttributes(ctx.app, input.UserPoolId, input.Username, input.UserAttributes);
+    return {};
+  },
+
+  async AdminDeleteUserAttributes(input, ctx) {
+    await adminDeleteUserAttributes(ctx.app, input.UserPoolId, input.Username, input.UserAttributeNames);
+    return {};
+  },
+
+  async AdminEnableUser(input, ctx) {
+    await adminSetUserEnabled(ctx.app, input.UserPoolId, input.Username, true);
+    return {};
+  },
+
+  async AdminDisableUser(input, ctx) {
+    await adminSetUserEnabled(ctx.app, input.UserPoolId, input.Username, false);
+    return {};
+  },
+
+  async AdminSetUserPassword(input, ctx) {
+    await adminSetUserPassword(ctx.app, input.UserPoolId, input.Username, input.Password, input.Permanent === true);
+    return {};
+  },
+
+  async AdminConfirmSignUp(input, ctx) {
+    await adminConfirmSignUp(ctx.app, input.UserPoolId, input.Username);
+    return {};
+  },
+
+  async ListUsers(input, ctx) {
+    return listUsers(ctx.app, input);
+  },
+};

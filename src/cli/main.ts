@@ -1,5 +1,8 @@
-import { defaultConfig, type Config } from '../config.ts';
+import { defaultConfig, parseSmtpUrl, type Config } from '../config.ts';
 import { flagString, parseArgs, type ParsedArgs } from './args.ts';
+import { OUTBOX_USAGE, outbox } from './outbox.ts';
+import { GATEWAY_USAGE, gateway, startGatewayBeside } from './gateway.ts';
+import { KEYS_USAGE, keys } from './keys.ts';
 
 const USAGE = `Usage: tobira <command> [options]
 
@@ -13,7 +16,14 @@ Commands:
              --public-url <URL>  URL clients reach this server at (token issuer)
              --issuer aws        tokens carry https://cognito-idp.<region>.amazonaws.com/<poolId> as iss
              --log-level <L>     silent|error|warn|info|debug
-`;
+             --smtp-url <URL>    send emails through SMTP: smtp://user:pass@host:587 or smtps://...:465
+                                 (env TOBIRA_SMTP_URL; without it emails stay in the outbox)
+             --smtp-from <ADDR>  From address of emails (env TOBIRA_SMTP_FROM)
+             --sms-webhook <URL> POST each SMS as JSON {destination, body} here (env TOBIRA_SMS_WEBHOOK_URL)
+             --admin-token <T>   Bearer token for /_tobira/* from other machines (env TOBIRA_ADMIN_TOKEN)
+             (env TOBIRA_DEV_MODE=false: no outbox copy of delivered messages, no codes in the log)
+             --gateway-config <F> also serve the gateway of this JSON file on its own port
+` + OUTBOX_USAGE + GATEWAY_USAGE + KEYS_USAGE;
 
 /** Builds the server configuration from flags over environment over defaults. */
 export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Config {
@@ -32,6 +42,12 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   if (issuer) config.issuerMode = issuer === 'aws' ? 'aws' : 'tobira';
   const level = flagString(args, 'log-level');
   if (level) config.logLevel = level as Config['logLevel'];
+  const smtpUrl = flagString(args, 'smtp-url');
+  const smtpFrom = flagString(args, 'smtp-from');
+  if (smtpUrl) config.smtp = parseSmtpUrl(smtpUrl, smtpFrom ?? env.TOBIRA_SMTP_FROM);
+  else if (smtpFrom && config.smtp) config.smtp.from = smtpFrom;
+  config.smsWebhookUrl = flagString(args, 'sms-webhook') ?? config.smsWebhookUrl;
+  config.adminToken = flagString(args, 'admin-token') ?? config.adminToken;
   return config;
 }
 
@@ -43,11 +59,19 @@ async function start(args: ParsedArgs): Promise<void> {
     { url: running.url, data: config.dataDir ?? 'in memory', region: config.region },
     `Tobira listening on ${running.url}, data ${config.dataDir ? `in ${config.dataDir}` : 'in memory'}`,
   );
+  const gatewayFile = flagString(args, 'gateway-config');
+  const gw = gatewayFile
+    ? await startGatewayBeside(gatewayFile, running.url, running.app.log).catch(async (err) => {
+        await running.close();
+        throw err;
+      })
+    : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     running.app.log.info({ signal }, 'shutting down');
+    await gw?.close();
     await running.close();
     process.exit(0);
   };
@@ -55,7 +79,7 @@ async function start(args: ParsedArgs): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-export const commands: Record<string, (args: ParsedArgs) => Promise<void>> = { start };
+export const commands: Record<string, (args: ParsedArgs) => Promise<void>> = { start, outbox: (args) => outbox(args), gateway: (args) => gateway(args), keys: (args) => keys(args) };
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -66,7 +90,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   try {
-    await run(parseArgs(rest, ['in-memory', 'follow']));
+    await run(parseArgs(rest, ['in-memory', 'follow', 'json']));
   } catch (err) {
     process.stderr.write(`tobira ${command}: ${(err as Error).message}\n`);
     process.exitCode = 1;

@@ -1,6 +1,8 @@
 import type { Store } from '../store/store.ts';
 import type { User, UserPool } from './types.ts';
-import { userNotFound } from '../errors.ts';
+import { CognitoError, userNotFound } from '../errors.ts';
+import type { UserType } from '../generated/cognito-idp.ts';
+import { toAttributeList } from './attributes.ts';
 
 /** The key a username is stored under: lower-cased unless the pool is case sensitive. */
 export function usernameKey(pool: UserPool, username: string): string {
@@ -54,4 +56,66 @@ export async function requireUser(store: Store, pool: UserPool, identifier: stri
   const user = await findUser(store, pool, identifier);
   if (!user) throw userNotFound();
   return user;
+}
+
+/**
+ * A user in Cognito's UserType shape (AdminCreateUser, ListUsers, ListUsersInGroup): Username,
+ * Attributes, dates in epoch seconds, Enabled, UserStatus, and MFAOptions when set.
+ * `attributesToGet` limits the attributes listed (ListUsers' AttributesToGet).
+ */
+export function toUserType(user: User, attributesToGet?: string[]): UserType {
+  const out: UserType = {
+    Username: user.username,
+    Attributes: toAttributeList(user.attributes, attributesToGet),
+    UserCreateDate: user.createdAt / 1000,
+    UserLastModifiedDate: user.updatedAt / 1000,
+    Enabled: user.enabled,
+    UserStatus: user.status,
+  };
+  const mfaOptions = mfaOptionsOf(user);
+  if (mfaOptions) out.MFAOptions = mfaOptions;
+  return out;
+}
+
+/** The legacy SMS MFAOptions, stored by the MFA feature in user.data.mfa.MFAOptions. */
+export function mfaOptionsOf(user: User): UserType['MFAOptions'] | undefined {
+  const opts = user.data.mfa?.MFAOptions as UserType['MFAOptions'] | undefined;
+  return opts?.length ? opts : undefined;
+}
+
+/** The attribute names that a sign-in alias key belongs to (`email:a@b.c` -> `email`). */
+const aliasAttribute = (key: string) => key.slice(0, key.indexOf(':'));
+
+/**
+ * Saves a user (insert or update) with its sign-in aliases, inside the caller's transaction.
+ * Aliases are unique in a pool: with UsernameAttributes a taken email/phone gives
+ * UsernameExistsException "An account with the given email already exists."; with
+ * AliasAttributes AliasExistsException with the same text, unless `forceAlias`
+ * (ForceAliasCreation), which moves the alias: the previous holder's email/phone becomes
+ * unverified, so it no longer signs in with it.
+ */
+export async function saveUser(
+  s: Store,
+  pool: UserPool,
+  user: User,
+  opts: { insert?: boolean; forceAlias?: boolean } = {},
+): Promise<void> {
+  const keys = aliasKeysFor(pool, user);
+  for (const key of keys) {
+    const holder = await s.users.getByAlias(pool.id, key);
+    if (!holder || holder.usernameKey === user.usernameKey) continue;
+    const attr = aliasAttribute(key);
+    const message = `An account with the given ${attr} already exists.`;
+    if (pool.config.UsernameAttributes?.includes(attr as 'email' | 'phone_number')) {
+      throw new CognitoError('UsernameExistsException', message);
+    }
+    if (!opts.forceAlias || attr === 'preferred_username') throw new CognitoError('AliasExistsException', message);
+    holder.attributes = { ...holder.attributes, [`${attr}_verified`]: 'false' };
+    holder.updatedAt = user.updatedAt;
+    await s.users.update(holder);
+    await s.users.setAliases(pool.id, holder.usernameKey, aliasKeysFor(pool, holder));
+  }
+  if (opts.insert) await s.users.insert(user);
+  else await s.users.update(user);
+  await s.users.setAliases(pool.id, user.usernameKey, keys);
 }

@@ -176,4 +176,27 @@ CREATE INDEX outbox_by_seq ON outbox (seq);
 CREATE INDEX outbox_by_destination ON outbox (destination, seq);
 `,
   },
+  {
+    // ListUsers' `status = "Enabled"` / `"Disabled"` filter (users, ListUsers).
+    version: 2,
+    sql: `
+CREATE INDEX users_by_enabled ON users (pool_id, enabled, username_key);
+`,
+  },
+  {
+    // Sign-in (auth/sessions.ts): a used-marker so a reused challenge Session gets Cognito's
+    // "session can only be used once", and per-pool secrets (the stable simulated SRP salt for
+    // unknown users when PreventUserExistenceErrors is ENABLED).
+    version: 3,
+    sql: `
+ALTER TABLE auth_sessions ADD COLUMN consumed_at BIGINT;
+CREATE TABLE pool_secrets (
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  purpose TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, purpose)
+);
+`,
+  },
 ];

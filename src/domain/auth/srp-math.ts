@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createDiffieHellman, createHash, createHmac, hkdfSync } from 'node:crypto';
 
 /**
  * The arithmetic of Cognito's SRP-6a (shared/reference/cognito-protocols.md §4): the 3072-bit
@@ -29,6 +29,7 @@ export function hexHash(hex: string): string {
   return createHash('sha256').update(Buffer.from(hex, 'hex')).digest('hex');
 }
 
+/** Square-and-multiply over BigInt; slow for big exponents (modPowN is the fast path). */
 export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   let result = 1n;
   base %= mod;
@@ -39,6 +40,33 @@ export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   }
   return result;
 }
+
+const toBytes = (n: bigint) => {
+  const hex = n.toString(16);
+  return Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+};
+const fromBytes = (b: Buffer) => (b.length ? BigInt(`0x${b.toString('hex')}`) : 0n);
+const N_BYTES = toBytes(N);
+const G_BYTES = toBytes(g);
+
+/**
+ * base^exp mod N through OpenSSL's Diffie-Hellman (about 7 times faster than BigInt for a
+ * 1024-bit exponent: 3.5 ms against 25 ms measured here). OpenSSL refuses "public keys" outside
+ * 2..N-2; those rare bases take the BigInt path.
+ */
+export function modPowN(base: bigint, exp: bigint): bigint {
+  base %= N;
+  if (base < 0n) base += N;
+  if (exp === 0n) return 1n;
+  if (base <= 1n || base === N - 1n) return modPow(base, exp, N);
+  const dh = createDiffieHellman(N_BYTES, G_BYTES);
+  dh.setPrivateKey(toBytes(exp));
+  if (base === g) return fromBytes(dh.generateKeys());
+  return fromBytes(dh.computeSecret(toBytes(base)));
+}
+
+/** k = H(padHex(N) | padHex(g)), fixed for the group. */
+export const k = BigInt(`0x${hexHash(padHex(N) + padHex(g))}`);
 
 /** The part of a pool id after '_', which Cognito's SRP calls the pool name. */
 export const srpPoolName = (poolId: string) => poolId.slice(poolId.indexOf('_') + 1);
@@ -51,5 +79,31 @@ export function privateKeyX(poolId: string, userId: string, password: string, sa
 
 /** The salt and verifier v = g^x mod N stored when a password is set. */
 export function computeVerifier(poolId: string, userId: string, password: string, saltHex: string): string {
-  return modPow(g, privateKeyX(poolId, userId, password, saltHex), N).toString(16);
+  return modPowN(g, privateKeyX(poolId, userId, password, saltHex)).toString(16);
+}
+
+/** B = (k*v + g^b) mod N, the server's public value. */
+export const serverPublicB = (v: bigint, b: bigint) => (k * v + modPowN(g, b)) % N;
+
+/** u = H(padHex(A) | padHex(B)) */
+export const scramblingU = (A: bigint, B: bigint) => BigInt(`0x${hexHash(padHex(A) + padHex(B))}`);
+
+/** The server's premaster secret S = (A * v^u)^b mod N. */
+export const serverSecretS = (A: bigint, v: bigint, u: bigint, b: bigint) => modPowN((A * modPowN(v, u)) % N, b);
+
+/** Cognito's session key: HKDF-SHA256(ikm padHex(S), salt padHex(u), info "Caldera Derived Key"), 16 bytes. */
+export function sessionKey(S: bigint, u: bigint): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', Buffer.from(padHex(S), 'hex'), Buffer.from(padHex(u), 'hex'), Buffer.from('Caldera Derived Key', 'utf8'), 16),
+  );
+}
+
+/** HMAC-SHA256(K, poolName | userId | secretBlock bytes | TIMESTAMP), what PASSWORD_CLAIM_SIGNATURE carries. */
+export function passwordClaimSignature(K: Buffer, poolId: string, userId: string, secretBlock: Buffer, timestamp: string): Buffer {
+  return createHmac('sha256', K)
+    .update(Buffer.from(srpPoolName(poolId), 'utf8'))
+    .update(Buffer.from(userId, 'utf8'))
+    .update(secretBlock)
+    .update(Buffer.from(timestamp, 'utf8'))
+    .digest();
 }

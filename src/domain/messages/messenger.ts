@@ -1,7 +1,7 @@
 /**
  * Every email and SMS Tobira sends goes through one Messenger: confirmation codes, invitations,
  * password resets, attribute verification, MFA codes. Implementations deliver to the outbox,
- * SMTP or an SMS webhook (see the self-service issue).
+ * SMTP or an SMS webhook (see index.ts); templates.ts renders a pool's texts.
  */
 export interface OutgoingMessage {
   poolId: string | null;
@@ -13,8 +13,17 @@ export interface OutgoingMessage {
   kind: string;
   /** The username it concerns, for inspection. */
   username?: string;
+  /**
+   * The secret the body carries (code or temporary password). Kept beside the message in the
+   * outbox and printed in the log only in development mode, so tests and developers can read it.
+   */
+  code?: string;
 }
 
 export interface Messenger {
+  /**
+   * Delivers one message. Throws CognitoError CodeDeliveryFailureException when a configured
+   * target (SMTP, SMS webhook) refuses it; the outbox copy is kept either way.
+   */
   send(message: OutgoingMessage): Promise<void>;
 }

@@ -54,4 +54,9 @@ export class ClientRepo {
     );
     return rows.map(fromRow);
   }
+
+  async countInPool(poolId: string): Promise<number> {
+    const r = await this.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM user_pool_clients WHERE pool_id = ?', [poolId]);
+    return Number(r?.n ?? 0);
+  }
 }

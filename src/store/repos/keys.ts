@@ -1,5 +1,98 @@
 import type { Sql } from '../db.ts';
 
+export type KeyUse = 'id' | 'access';
+
+/** One RS256 signing key of a pool, as stored in signing_keys. */
+export interface SigningKeyRecord {
+  kid: string;
+  poolId: string;
+  tokenUse: KeyUse;
+  /** The private key as JWK JSON, passed through the KeyProtector (domain/keys.ts) before it is stored. */
+  privateJwk: string;
+  /** The public key as JWK JSON ({kty, n, e}). */
+  publicJwk: string;
+  createdAt: number;
+  /** When a rotation replaced it; null while it signs. */
+  retiredAt: number | null;
+  /** When it leaves the JWKS (the last token it signed has expired); null while current. */
+  expiresAt: number | null;
+}
+
+interface Row {
+  kid: string;
+  pool_id: string;
+  token_use: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+  expires_at: number | null;
+}
+
+const num = (v: number | null) => (v === null || v === undefined ? null : Number(v));
+
+const fromRow = (r: Row): SigningKeyRecord => ({
+  kid: r.kid,
+  poolId: r.pool_id,
+  tokenUse: r.token_use as KeyUse,
+  privateJwk: r.private_jwk,
+  publicJwk: r.public_jwk,
+  createdAt: Number(r.created_at),
+  retiredAt: num(r.retired_at),
+  expiresAt: num(r.expires_at),
+});
+
 export class KeyRepo {
   constructor(private readonly sql: Sql) {}
+
+  /** The key that signs a pool's tokens of one use now: the newest one not retired. */
+  async current(poolId: string, tokenUse: KeyUse): Promise<SigningKeyRecord | undefined> {
+    const row = await this.sql.get<Row>(
+      `SELECT * FROM signing_keys WHERE pool_id = ? AND token_use = ? AND retired_at IS NULL
+       ORDER BY created_at DESC, kid DESC LIMIT 1`,
+      [poolId, tokenUse],
+    );
+    return row && fromRow(row);
+  }
+
+  async get(kid: string): Promise<SigningKeyRecord | undefined> {
+    const row = await this.sql.get<Row>('SELECT * FROM signing_keys WHERE kid = ?', [kid]);
+    return row && fromRow(row);
+  }
+
+  /** The keys a pool's JWKS lists at `now`: every key whose tokens may still be alive, oldest first. */
+  async published(poolId: string, now: number): Promise<SigningKeyRecord[]> {
+    const rows = await this.sql.all<Row>(
+      `SELECT * FROM signing_keys WHERE pool_id = ? AND (expires_at IS NULL OR expires_at > ?)
+       ORDER BY created_at, token_use, kid`,
+      [poolId, now],
+    );
+    return rows.map(fromRow);
+  }
+
+  async insert(k: SigningKeyRecord): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO signing_keys (kid, pool_id, token_use, private_jwk, public_jwk, created_at, retired_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [k.kid, k.poolId, k.tokenUse, k.privateJwk, k.publicJwk, k.createdAt, k.retiredAt, k.expiresAt],
+    );
+  }
+
+  /** Retires every current key of a pool; they stay published until expiresAt. */
+  async retireCurrent(poolId: string, now: number, expiresAt: number): Promise<number> {
+    const r = await this.sql.run(
+      'UPDATE signing_keys SET retired_at = ?, expires_at = ? WHERE pool_id = ? AND retired_at IS NULL',
+      [now, expiresAt, poolId],
+    );
+    return r.changes;
+  }
+
+  /** Forgets keys that left the JWKS before `before`. */
+  async deleteExpired(poolId: string, before: number): Promise<number> {
+    const r = await this.sql.run('DELETE FROM signing_keys WHERE pool_id = ? AND expires_at IS NOT NULL AND expires_at <= ?', [
+      poolId,
+      before,
+    ]);
+    return r.changes;
+  }
 }

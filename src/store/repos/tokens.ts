@@ -1,5 +1,120 @@
 import type { Sql } from '../db.ts';
 
+/** What a refresh token carries besides its keys (JSON in refresh_tokens.data). */
+export interface RefreshTokenData {
+  /** The user's sub at issue: a user deleted and re-created under the same name is another user. */
+  sub: string;
+  /** The original sign-in time (ms); refreshed tokens keep it as auth_time. */
+  authTime: number;
+  deviceKey?: string;
+  /** With refresh-token rotation: when it was exchanged for a new one (ms). */
+  rotatedAt?: number;
+}
+
+/** A refresh token as stored: only its SHA-256 hash, never the token. */
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  poolId: string;
+  clientId: string;
+  usernameKey: string;
+  originJti: string;
+  data: RefreshTokenData;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+interface Row {
+  token_hash: string;
+  pool_id: string;
+  client_id: string;
+  username_key: string;
+  origin_jti: string;
+  data: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+const fromRow = (r: Row): RefreshTokenRecord => ({
+  tokenHash: r.token_hash,
+  poolId: r.pool_id,
+  clientId: r.client_id,
+  usernameKey: r.username_key,
+  originJti: r.origin_jti,
+  data: JSON.parse(r.data),
+  createdAt: Number(r.created_at),
+  expiresAt: Number(r.expires_at),
+  revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
+});
+
+/** Refresh tokens (refresh_tokens) and revoked sign-in sessions by origin_jti (revoked_tokens). */
 export class TokenRepo {
   constructor(private readonly sql: Sql) {}
+
+  async insertRefresh(t: RefreshTokenRecord): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO refresh_tokens (token_hash, pool_id, client_id, username_key, origin_jti, data, created_at, expires_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [t.tokenHash, t.poolId, t.clientId, t.usernameKey, t.originJti, JSON.stringify(t.data), t.createdAt, t.expiresAt, t.revokedAt],
+    );
+  }
+
+  async getRefresh(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+    const row = await this.sql.get<Row>('SELECT * FROM refresh_tokens WHERE token_hash = ?', [tokenHash]);
+    return row && fromRow(row);
+  }
+
+  async updateRefreshData(tokenHash: string, data: RefreshTokenData): Promise<void> {
+    await this.sql.run('UPDATE refresh_tokens SET data = ? WHERE token_hash = ?', [JSON.stringify(data), tokenHash]);
+  }
+
+  /** Revokes every refresh token of one sign-in (origin_jti); returns how many were live. */
+  async revokeRefreshByOrigin(originJti: string, now: number): Promise<number> {
+    const r = await this.sql.run('UPDATE refresh_tokens SET revoked_at = ? WHERE origin_jti = ? AND revoked_at IS NULL', [
+      now,
+      originJti,
+    ]);
+    return r.changes;
+  }
+
+  /** The origin_jti of every unrevoked, unexpired refresh token of a user. */
+  async liveOriginsOfUser(poolId: string, usernameKey: string, now: number): Promise<string[]> {
+    const rows = await this.sql.all<{ origin_jti: string }>(
+      `SELECT DISTINCT origin_jti FROM refresh_tokens
+       WHERE pool_id = ? AND username_key = ? AND revoked_at IS NULL AND expires_at > ?`,
+      [poolId, usernameKey, now],
+    );
+    return rows.map((r) => r.origin_jti);
+  }
+
+  async revokeRefreshOfUser(poolId: string, usernameKey: string, now: number): Promise<number> {
+    const r = await this.sql.run(
+      'UPDATE refresh_tokens SET revoked_at = ? WHERE pool_id = ? AND username_key = ? AND revoked_at IS NULL',
+      [now, poolId, usernameKey],
+    );
+    return r.changes;
+  }
+
+  /** Marks a sign-in's ID and access tokens revoked until `expiresAt` (after which they have expired anyway). */
+  async revokeOrigin(originJti: string, poolId: string, now: number, expiresAt: number): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO revoked_tokens (origin_jti, pool_id, revoked_at, expires_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (origin_jti) DO UPDATE SET expires_at =
+         CASE WHEN excluded.expires_at > revoked_tokens.expires_at THEN excluded.expires_at ELSE revoked_tokens.expires_at END`,
+      [originJti, poolId, now, expiresAt],
+    );
+  }
+
+  async isOriginRevoked(originJti: string): Promise<boolean> {
+    const r = await this.sql.get<{ one: number }>('SELECT 1 AS one FROM revoked_tokens WHERE origin_jti = ?', [originJti]);
+    return r !== undefined;
+  }
+
+  /** Drops refresh tokens and revocation marks that can no longer matter. */
+  async purgeExpired(now: number): Promise<number> {
+    const a = await this.sql.run('DELETE FROM refresh_tokens WHERE expires_at <= ?', [now]);
+    const b = await this.sql.run('DELETE FROM revoked_tokens WHERE expires_at <= ?', [now]);
+    return a.changes + b.changes;
+  }
 }

@@ -1,4 +1,4 @@
-import type { Sql } from '../db.ts';
+import type { Param, Sql } from '../db.ts';
 import type { User } from '../../domain/types.ts';
 
 /** Attributes ListUsers can filter on besides username, sub and status (Cognito's list). */
@@ -57,8 +57,37 @@ export interface UserFilter {
   value: string;
 }
 
-// Upper bound for a prefix range scan: every string starting with p sorts below p + U+FFFF.
-const prefixEnd = (p: string) => `${p}\uffff`;
+/**
+ * Where a page ends: the username key of its last user and, for prefix filters (which page in
+ * the order of the filtered value, so that an index range scan stops after one page), that
+ * user's value of the filtered field.
+ */
+export interface ListCursor {
+  key: string;
+  value?: string;
+}
+
+// Upper bound for a prefix range scan: in binary (UTF-8) order every string starting with p
+// sorts below p followed by the highest code point.
+const prefixEnd = (p: string) => `${p}\u{10FFFF}`;
+
+const COLUMNS: Record<string, string> = { username: 'username', sub: 'sub', status: 'status', enabled: 'enabled' };
+
+/** The value a prefix-filtered page is ordered by, for the cursor after `u`. */
+export function filterValueOf(u: User, filter: UserFilter): string {
+  switch (filter.field) {
+    case 'username':
+      return u.username;
+    case 'sub':
+      return u.sub;
+    case 'status':
+      return u.status;
+    case 'enabled':
+      return u.enabled ? '1' : '0';
+    default:
+      return u.attributes[filter.field] ?? '';
+  }
+}
 
 export class UserRepo {
   constructor(private readonly sql: Sql) {}
@@ -114,20 +143,31 @@ export class UserRepo {
   }
 
   /**
-   * Counts one failed sign-in atomically, in the statement itself, so concurrent attempts
-   * cannot read the same count. Returns the new count.
+   * Starts one password attempt (sign-in lockout, domain/auth/lockout.ts): counts it as a failure
+   * up front, restarting the count when the last one was before `resetBefore`, and sets
+   * locked_until = lockUntil[n - 1] for the n-th consecutive one (the last entry beyond the list;
+   * null = no lock). One conditional statement, so concurrent attempts each get their own count.
+   * Returns false, changing nothing, while the user is locked (or does not exist).
    */
-  async recordFailure(poolId: string, usernameKey: string, now: number, resetBefore: number): Promise<number> {
-    await this.sql.run(
-      `UPDATE users SET failed_attempts = CASE WHEN last_failed_at IS NULL OR last_failed_at < ? THEN 1 ELSE failed_attempts + 1 END,
-        last_failed_at = ? WHERE pool_id = ? AND username_key = ?`,
-      [resetBefore, now, poolId, usernameKey],
+  async beginSignInAttempt(poolId: string, usernameKey: string, now: number, resetBefore: number, lockUntil: (number | null)[]): Promise<boolean> {
+    const count = 'CASE WHEN last_failed_at IS NULL OR last_failed_at < ? THEN 1 ELSE failed_attempts + 1 END';
+    const whens = lockUntil.map((_, i) => (i === lockUntil.length - 1 ? `WHEN ${count} >= ${i + 1} THEN CAST(? AS BIGINT)` : `WHEN ${count} = ${i + 1} THEN CAST(? AS BIGINT)`));
+    // CAST: PostgreSQL would otherwise type a CASE of bare parameters as text.
+    const r = await this.sql.run(
+      `UPDATE users SET failed_attempts = ${count}, last_failed_at = ?, locked_until = CASE ${whens.join(' ')} ELSE NULL END
+       WHERE pool_id = ? AND username_key = ? AND (locked_until IS NULL OR locked_until <= ?)`,
+      [resetBefore, now, ...lockUntil.flatMap((until) => [resetBefore, until]), poolId, usernameKey, now],
     );
-    const r = await this.sql.get<{ n: number }>('SELECT failed_attempts AS n FROM users WHERE pool_id = ? AND username_key = ?', [
-      poolId,
-      usernameKey,
-    ]);
-    return Number(r?.n ?? 0);
+    return r.changes === 1;
+  }
+
+  /** A successful sign-in clears the failure count and any lock. */
+  async clearSignInFailures(poolId: string, usernameKey: string): Promise<void> {
+    await this.sql.run(
+      `UPDATE users SET failed_attempts = 0, last_failed_at = NULL, locked_until = NULL
+       WHERE pool_id = ? AND username_key = ? AND (failed_attempts <> 0 OR locked_until IS NOT NULL)`,
+      [poolId, usernameKey],
+    );
   }
 
   async delete(poolId: string, usernameKey: string): Promise<void> {
@@ -163,37 +203,53 @@ export class UserRepo {
     }
   }
 
-  /** One page of users in username_key order after `after`, optionally filtered. */
-  async list(poolId: string, filter: UserFilter | null, after: string | null, limit: number): Promise<User[]> {
-    const start = after ?? '';
+  /**
+   * One page of users after `after`, optionally filtered. Without a filter or with `=`, pages go
+   * in username_key order; with `^=`, in (filtered value, username_key) order. Every shape is
+   * one index range scan that stops at `limit`.
+   */
+  async list(poolId: string, filter: UserFilter | null, after: ListCursor | null, limit: number): Promise<User[]> {
     if (!filter) {
-      return (
-        await this.sql.all<Row>('SELECT * FROM users WHERE pool_id = ? AND username_key > ? ORDER BY username_key LIMIT ?', [
-          poolId,
-          start,
-          limit,
-        ])
-      ).map(fromRow);
+      const rows = await this.sql.all<Row>('SELECT * FROM users WHERE pool_id = ? AND username_key > ? ORDER BY username_key LIMIT ?', [
+        poolId,
+        after?.key ?? '',
+        limit,
+      ]);
+      return rows.map(fromRow);
     }
-    const { field, op, value } = filter;
-    const column = { username: 'username', sub: 'sub', status: 'status', enabled: 'enabled' }[field as string];
-    let rows: Row[];
-    if (column) {
-      const cond = op === '=' ? `${column} = ?` : `${column} >= ? AND ${column} < ?`;
-      const params = op === '=' ? [value] : [value, prefixEnd(value)];
-      rows = await this.sql.all<Row>(
-        `SELECT * FROM users WHERE pool_id = ? AND ${cond} AND username_key > ? ORDER BY username_key LIMIT ?`,
-        [poolId, ...params, start, limit],
-      );
+    const { field, op } = filter;
+    const value: Param = field === 'enabled' ? Number(filter.value) : filter.value;
+    const column = COLUMNS[field];
+    const from = column
+      ? { table: 'users u', col: `u.${column}`, where: 'u.pool_id = ?', params: [poolId] as Param[] }
+      : {
+          table: 'user_attribute_index i JOIN users u ON u.pool_id = i.pool_id AND u.username_key = i.username_key',
+          col: 'i.value',
+          where: 'i.pool_id = ? AND i.name = ?',
+          params: [poolId, field] as Param[],
+        };
+    const key = column ? 'u.username_key' : 'i.username_key';
+    const conds = [from.where];
+    const params = [...from.params];
+    let order: string;
+    if (op === '=') {
+      conds.push(`${from.col} = ?`, `${key} > ?`);
+      params.push(value, after?.key ?? '');
+      order = key;
     } else {
-      const cond = op === '=' ? 'i.value = ?' : 'i.value >= ? AND i.value < ?';
-      const params = op === '=' ? [value] : [value, prefixEnd(value)];
-      rows = await this.sql.all<Row>(
-        `SELECT u.* FROM user_attribute_index i JOIN users u ON u.pool_id = i.pool_id AND u.username_key = i.username_key
-         WHERE i.pool_id = ? AND i.name = ? AND ${cond} AND i.username_key > ? ORDER BY i.username_key LIMIT ?`,
-        [poolId, field, ...params, start, limit],
-      );
+      conds.push(`${from.col} >= ?`, `${from.col} < ?`);
+      params.push(value, prefixEnd(String(value)));
+      if (after) {
+        // A row-value comparison, which SQLite and PostgreSQL both turn into an index seek.
+        conds.push(`(${from.col}, ${key}) > (?, ?)`);
+        params.push(after.value ?? '', after.key);
+      }
+      order = `${from.col}, ${key}`;
     }
+    const rows = await this.sql.all<Row>(`SELECT u.* FROM ${from.table} WHERE ${conds.join(' AND ')} ORDER BY ${order} LIMIT ?`, [
+      ...params,
+      limit,
+    ]);
     return rows.map(fromRow);
   }
 }

@@ -1,0 +1,103 @@
+import pino from 'pino';
+import { loadGatewayConfigFile, normalizeGatewayConfig, type GatewayConfig } from '../gateway/config.ts';
+import { startGateway, type RunningGateway } from '../gateway/server.ts';
+import { flagString, type ParsedArgs } from './args.ts';
+
+export const GATEWAY_USAGE = `  gateway    API Gateway's Cognito authorizer in front of a Lambda handler or an upstream URL
+             --config <file>            routes from a JSON file (see docs); or one route ANY /{proxy+}:
+             --port <P>                 port (default 8080)
+             --host <H>                 address (default 127.0.0.1)
+             --endpoint <URL>           Tobira's URL (JWKS, discovery, token status)
+             --user-pool-id <ID>        the pool whose tokens are accepted
+             --client-ids <a,b>         accept only tokens of these app clients
+             --lambda <file.mjs#handler> | --upstream <URL>
+             --scopes <a,b>             want an access token with one of these scopes (else an ID token)
+             --api-type rest|http       REST API + Cognito authorizer (default) or HTTP API + JWT authorizer
+             --payload-format 1.0|2.0   Lambda event format (HTTP APIs only may use 2.0)
+             --stage <name>             serve under /<name>/ like a REST API stage
+             --token-source <header>    header holding the token (default Authorization)
+             --claims-header <header>   header carrying verified claims to an upstream (default x-tobira-claims)
+             --revocation-cache-seconds <S>  reuse Tobira's token-status answers (default 2)
+             --check-revocation false   do not ask Tobira about revoked tokens
+`;
+
+/** Flag names and the configuration keys they set. */
+const FLAGS: Record<string, string> = {
+  port: 'port',
+  host: 'host',
+  endpoint: 'endpoint',
+  'user-pool-id': 'userPoolId',
+  'client-ids': 'clientIds',
+  'client-id': 'clientIds',
+  scopes: 'scopes',
+  'api-type': 'apiType',
+  'payload-format': 'payloadFormat',
+  stage: 'stage',
+  'token-source': 'tokenSource',
+  'claims-header': 'claimsHeader',
+  'revocation-cache-seconds': 'revocationCacheSeconds',
+  'log-level': 'logLevel',
+};
+
+/** The gateway configuration from `--config` and/or flags (flags win over the file's top level). */
+export function gatewayConfigFromArgs(args: ParsedArgs, cwd: string = process.cwd()): GatewayConfig {
+  const overrides: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(FLAGS)) {
+    if (args.flags[flag] === true) throw new Error(`--${flag} needs a value`);
+    const v = flagString(args, flag);
+    if (v !== undefined && key !== 'logLevel') overrides[key] = v;
+  }
+  const check = flagString(args, 'check-revocation');
+  if (check !== undefined) overrides.checkRevocation = check !== 'false';
+  const known = new Set([...Object.keys(FLAGS), 'config', 'lambda', 'upstream', 'check-revocation']);
+  const unknown = Object.keys(args.flags).filter((f) => !known.has(f));
+  if (unknown.length) throw new Error(`unknown option --${unknown[0]}`);
+  if (args.positional.length) throw new Error(`unexpected argument ${args.positional[0]}`);
+
+  const file = flagString(args, 'config');
+  const lambda = flagString(args, 'lambda');
+  const upstream = flagString(args, 'upstream');
+  if (file) {
+    if (lambda || upstream) throw new Error('--lambda and --upstream describe the single route of a gateway without --config');
+    return loadGatewayConfigFile(file, {}, overrides);
+  }
+  if (!lambda && !upstream) throw new Error('give --lambda <file.mjs#handler> or --upstream <URL> (or --config <file>)');
+  return normalizeGatewayConfig({ ...overrides, routes: [{ route: 'ANY /{proxy+}', ...(lambda ? { lambda } : { upstream }) }] }, cwd);
+}
+
+export async function gateway(args: ParsedArgs): Promise<void> {
+  const config = gatewayConfigFromArgs(args);
+  const level = flagString(args, 'log-level') ?? process.env.TOBIRA_LOG_LEVEL ?? 'info';
+  const log = pino({ level, base: undefined });
+  const running = await startGateway(config, { log });
+  logRoutes(running, log);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}
+
+export function logRoutes(running: RunningGateway, log: pino.Logger): void {
+  const c = running.config;
+  const routes = c.routes.map((r) => {
+    const target = r.integration.type === 'lambda' ? `lambda ${r.integration.file}#${r.integration.handler}` : `upstream ${r.integration.url}`;
+    return `${r.key} -> ${target} (${r.authorizer === 'none' ? 'no authorizer' : `${r.authorizer} authorizer, pool ${r.userPoolId}`})`;
+  });
+  log.info({ url: running.url, apiType: c.apiType, routes }, `Tobira gateway listening on ${running.url}${c.stage ? `/${c.stage}` : ''}`);
+}
+
+/**
+ * `tobira start --gateway-config <file>`: the gateway section served on its own port from the
+ * server's process; routes without an endpoint use this server.
+ */
+export async function startGatewayBeside(file: string, tobiraUrl: string, log: pino.Logger): Promise<RunningGateway> {
+  const config = loadGatewayConfigFile(file, { endpoint: tobiraUrl });
+  const running = await startGateway(config, { log });
+  logRoutes(running, log);
+  return running;
+}

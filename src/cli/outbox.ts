@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultConfig } from '../config.ts';
+import { SqliteDatabase } from '../store/sqlite.ts';
+import { Store } from '../store/store.ts';
+import { flagString, type ParsedArgs } from './args.ts';
+
+export const OUTBOX_USAGE = `  outbox     Show the emails and SMS Tobira kept (development mode)
+             --pool <ID>         only this user pool's messages
+             --to <ADDRESS>      only messages to this email address or phone number
+             --follow            keep printing new messages as they come
+             --limit <N>         how many of the newest to show first (default 20)
+             --json              one JSON object per line
+             --data-dir <DIR>    read the store directly (env TOBIRA_DATA_DIR, default ./.tobira)
+             --url <URL>         read a running server's /_tobira/outbox instead
+                                 (env TOBIRA_URL; sends TOBIRA_ADMIN_TOKEN when set)
+`;
+
+interface Message {
+  seq: number;
+  poolId: string | null;
+  channel: string;
+  destination: string;
+  subject: string | null;
+  body: string;
+  kind?: string;
+  code?: string;
+  createdAt: string;
+  [k: string]: unknown;
+}
+
+interface Query {
+  pool?: string;
+  to?: string;
+  after?: number;
+  limit: number;
+}
+
+type Source = (q: Query) => Promise<Message[]>;
+
+function storeSource(dataDir: string): { read: Source; close: () => Promise<void> } {
+  if (!existsSync(join(dataDir, 'tobira.sqlite'))) throw new Error(`no Tobira data in ${dataDir} (give --data-dir, or --url of a running server)`);
+  const db = SqliteDatabase.open(dataDir);
+  const store = new Store(db);
+  return {
+    read: async (q) =>
+      (await store.outbox.list({ poolId: q.pool, to: q.to, afterSeq: q.after, limit: q.limit })).map((m) => ({
+        seq: m.seq,
+        poolId: m.poolId,
+        channel: m.channel,
+        destination: m.destination,
+        subject: m.subject,
+        body: m.body,
+        ...m.data,
+        createdAt: new Date(m.createdAt).toISOString(),
+      })),
+    close: () => db.close(),
+  };
+}
+
+function httpSource(base: string, token: string | undefined): { read: Source; close: () => Promise<void> } {
+  return {
+    read: async (q) => {
+      const url = new URL('/_tobira/outbox', base);
+      if (q.pool) url.searchParams.set('pool', q.pool);
+      if (q.to) url.searchParams.set('to', q.to);
+      if (q.after !== undefined) url.searchParams.set('after', String(q.after));
+      url.searchParams.set('limit', String(q.limit));
+      const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      if (res.status === 403) throw new Error(`${base} refused: not a loopback caller (set TOBIRA_ADMIN_TOKEN)`);
+      if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
+      return ((await res.json()) as { messages: Message[] }).messages;
+    },
+    close: async () => undefined,
+  };
+}
+
+function print(m: Message, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(m)}\n`);
+    return;
+  }
+  const head = `#${m.seq} ${m.createdAt} ${m.channel} to ${m.destination}${m.kind ? ` [${m.kind}]` : ''}${m.poolId ? ` pool ${m.poolId}` : ''}`;
+  const lines = [head];
+  if (m.subject) lines.push(`Subject: ${m.subject}`);
+  lines.push(m.body);
+  if (m.code) lines.push(`(code: ${m.code})`);
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+export async function outbox(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const url = flagString(args, 'url') ?? env.TOBIRA_URL;
+  const source = url ? httpSource(url, env.TOBIRA_ADMIN_TOKEN) : storeSource(flagString(args, 'data-dir') ?? defaultConfig(env).dataDir ?? './.tobira');
+  const limitFlag = flagString(args, 'limit');
+  const limit = limitFlag !== undefined ? Number(limitFlag) : 20;
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`invalid --limit: ${limitFlag}`);
+  const query: Query = { pool: flagString(args, 'pool'), to: flagString(args, 'to'), limit };
+  const json = args.flags.json === true;
+  try {
+    let last = 0;
+    for (const m of await source.read(query)) {
+      print(m, json);
+      last = Math.max(last, m.seq);
+    }
+    if (!args.flags.follow) return;
+    let stopped = false;
+    const stop = () => (stopped = true);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    while (!stopped) {
+      await new Promise((r) => setTimeout(r, 500));
+      for (const m of await source.read({ ...query, after: last, limit: 1000 })) {
+        print(m, json);
+        last = Math.max(last, m.seq);
+      }
+    }
+  } finally {
+    await source.close();
+  }
+}

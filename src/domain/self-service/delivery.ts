@@ -1,0 +1,79 @@
+import { createHmac } from 'node:crypto';
+import type { App } from '../../app.ts';
+import type { CodeDeliveryDetailsType } from '../../generated/cognito-idp.ts';
+import { renderVerification } from '../messages/templates.ts';
+import type { User, UserPool } from '../types.ts';
+
+export type VerifiableAttribute = 'email' | 'phone_number';
+export const mediumOf = (attr: VerifiableAttribute) => (attr === 'email' ? 'EMAIL' : 'SMS') as 'EMAIL' | 'SMS';
+
+/**
+ * How Cognito shows a destination in CodeDeliveryDetails: `a***@e***.com` for an email
+ * (observed in a sign-up answer quoted on GitHub), `+********1234` for a phone number
+ * (aws-amplify/amplify-js#2341): everything hidden but the last four digits.
+ */
+export function maskDestination(attr: VerifiableAttribute, value: string): string {
+  if (attr === 'phone_number') {
+    const digits = value.replace(/^\+/, '');
+    return `+${'*'.repeat(Math.max(0, digits.length - 4))}${digits.slice(-4)}`;
+  }
+  const at = value.lastIndexOf('@');
+  if (at < 0) return `${value.slice(0, 1)}***`;
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  const dot = domain.lastIndexOf('.');
+  const tld = dot > 0 ? domain.slice(dot) : '';
+  return `${local.slice(0, 1)}***@${domain.slice(0, 1)}***${tld}`;
+}
+
+export function deliveryDetails(attr: VerifiableAttribute, value: string): CodeDeliveryDetailsType {
+  return { Destination: maskDestination(attr, value), DeliveryMedium: mediumOf(attr), AttributeName: attr };
+}
+
+/**
+ * The answer for a user that does not exist when the client has PreventUserExistenceErrors
+ * ENABLED: a plausible destination, the same each time for the same name, so that the answer
+ * reveals nothing (documented on cognito-user-pool-managing-errors).
+ */
+export function simulatedDetails(pool: UserPool, username: string, prefer: VerifiableAttribute = 'email'): CodeDeliveryDetailsType {
+  if (/^\+\d{5,15}$/.test(username)) return deliveryDetails('phone_number', username);
+  if (username.includes('@')) return deliveryDetails('email', username);
+  const h = createHmac('sha256', pool.id).update(username).digest();
+  const letter = (i: number) => String.fromCharCode(97 + (h[i] % 26));
+  if (prefer === 'phone_number') return deliveryDetails('phone_number', `+1${(h.readUInt32BE(0) % 10000).toString().padStart(4, '0')}`);
+  return deliveryDetails('email', `${letter(0)}x@${letter(1)}x.com`);
+}
+
+export const isVerified = (user: User, attr: VerifiableAttribute) => user.attributes[`${attr}_verified`] === 'true';
+
+/**
+ * The attribute a sign-up code goes to, from AutoVerifiedAttributes. With both, Cognito sends the
+ * code by SMS (its developer guide on verifying contact information at sign-up).
+ */
+export function signUpDeliveryAttribute(pool: UserPool, attributes: Record<string, string>): VerifiableAttribute | null {
+  const auto = pool.config.AutoVerifiedAttributes ?? [];
+  if (auto.includes('phone_number') && attributes.phone_number) return 'phone_number';
+  if (auto.includes('email') && attributes.email) return 'email';
+  return null;
+}
+
+/** Renders and sends a code with the pool's verification template. */
+export async function sendCode(
+  app: App,
+  pool: UserPool,
+  a: { user: User; attr: VerifiableAttribute; destination: string; code: string; kind: string; link?: string },
+): Promise<CodeDeliveryDetailsType> {
+  const channel = mediumOf(a.attr);
+  const msg = renderVerification(pool, { channel, code: a.code, username: a.user.username, link: a.link });
+  await app.messenger.send({
+    poolId: pool.id,
+    channel,
+    destination: a.destination,
+    subject: msg.subject,
+    body: msg.body,
+    kind: a.kind,
+    username: a.user.username,
+    code: a.code,
+  });
+  return deliveryDetails(a.attr, a.destination);
+}

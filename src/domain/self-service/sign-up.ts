@@ -1,0 +1,174 @@
+import type { App } from '../../app.ts';
+import { CognitoError, invalidParameter, notAuthorized, userNotFound } from '../../errors.ts';
+import type {
+  CodeDeliveryDetailsType,
+  ConfirmSignUpRequest,
+  ResendConfirmationCodeRequest,
+  SignUpRequest,
+  SignUpResponse,
+} from '../../generated/cognito-idp.ts';
+import { uuid } from '../../util/ids.ts';
+import { validateAttributes } from '../attributes.ts';
+import { codeMismatch, issueCode, redeemCode } from '../codes.ts';
+import { getClient } from '../app-clients.ts';
+import { getPool } from '../user-pools.ts';
+import type { User, UserPool } from '../types.ts';
+import { resolveNewUsername } from '../user-create.ts';
+import { applyPassword, preparePassword } from '../user-passwords.ts';
+import { findUser, saveUser, usernameKey } from '../users.ts';
+import { attributeNames, checkWritable, clientCall, type ClientCall } from './client.ts';
+import { sendCode, signUpDeliveryAttribute, simulatedDetails, type VerifiableAttribute } from './delivery.ts';
+import { countAttempt } from './limits.ts';
+
+/**
+ * SignUp: a new UNCONFIRMED user with a password, its attributes checked against the schema and
+ * the client's WriteAttributes, and a confirmation code sent to the attribute the pool
+ * auto-verifies (none: the user waits for AdminConfirmSignUp, and no code is sent).
+ */
+export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResponse> {
+  const call = await clientCall(app.store, input.ClientId, input.Username, input.SecretHash);
+  const { pool, client } = call;
+  if (pool.config.AdminCreateUserConfig?.AllowAdminCreateUserOnly) {
+    throw notAuthorized('SignUp is not permitted for this user pool');
+  }
+  checkWritable(client, attributeNames(input.UserAttributes));
+
+  const given: Record<string, string> = {};
+  for (const a of input.UserAttributes ?? []) given[a.Name] = a.Value ?? '';
+  const sub = uuid(app.random);
+  // With UsernameAttributes the username is the email / phone number and the sub is stored.
+  const username = resolveNewUsername(pool, input.Username, given, sub);
+  const attrs = validateAttributes(
+    pool,
+    Object.entries(given).map(([Name, Value]) => ({ Name, Value })),
+    { mode: 'user', creating: true, requireRequired: true },
+  );
+  if (input.Password === undefined) throw invalidParameter('Password is required.');
+
+  const now = app.clock.now();
+  const user: User = {
+    poolId: pool.id,
+    usernameKey: usernameKey(pool, username),
+    username,
+    sub,
+    status: 'UNCONFIRMED',
+    enabled: true,
+    attributes: { sub, ...attrs },
+    passwordHash: null,
+    srpSalt: null,
+    srpVerifier: null,
+    passwordChangedAt: null,
+    tempPasswordExpiresAt: null,
+    failedAttempts: 0,
+    lastFailedAt: null,
+    lockedUntil: null,
+    tokensRevokedBefore: null,
+    data: {},
+    createdAt: now,
+    updatedAt: now,
+  };
+  // Hashing is slow: before the transaction.
+  const prepared = await preparePassword(app, pool, user, input.Password, { checkHistory: false });
+  applyPassword(app, pool, user, prepared, { permanent: true });
+  user.status = 'UNCONFIRMED';
+
+  const deliverTo = signUpDeliveryAttribute(pool, user.attributes);
+  const code = await app.store.tx(async (s) => {
+    if (await s.users.get(pool.id, user.usernameKey)) throw new CognitoError('UsernameExistsException', 'User already exists');
+    await saveUser(s, pool, user, { insert: true });
+    if (!deliverTo) return null;
+    return issueCode(app, s, { poolId: pool.id, usernameKey: user.usernameKey, purpose: 'sign-up', data: { attribute: deliverTo } });
+  });
+
+  const out: SignUpResponse = { UserConfirmed: false, UserSub: sub };
+  if (deliverTo && code) {
+    // The user is committed: a failed delivery is reported, and ResendConfirmationCode can retry.
+    out.CodeDeliveryDetails = await sendSignUpCode(app, call, user, deliverTo, code);
+  }
+  return out;
+}
+
+function sendSignUpCode(app: App, call: ClientCall, user: User, attr: VerifiableAttribute, code: string): Promise<CodeDeliveryDetailsType> {
+  const link = new URL('/confirmUser', app.publicUrl());
+  link.searchParams.set('client_id', call.client.clientId);
+  link.searchParams.set('user_name', user.username);
+  link.searchParams.set('confirmation_code', code);
+  return sendCode(app, call.pool, {
+    user,
+    attr,
+    destination: user.attributes[attr],
+    code,
+    kind: 'sign-up',
+    link: attr === 'email' ? link.toString() : undefined,
+  });
+}
+
+/**
+ * ConfirmSignUp: redeems the sign-up code in one transaction with the status change, marks the
+ * attribute the code went to as verified (with AliasAttributes that makes it a sign-in alias;
+ * ForceAliasCreation moves it from another user instead of failing with AliasExistsException).
+ */
+export async function confirmSignUp(app: App, input: ConfirmSignUpRequest): Promise<void> {
+  const call = await clientCall(app.store, input.ClientId, input.Username, input.SecretHash);
+  await confirmFound(app, call, input.Username, input.ConfirmationCode, input.ForceAliasCreation === true);
+}
+
+async function confirmFound(app: App, call: ClientCall, username: string, code: string, forceAlias: boolean): Promise<void> {
+  const { pool } = call;
+  const found = await findUser(app.store, pool, username);
+  if (!found) {
+    if (call.hideUnknownUsers) throw codeMismatch();
+    throw userNotFound();
+  }
+  await countAttempt(app, app.store, 'ConfirmSignUp', pool.id, found.usernameKey);
+  const failure = await app.store.tx(async (s) => {
+    const user = await s.users.get(pool.id, found.usernameKey);
+    if (!user) throw userNotFound();
+    if (user.status !== 'UNCONFIRMED') throw notAuthorized('User cannot confirm because user status is not UNCONFIRMED.');
+    const check = await redeemCode(app, s, pool.id, user.usernameKey, 'sign-up', code);
+    // A wrong code commits its failure count; the error is thrown after the commit.
+    if (!check.ok) return check.error;
+    user.status = 'CONFIRMED';
+    const attr = check.stored.data.attribute as VerifiableAttribute | undefined;
+    if (attr && user.attributes[attr] !== undefined) user.attributes[`${attr}_verified`] = 'true';
+    user.updatedAt = app.clock.now();
+    await saveUser(s, pool, user, { forceAlias });
+    return null;
+  });
+  if (failure) throw failure;
+}
+
+/**
+ * The confirmation link of LINK-style emails. The link carries no SECRET_HASH (Cognito's does
+ * not either): the code itself is the proof, so the client's secret is not asked for.
+ */
+export async function confirmSignUpFromLink(app: App, clientId: string, username: string, code: string): Promise<void> {
+  const client = await getClient(app.store, clientId);
+  const pool = await getPool(app.store, client.poolId);
+  await confirmFound(app, { client, pool, hideUnknownUsers: true }, username, code, false);
+}
+
+/** ResendConfirmationCode: a new sign-up code (the old one stops working) for an UNCONFIRMED user. */
+export async function resendConfirmationCode(app: App, input: ResendConfirmationCodeRequest): Promise<CodeDeliveryDetailsType> {
+  const call = await clientCall(app.store, input.ClientId, input.Username, input.SecretHash);
+  const { pool } = call;
+  const user = await findUser(app.store, pool, input.Username);
+  if (!user) {
+    if (call.hideUnknownUsers) return simulatedDetails(pool, input.Username, preferredSignUpAttribute(pool));
+    throw userNotFound();
+  }
+  if (user.status !== 'UNCONFIRMED') throw invalidParameter('User is already confirmed.');
+  const attr = signUpDeliveryAttribute(pool, user.attributes);
+  if (!attr) throw invalidParameter('Cannot resend codes. Auto verification not turned on.');
+  await countAttempt(app, app.store, 'ResendConfirmationCode', pool.id, user.usernameKey);
+  const code = await issueCode(app, app.store, {
+    poolId: pool.id,
+    usernameKey: user.usernameKey,
+    purpose: 'sign-up',
+    data: { attribute: attr },
+  });
+  return sendSignUpCode(app, call, user, attr, code);
+}
+
+const preferredSignUpAttribute = (pool: UserPool): VerifiableAttribute =>
+  (pool.config.AutoVerifiedAttributes ?? []).includes('phone_number') ? 'phone_number' : 'email';

@@ -1,0 +1,80 @@
+import type { App } from '../app.ts';
+import { notAuthorized } from '../errors.ts';
+import type { AttributeType } from '../generated/cognito-idp.ts';
+import type { Store } from '../store/store.ts';
+import { applyAttributeChanges, validateAttributeDeletion, validateAttributes } from './attributes.ts';
+import type { User, UserPool } from './types.ts';
+import { getPool } from './user-pools.ts';
+import { setPassword } from './user-passwords.ts';
+import { requireUser, saveUser } from './users.ts';
+
+/**
+ * The administrative user operations after creation (AdminCreateUser is in user-create.ts).
+ * Each finds the user by username or alias (as Cognito's Admin* operations accept) and writes
+ * in one transaction.
+ */
+
+/** Runs fn on the current user record inside one transaction, then saves it with its aliases. */
+async function changeUser(app: App, poolId: string, username: string, fn: (user: User, pool: UserPool, s: Store) => void | Promise<void>) {
+  return app.store.tx(async (s) => {
+    const pool = await getPool(s, poolId);
+    const user = await requireUser(s, pool, username);
+    await fn(user, pool, s);
+    user.updatedAt = app.clock.now();
+    await saveUser(s, pool, user);
+    return user;
+  });
+}
+
+export async function adminDeleteUser(app: App, poolId: string, username: string): Promise<void> {
+  await app.store.tx(async (s) => {
+    const pool = await getPool(s, poolId);
+    const user = await requireUser(s, pool, username);
+    // Aliases, attribute index, group memberships and codes go with it (ON DELETE CASCADE).
+    await s.users.delete(pool.id, user.usernameKey);
+  });
+}
+
+export function adminUpdateUserAttributes(app: App, poolId: string, username: string, attrs: AttributeType[]): Promise<User> {
+  return changeUser(app, poolId, username, (user, pool) => {
+    const changes = validateAttributes(pool, attrs, { mode: 'admin', creating: false, existing: user.attributes });
+    user.attributes = applyAttributeChanges(user.attributes, changes);
+  });
+}
+
+export function adminDeleteUserAttributes(app: App, poolId: string, username: string, names: string[]): Promise<User> {
+  return changeUser(app, poolId, username, (user, pool) => {
+    validateAttributeDeletion(pool, names, 'admin');
+    const next = { ...user.attributes };
+    for (const name of names) {
+      delete next[name];
+      // Without the address there is nothing verified any more.
+      if (name === 'email' || name === 'phone_number') delete next[`${name}_verified`];
+    }
+    user.attributes = next;
+  });
+}
+
+/** AdminDisableUser also revokes the user's tokens, as Cognito documents. */
+export function adminSetUserEnabled(app: App, poolId: string, username: string, enabled: boolean): Promise<User> {
+  return changeUser(app, poolId, username, (user) => {
+    user.enabled = enabled;
+    if (!enabled) user.tokensRevokedBefore = app.clock.now();
+  });
+}
+
+export function adminConfirmSignUp(app: App, poolId: string, username: string): Promise<User> {
+  return changeUser(app, poolId, username, (user) => {
+    if (user.status !== 'UNCONFIRMED') {
+      throw notAuthorized('User cannot confirm because user status is not UNCONFIRMED.');
+    }
+    user.status = 'CONFIRMED';
+  });
+}
+
+/** AdminSetUserPassword: Permanent gives CONFIRMED, otherwise FORCE_CHANGE_PASSWORD with a new expiry. */
+export async function adminSetUserPassword(app: App, poolId: string, username: string, password: string, permanent: boolean): Promise<User> {
+  const pool = await getPool(app.store, poolId);
+  const user = await requireUser(app.store, pool, username);
+  return setPassword(app, pool, user, password, { permanent });
+}

@@ -1,0 +1,232 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import pino, { type Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.ts';
+import { Authorizer, type AuthResult } from './authorizer.ts';
+import type { GatewayConfig, GatewayRoute } from './config.ts';
+import { corsHeaders, isPreflight, preflight } from './cors.ts';
+import { PoolKeys } from './jwks.ts';
+import { httpApiResult, LambdaTimeout, LocalLambdas, MalformedLambdaResponse, restResult } from './lambda.ts';
+import { httpApiEvent, restEvent } from './lambda-event.ts';
+import type { GatewayRequest } from './request.ts';
+import { gatewayError, type GatewayResponse } from './responses.ts';
+import { matchTemplate } from './routes.ts';
+import { TokenStatusClient } from './token-status.ts';
+import { forward, upstreamUrl, UpstreamTimeout } from './upstream.ts';
+
+// API Gateway's payload quota: 10 MB.
+const MAX_BODY = 10 * 1024 * 1024;
+
+export interface GatewayOptions {
+  clock?: Clock;
+  log?: Logger;
+  region?: string;
+  accountId?: string;
+  apiId?: string;
+}
+
+export interface RunningGateway {
+  url: string;
+  config: GatewayConfig;
+  close(): Promise<void>;
+}
+
+/** Starts `tobira gateway`: an HTTP server with API Gateway's user-pool authorizers in front of the routes. */
+export async function startGateway(config: GatewayConfig, opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? pino({ level: 'info', base: undefined });
+  const keys = new PoolKeys(clock, log, config.jwksMinRefreshMs);
+  const status = config.checkRevocation ? new TokenStatusClient(clock, log, config.revocationCacheMs) : null;
+  const authorizer = new Authorizer(keys, status, clock, log);
+  const region = opts.region ?? regionOf(config) ?? 'us-east-1';
+  const accountId = opts.accountId ?? '000000000000';
+  const lambdas = new LocalLambdas(log, region, accountId);
+  const apiId = opts.apiId ?? 'tobiragw';
+
+  const dispatch = async (req: GatewayRequest): Promise<GatewayResponse> => {
+    const found = findRoute(config, req);
+    if (!found) {
+      const corsRoute = isPreflight(req.method, req.headers) ? findCorsRoute(config, req.path) : null;
+      if (corsRoute) return preflight(corsRoute.cors!, req.headers);
+      return gatewayError(config.apiType, 'unknownRoute');
+    }
+    const { route, pathParameters } = found;
+    const withCors = (r: GatewayResponse): GatewayResponse =>
+      route.cors ? { ...r, headers: { ...r.headers, ...corsHeaders(route.cors, req.headers) } } : r;
+    if (route.cors && route.method === 'ANY' && isPreflight(req.method, req.headers)) return preflight(route.cors, req.headers);
+
+    let auth: Extract<AuthResult, { ok: true }> | null = null;
+    if (route.authorizer !== 'none') {
+      const result = await authorizer.authorize(route, req.headers[route.tokenSource]);
+      if (!result.ok) {
+        log.debug({ requestId: req.requestId, route: route.key, reason: result.reason }, 'gateway: refused');
+        const kind = result.status === 403 ? 'forbidden' : 'unauthorized';
+        const wwwAuthenticate =
+          result.status === 403
+            ? `Bearer scope="${route.scopes.join(' ')}" error="insufficient_scope" error_description="expected scopes: [${route.scopes.join(' ')}]"`
+            : result.reason === 'no token'
+              ? undefined
+              : `Bearer scope="" error="invalid_token" error_description="${result.reason}"`;
+        return withCors(gatewayError(config.apiType, kind, { wwwAuthenticate }));
+      }
+      auth = result;
+    }
+
+    const integration = route.integration;
+    try {
+      if (integration.type === 'upstream') {
+        const url = upstreamUrl(integration.url, req, pathParameters);
+        return withCors(await forward(url, req, auth?.claims ?? null, route.claimsHeader, integration.timeoutMs));
+      }
+      const ctx = { apiId, accountId, stage: config.stage, pathParameters, auth };
+      const v1 = integration.payloadFormat === '1.0';
+      const event = v1 ? restEvent(route, req, ctx) : httpApiEvent(route, req, ctx);
+      const result = await lambdas.invoke(integration.file, integration.handler, event, integration.timeoutMs);
+      return withCors(v1 ? restResult(result) : httpApiResult(result));
+    } catch (err) {
+      const timedOut = err instanceof LambdaTimeout || err instanceof UpstreamTimeout;
+      const what = err instanceof MalformedLambdaResponse ? 'malformed Lambda proxy response' : timedOut ? 'integration timed out' : 'integration failed';
+      // The handler's own error goes to the log, never to the client (API Gateway hides it too).
+      log.error({ requestId: req.requestId, route: route.key, err: errorText(err) }, `gateway: ${what}`);
+      return withCors(gatewayError(config.apiType, timedOut ? 'timeout' : 'integrationFailed'));
+    }
+  };
+
+  const server = http.createServer((req, res) => {
+    void handle(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const started = performance.now();
+    let response: GatewayResponse;
+    try {
+      const body = await readBody(req);
+      if (body === null) {
+        response = gatewayError(config.apiType, 'tooLarge');
+      } else {
+        const gwReq = toGatewayRequest(req, body, requestId, clock.now(), config.stage);
+        response = gwReq ? await dispatch(gwReq) : gatewayError(config.apiType, 'unknownRoute');
+      }
+    } catch (err) {
+      log.error({ requestId, err: errorText(err) }, 'gateway: unexpected error');
+      response = gatewayError(config.apiType, 'integrationFailed');
+    }
+    send(res, response, requestId);
+    log.debug({ requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }, 'gateway');
+  }
+
+  function send(res: ServerResponse, r: GatewayResponse, requestId: string): void {
+    try {
+      res.statusCode = r.status;
+      for (const [k, v] of Object.entries(r.headers)) {
+        const lk = k.toLowerCase();
+        if (lk === 'content-length' || lk === 'transfer-encoding' || lk === 'connection') continue;
+        res.setHeader(k, v);
+      }
+      if (config.apiType === 'rest') {
+        res.setHeader('x-amzn-RequestId', requestId);
+        res.setHeader('x-amz-apigw-id', randomBytes(12).toString('base64').slice(0, 16));
+      } else {
+        res.setHeader('apigw-requestid', randomBytes(12).toString('base64').slice(0, 16));
+      }
+      res.end(r.body);
+    } catch (err) {
+      // An unsendable header from a handler (a newline in a value ...): answer as a bad integration.
+      log.error({ requestId, err: errorText(err) }, 'gateway: cannot send the response');
+      if (!res.headersSent) {
+        const e = gatewayError(config.apiType, 'integrationFailed');
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        res.statusCode = e.status;
+        for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+        res.end(e.body);
+      } else {
+        res.destroy();
+      }
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  return {
+    url,
+    config,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function findRoute(config: GatewayConfig, req: GatewayRequest): { route: GatewayRoute; pathParameters: Record<string, string> | null } | null {
+  for (const route of config.routes) {
+    if (route.method !== 'ANY' && route.method !== req.method) continue;
+    const m = matchTemplate(route.template, req.path);
+    if (m) return { route, pathParameters: m.pathParameters };
+  }
+  return null;
+}
+
+function findCorsRoute(config: GatewayConfig, path: string): GatewayRoute | null {
+  return config.routes.find((r) => r.cors && matchTemplate(r.template, path)) ?? null;
+}
+
+/** The request with its body; null when the path is outside the stage. */
+function toGatewayRequest(req: IncomingMessage, body: Buffer, requestId: string, now: number, stage: string | null): GatewayRequest | null {
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const fullPath = (q >= 0 ? rawUrl.slice(0, q) : rawUrl) || '/';
+  let path = fullPath;
+  if (stage) {
+    if (fullPath !== `/${stage}` && !fullPath.startsWith(`/${stage}/`)) return null;
+    path = fullPath.slice(stage.length + 1) || '/';
+  }
+  return {
+    requestId,
+    method: (req.method ?? 'GET').toUpperCase(),
+    fullPath,
+    path,
+    rawQuery: q >= 0 ? rawUrl.slice(q + 1) : '',
+    headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    body,
+    sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+    receivedAt: now,
+    host: String(req.headers.host ?? 'localhost').replace(/:\d+$/, ''),
+  };
+}
+
+/** The whole body, or null past API Gateway's 10 MB limit. */
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function regionOf(config: GatewayConfig): string | null {
+  const id = config.routes.find((r) => r.userPoolId)?.userPoolId;
+  return id ? id.slice(0, id.indexOf('_')) : null;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,87 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Claims } from './authorizer.ts';
+import type { GatewayRequest } from './request.ts';
+import type { GatewayResponse } from './responses.ts';
+
+// Headers of one hop that a proxy never forwards (RFC 9110 7.6.1), plus Host, which names the upstream.
+const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+
+export class UpstreamTimeout extends Error {}
+
+const agents = {
+  http: new http.Agent({ keepAlive: true, maxSockets: 256 }),
+  https: new https.Agent({ keepAlive: true, maxSockets: 256 }),
+};
+
+/**
+ * The target URL: `{name}` / `{name+}` in the upstream URL take the route's path parameters
+ * (HTTP proxy integrations do this); otherwise the request's resource path is appended to the
+ * upstream's path. The query string is passed on as received.
+ */
+export function upstreamUrl(base: string, req: GatewayRequest, pathParameters: Record<string, string> | null): URL {
+  let target: string;
+  if (/\{[^}]+\}/.test(base)) {
+    target = base.replace(/\{([^}+]+)\+?\}/g, (_m, name: string) => {
+      const v = pathParameters?.[name] ?? '';
+      return v.split('/').map(encodeURIComponent).join('/');
+    });
+  } else {
+    const u = new URL(base);
+    u.pathname = u.pathname.replace(/\/+$/, '') + req.path;
+    target = u.toString().replace(/\?.*$/, '');
+  }
+  const url = new URL(target);
+  if (req.rawQuery) url.search = url.search ? `${url.search}&${req.rawQuery}` : `?${req.rawQuery}`;
+  return url;
+}
+
+/**
+ * Forwards the request (method, path, query, headers, body) and returns the upstream's answer.
+ * The verified claims travel in `claimsHeader` as JSON; a client-sent header of that name is
+ * dropped first, so the upstream can trust it.
+ */
+export function forward(
+  url: URL,
+  req: GatewayRequest,
+  claims: Claims | null,
+  claimsHeader: string | null,
+  timeoutMs: number,
+): Promise<GatewayResponse> {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i].toLowerCase();
+    if (HOP.has(name) || name === claimsHeader) continue;
+    const prev = headers[name];
+    const value = req.rawHeaders[i + 1];
+    headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  const xff = headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${req.sourceIp}` : req.sourceIp;
+  headers['x-forwarded-proto'] ??= 'http';
+  headers['x-forwarded-host'] ??= req.host;
+  headers['x-amzn-requestid'] = req.requestId;
+  if (claims && claimsHeader) headers[claimsHeader] = JSON.stringify(claims);
+  if (req.body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(req.method)) headers['content-length'] = String(req.body.length);
+
+  const isHttps = url.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    const out = (isHttps ? https : http).request(
+      url,
+      { method: req.method, headers, agent: isHttps ? agents.https : agents.http, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const h: Record<string, string | string[]> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !HOP.has(k)) h[k] = v;
+          resolve({ status: res.statusCode ?? 502, headers: h, body: Buffer.concat(chunks) });
+        });
+      },
+    );
+    out.on('timeout', () => out.destroy(new UpstreamTimeout('upstream timed out')));
+    out.on('error', reject);
+    out.end(req.body);
+  });
+}
