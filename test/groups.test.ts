@@ -248,6 +248,22 @@ describe('groups over the JS SDK v3', () => {
     assert.deepEqual(fresh.Users, []);
   });
 
+  test('AdminListGroupsForUser pages on even when the last group of a page is deleted', async () => {
+    await sdk.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'gina', MessageAction: 'SUPPRESS' }));
+    for (const [name, precedence] of [['p1', 1], ['p2', 2], ['p3', 3]] as const) {
+      await sdk.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName: name, Precedence: precedence }));
+      await sdk.send(new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: 'gina', GroupName: name }));
+    }
+    const first = await sdk.send(new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: 'gina', Limit: 2 }));
+    assert.deepEqual(first.Groups!.map((g) => g.GroupName), ['p1', 'p2']);
+    await sdk.send(new DeleteGroupCommand({ UserPoolId: poolId, GroupName: 'p2' }));
+    const next = await sdk.send(new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: 'gina', Limit: 2, NextToken: first.NextToken }));
+    assert.deepEqual(next.Groups!.map((g) => g.GroupName), ['p3']);
+    assert.equal(next.NextToken, undefined);
+    const bad = await sdkError(sdk.send(new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: 'gina', NextToken: 'nonsense' })));
+    assert.equal(bad.name, 'InvalidParameterException');
+  });
+
   test('a user can belong to at most 100 groups', async () => {
     const pool = (await sdk.send(new CreateUserPoolCommand({ PoolName: 'limits' }))).UserPool!.Id!;
     await sdk.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: 'busy', MessageAction: 'SUPPRESS' }));

@@ -7,14 +7,31 @@ import {
   describeGroup,
   getGroup,
   removeUserFromGroup,
+  sortByPrecedence,
   updateGroup,
 } from '../domain/groups.ts';
+import type { Group } from '../domain/types.ts';
+import { invalidParameter } from '../errors.ts';
 import { getPool } from '../domain/user-pools.ts';
 import { toUserType } from '../domain/users.ts';
 import { decodeToken, encodeToken } from '../util/ids.ts';
 
 /** Limit 0 or none means a full page of 60, Cognito's maximum. */
 const pageSize = (limit: number | undefined) => (limit ? limit : 60);
+
+/** A stand-in group at an AdminListGroupsForUser cursor position. */
+function parseGroupCursor(key: string): Group {
+  let v: unknown;
+  try {
+    v = JSON.parse(key);
+  } catch {
+    v = undefined;
+  }
+  if (!Array.isArray(v) || v.length !== 2 || (v[0] !== null && typeof v[0] !== 'number') || typeof v[1] !== 'string') {
+    throw invalidParameter('The pagination token is not valid.');
+  }
+  return { poolId: '', groupName: v[1], description: null, roleArn: null, precedence: v[0], createdAt: 0, updatedAt: 0 };
+}
 
 export const groupHandlers: Handlers = {
   async CreateGroup(input, ctx) {
@@ -60,12 +77,20 @@ export const groupHandlers: Handlers = {
   async AdminListGroupsForUser(input, ctx) {
     const { groups } = await adminGroupsOfUser(ctx.app.store, input.UserPoolId, input.Username);
     const after = decodeToken(input.NextToken);
-    const start = after === null ? 0 : groups.findIndex((g) => g.groupName === after) + 1;
+    // The token is the last group's (precedence, name): the next page starts after it in the
+    // same order even if that group was deleted in between.
+    let start = 0;
+    if (after !== null) {
+      const last = parseGroupCursor(after);
+      start = groups.findIndex((g) => sortByPrecedence([g, last])[0] !== g);
+      if (start < 0) start = groups.length;
+    }
     const max = pageSize(input.Limit);
     const page = groups.slice(start, start + max);
+    const tail = page[page.length - 1];
     return {
       Groups: page.map(describeGroup),
-      ...(start + max < groups.length ? { NextToken: encodeToken(page[page.length - 1].groupName) } : {}),
+      ...(start + max < groups.length ? { NextToken: encodeToken(JSON.stringify([tail.precedence, tail.groupName])) } : {}),
     };
   },
 

@@ -43,7 +43,7 @@ export async function redeemRefreshToken(app: App, store: Store, client: AppClie
   if (!rec || rec.clientId !== client.clientId) throw invalidRefreshToken();
   const now = app.clock.now();
   if (rec.revokedAt !== null) throw revokedRefreshToken();
-  if (rec.data.rotatedAt !== undefined && now > rec.data.rotatedAt + rotation(client).graceMs) throw revokedRefreshToken();
+  if (rec.data.rotatedAt !== undefined && now >= rec.data.rotatedAt + rotation(client).graceMs) throw revokedRefreshToken();
   if (rec.expiresAt <= now) throw expiredRefreshToken();
   const pool = await getPool(store, rec.poolId);
   const user = await store.users.get(rec.poolId, rec.usernameKey);

@@ -7,6 +7,13 @@ export function computeSecretHash(clientSecret: string, username: string, client
   return createHmac('sha256', clientSecret).update(`${username}${clientId}`, 'utf8').digest('base64');
 }
 
+/** For a client with a secret, that a SECRET_HASH came at all (before anything is looked up). */
+export function requireSecretHashSent(client: AppClient, given: string | undefined): void {
+  if (client.clientSecret !== null && (given === undefined || given === '')) {
+    throw notAuthorized(`Client ${client.clientId} is configured with secret but SECRET_HASH was not received`);
+  }
+}
+
 /**
  * Checks the SECRET_HASH (or SecretHash) of a call from a client that has a secret; a client
  * without one needs none. `usernames` are the names the hash may have been made with: the
@@ -24,10 +31,8 @@ export function checkSecretHash(
 ): void {
   const secret = client.clientSecret;
   if (secret === null) return;
-  if (given === undefined || given === '') {
-    throw notAuthorized(`Client ${client.clientId} is configured with secret but SECRET_HASH was not received`);
-  }
-  const givenBytes = Buffer.from(given, 'base64');
+  requireSecretHashSent(client, given);
+  const givenBytes = Buffer.from(given ?? '', 'base64');
   let ok = false;
   for (const username of new Set(usernames)) {
     if (username === undefined) continue;
