@@ -20,7 +20,7 @@ import { idpClient, startTestServer } from './helpers/tobira.ts';
 import { outboxMessages } from './helpers/outbox.ts';
 import { BIN, freePort, spawnTobira, waitForHealth } from './helpers/process.ts';
 import type { Running } from '../src/tobira.ts';
-import { renderInvitation, renderVerification } from '../src/domain/messages/index.ts';
+import { renderAuthentication, renderInvitation, renderVerification } from '../src/domain/messages/index.ts';
 import type { UserPool } from '../src/domain/types.ts';
 
 async function makePool(idp: CognitoIdentityProviderClient, pool: Partial<CreateUserPoolCommandInput> = {}) {
@@ -79,6 +79,8 @@ describe('templates', () => {
     assert.equal(withLink.subject, 'Your verification link');
     assert.match(withLink.body, /<a href="http:\/\/h\/confirmUser\?a=1&amp;b=2">Verify Email<\/a>/);
     assert.equal(renderVerification(link, { channel: 'EMAIL', code: '777777' }).body, 'Your verification code is 777777. ');
+    assert.deepEqual(renderAuthentication(pool({}), '424242'), { body: 'Your authentication code is 424242. ' });
+    assert.deepEqual(renderAuthentication(pool({ SmsAuthenticationMessage: 'MFA {####}' }), '424242'), { body: 'MFA 424242' });
   });
 });
 
@@ -109,6 +111,16 @@ describe('the outbox', () => {
     assert.match(m.createdAt, /^\d{4}-\d\d-\d\dT/);
     const after = await (await fetch(`${t.url}/_tobira/outbox?after=${all.at(-2).seq}`)).json();
     assert.deepEqual(after.messages.map((x: any) => x.seq), [all.at(-1).seq]);
+  });
+
+  test('numbers messages in order and trims the oldest', async () => {
+    const repo = t.app.store.outbox;
+    const base = { poolId: 'trim-pool', channel: 'EMAIL' as const, destination: 'trim@example.com', subject: null, body: 'b', data: {}, createdAt: 0 };
+    const a = await repo.append({ ...base, id: 'trim-a' });
+    const b = await repo.append({ ...base, id: 'trim-b' });
+    assert.equal(b.seq, a.seq + 1);
+    assert.ok((await repo.trimBefore(a.seq)) >= 1);
+    assert.deepEqual((await repo.list({ poolId: 'trim-pool' })).map((m) => m.id), ['trim-b']);
   });
 
   test('refused (403) to a relayed caller unless it carries the admin token', async () => {

@@ -9,6 +9,7 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   ForgotPasswordCommand,
+  InitiateAuthCommand,
   type AttributeType,
   type CognitoIdentityProviderClient,
   type CreateUserPoolCommandInput,
@@ -165,17 +166,21 @@ describe('account recovery', () => {
   });
 
   test('AWS CLI: admin-reset-user-password makes the user RESET_REQUIRED and sends a code; confirm-forgot-password ends it', async () => {
-    const { poolId, clientId } = await makePool();
+    const { poolId, clientId } = await makePool({}, { ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] });
     await makeUser(poolId, 'hal', { email: 'hal@example.com', email_verified: 'true' });
     const r = await aws(t.url, ['cognito-idp', 'admin-reset-user-password', '--user-pool-id', poolId, '--username', 'hal']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'hal' }))).UserStatus, 'RESET_REQUIRED');
+    const signIn = (password: string) =>
+      idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'hal', PASSWORD: password } }));
+    assert.equal((await sdkError(signIn('OldPass123!'))).name, 'PasswordResetRequiredException');
     const c = await aws(t.url, [
       'cognito-idp', 'confirm-forgot-password', '--client-id', clientId, '--username', 'hal',
       '--confirmation-code', await lastCode(t.url, 'hal@example.com'), '--password', 'NewPass123!',
     ]);
     assert.equal(c.code, 0, c.stderr);
     assert.equal((await idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'hal' }))).UserStatus, 'CONFIRMED');
+    assert.ok((await signIn('NewPass123!')).AuthenticationResult?.AccessToken);
 
     await makeUser(poolId, 'ian', { email: 'ian@example.com' });
     const none = await aws(t.url, ['cognito-idp', 'admin-reset-user-password', '--user-pool-id', poolId, '--username', 'ian']);

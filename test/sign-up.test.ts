@@ -142,6 +142,33 @@ describe('SignUp and ConfirmSignUp with the JS SDK v3', () => {
     });
   });
 
+  test('alias pools: the username may not look like an email; ForceAliasCreation moves a taken email alias on confirm', async () => {
+    const { poolId, clientId } = await makePool(idp, { AliasAttributes: ['email'] });
+    assert.deepEqual(await sdkError(idp.send(new SignUpCommand({ ClientId: clientId, Username: 'x@example.com', Password: 'SecurePass123!' }))), {
+      name: 'InvalidParameterException',
+      message: 'Username cannot be of email format, since user pool is configured for email alias.',
+    });
+    const su = (u: string) => idp.send(new SignUpCommand({ ClientId: clientId, Username: u, Password: 'SecurePass123!', UserAttributes: [{ Name: 'email', Value: 'same@example.com' }] }));
+    await su('first');
+    await idp.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: 'first', ConfirmationCode: await lastCode(t.url, 'same@example.com') }));
+    // The email is now a sign-in name of `first`, who is confirmed.
+    assert.deepEqual(await sdkError(idp.send(new ResendConfirmationCodeCommand({ ClientId: clientId, Username: 'same@example.com' }))), {
+      name: 'InvalidParameterException',
+      message: 'User is already confirmed.',
+    });
+    await su('second');
+    const code = await lastCode(t.url, 'same@example.com');
+    assert.deepEqual(await sdkError(idp.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: 'second', ConfirmationCode: code }))), {
+      name: 'AliasExistsException',
+      message: 'An account with the given email already exists.',
+    });
+    // The failed confirmation left the code usable.
+    await idp.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: 'second', ConfirmationCode: code, ForceAliasCreation: true }));
+    const first = await status(idp, poolId, 'first');
+    assert.equal(first.UserAttributes!.find((a) => a.Name === 'email_verified')?.Value, 'false');
+    assert.equal((await status(idp, poolId, 'same@example.com')).Username, 'second');
+  });
+
   test('without an auto-verified attribute the user stays UNCONFIRMED and no code is sent', async () => {
     const { poolId, clientId } = await makePool(idp, { AutoVerifiedAttributes: [] });
     const r = await idp.send(new SignUpCommand({ ClientId: clientId, Username: 'frank', Password: 'SecurePass123!', UserAttributes: [{ Name: 'email', Value: 'frank@example.com' }] }));

@@ -1,6 +1,9 @@
 import type { Handlers } from './context.ts';
 import { confirmSignUp, resendConfirmationCode, signUp } from '../domain/self-service/sign-up.ts';
 import { adminResetUserPassword, confirmForgotPassword, forgotPassword } from '../domain/self-service/recovery.ts';
+import { getUserAttributeVerificationCode, verifyUserAttribute } from '../domain/self-service/attribute-verification.ts';
+import { deleteUser, deleteUserAttributes, updateUserAttributes } from '../domain/self-service/profile.ts';
+import { tokenCall } from '../domain/self-service/client.ts';
 
 /** Sign-up, confirmation, account recovery and the user's own attributes. */
 export const selfServiceHandlers: Handlers = {
@@ -26,6 +29,35 @@ export const selfServiceHandlers: Handlers = {
 
   async AdminResetUserPassword(input, ctx) {
     await adminResetUserPassword(ctx.app, input.UserPoolId, input.Username);
+    return {};
+  },
+
+  async GetUserAttributeVerificationCode(input, ctx) {
+    const { pool, client, user } = await tokenCall(ctx.app, input.AccessToken);
+    return { CodeDeliveryDetails: await getUserAttributeVerificationCode(ctx.app, pool, client, user, input.AttributeName) };
+  },
+
+  async VerifyUserAttribute(input, ctx) {
+    const { pool, user } = await tokenCall(ctx.app, input.AccessToken);
+    await verifyUserAttribute(ctx.app, pool, user, input.AttributeName, input.Code);
+    return {};
+  },
+
+  async UpdateUserAttributes(input, ctx) {
+    const { pool, client, user } = await tokenCall(ctx.app, input.AccessToken);
+    const list = await updateUserAttributes(ctx.app, pool, client, user, input.UserAttributes);
+    return list.length ? { CodeDeliveryDetailsList: list } : {};
+  },
+
+  async DeleteUserAttributes(input, ctx) {
+    const { pool, client, user } = await tokenCall(ctx.app, input.AccessToken);
+    await deleteUserAttributes(ctx.app, pool, client, user, input.UserAttributeNames);
+    return {};
+  },
+
+  async DeleteUser(input, ctx) {
+    const { pool, user } = await tokenCall(ctx.app, input.AccessToken);
+    await deleteUser(ctx.app, pool, user);
     return {};
   },
 };

@@ -1,7 +1,8 @@
 import type { Handlers } from './context.ts';
-import { invalidParameter, resourceNotFound } from '../errors.ts';
+import { invalidParameter, poolNotFound } from '../errors.ts';
 import {
   addCustomAttributes,
+  changeTags,
   createUserPool,
   deleteUserPool,
   describePool,
@@ -11,13 +12,17 @@ import {
 import { decodeToken, encodeToken } from '../util/ids.ts';
 import type { App } from '../app.ts';
 
-/** The pool id named by a user pool ARN, checked against this account. */
-async function poolFromArn(app: App, arn: string) {
-  const m = arn.match(/^arn:aws:cognito-idp:([a-z0-9-]+):(\d+):userpool\/([\w-]+_[0-9a-zA-Z]+)$/);
-  if (!m) throw invalidParameter(`Invalid ARN: ${arn}`);
-  const pool = await app.store.pools.get(m[3]);
-  if (!pool || pool.region !== m[1] || m[2] !== app.config.accountId) throw resourceNotFound(`Resource ${arn} does not exist.`);
-  return pool;
+/**
+ * The pool named by a user pool ARN. Tags live on pools only; an ARN of another kind is a bad
+ * parameter, and one for another account or region names no pool of ours.
+ */
+async function poolIdFromArn(app: App, arn: string): Promise<string> {
+  const m = arn.match(/^arn:aws:cognito-idp:([a-z0-9-]+):(\d{12}):userpool\/([\w-]+_[0-9a-zA-Z]+)$/);
+  if (!m) throw invalidParameter(`Invalid ARN: ${arn} is not the ARN of a user pool.`);
+  const [, region, account, poolId] = m;
+  const pool = await app.store.pools.get(poolId);
+  if (!pool || pool.region !== region || account !== app.config.accountId) throw poolNotFound(poolId);
+  return poolId;
 }
 
 export const userPoolHandlers: Handlers = {
@@ -31,6 +36,7 @@ export const userPoolHandlers: Handlers = {
     return { UserPool: await describePool(ctx.app, pool) };
   },
 
+  /** Pools of the caller's region only, as in AWS; NextToken is the last id of the page. */
   async ListUserPools(input, ctx) {
     const after = decodeToken(input.NextToken);
     const pools = await ctx.app.store.pools.list(ctx.region, after, input.MaxResults + 1);
@@ -63,30 +69,22 @@ export const userPoolHandlers: Handlers = {
   },
 
   async TagResource(input, ctx) {
-    await ctx.app.store.tx(async (s) => {
-      const pool = await poolFromArn(ctx.app, input.ResourceArn);
-      const fresh = await getPool(s, pool.id);
-      fresh.config.UserPoolTags = { ...fresh.config.UserPoolTags, ...input.Tags };
-      if (Object.keys(fresh.config.UserPoolTags).length > 50) throw invalidParameter('A user pool can have at most 50 tags.');
-      await s.pools.update(fresh);
-    });
+    const poolId = await poolIdFromArn(ctx.app, input.ResourceArn);
+    await changeTags(ctx.app, poolId, (tags) => Object.assign(tags, input.Tags));
     return {};
   },
 
   async UntagResource(input, ctx) {
-    await ctx.app.store.tx(async (s) => {
-      const pool = await poolFromArn(ctx.app, input.ResourceArn);
-      const fresh = await getPool(s, pool.id);
-      const tags = { ...fresh.config.UserPoolTags };
+    const poolId = await poolIdFromArn(ctx.app, input.ResourceArn);
+    await changeTags(ctx.app, poolId, (tags) => {
       for (const k of input.TagKeys) delete tags[k];
-      fresh.config.UserPoolTags = tags;
-      await s.pools.update(fresh);
     });
     return {};
   },
 
   async ListTagsForResource(input, ctx) {
-    const pool = await poolFromArn(ctx.app, input.ResourceArn);
+    const poolId = await poolIdFromArn(ctx.app, input.ResourceArn);
+    const pool = await getPool(ctx.app.store, poolId);
     return { Tags: pool.config.UserPoolTags ?? {} };
   },
 };

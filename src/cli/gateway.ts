@@ -62,6 +62,7 @@ export function gatewayConfigFromArgs(args: ParsedArgs, cwd: string = process.cw
     return loadGatewayConfigFile(file, {}, overrides);
   }
   if (!lambda && !upstream) throw new Error('give --lambda <file.mjs#handler> or --upstream <URL> (or --config <file>)');
+  if (lambda && upstream) throw new Error('give exactly one of --lambda or --upstream');
   return normalizeGatewayConfig({ ...overrides, routes: [{ route: 'ANY /{proxy+}', ...(lambda ? { lambda } : { upstream }) }] }, cwd);
 }
 

@@ -6,7 +6,7 @@ import { getClient } from './app-clients.ts';
 import type { Claims } from './jwt.ts';
 import { MAX_TOKEN_LIFETIME_MS } from './keys.ts';
 import { refreshTokenHash } from './tokens.ts';
-import type { User, UserPool } from './types.ts';
+import type { AppClient, User, UserPool } from './types.ts';
 import { usernameKey } from './users.ts';
 
 /**
@@ -68,9 +68,11 @@ export async function isRevoked(store: Store, claims: Claims, user?: User): Prom
 /** A JWT (three dot-separated parts); RevokeToken takes refresh tokens only. */
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
-function sameSecret(given: string, expected: string): boolean {
+/** Whether `given` is the client's secret (compared in constant time). */
+export function clientSecretMatches(client: AppClient, given: string | undefined): boolean {
+  if (client.clientSecret === null || given === undefined) return false;
   const a = Buffer.from(given);
-  const b = Buffer.from(expected);
+  const b = Buffer.from(client.clientSecret);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
@@ -85,7 +87,7 @@ export async function revokeRefreshToken(app: App, clientId: string, token: stri
   const client = await getClient(app.store, clientId);
   if (client.clientSecret !== null) {
     if (!clientSecret) throw new CognitoError('UnauthorizedException', `Client ${clientId} is configured with secret but ClientSecret was not received`);
-    if (!sameSecret(clientSecret, client.clientSecret)) throw new CognitoError('UnauthorizedException', `Unable to verify client secret for client ${clientId}`);
+    if (!clientSecretMatches(client, clientSecret)) throw new CognitoError('UnauthorizedException', `Unable to verify client secret for client ${clientId}`);
   }
   if (client.config.EnableTokenRevocation === false) {
     throw new CognitoError('UnsupportedOperationException', 'Token revocation is not enabled for this app client.');

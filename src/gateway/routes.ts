@@ -9,7 +9,7 @@ export interface PathTemplate {
   segments: Segment[];
 }
 
-type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string } | { kind: 'greedy'; name: string };
+export type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string } | { kind: 'greedy'; name: string };
 
 export interface RouteMatch {
   pathParameters: Record<string, string> | null;

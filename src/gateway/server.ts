@@ -12,7 +12,7 @@ import type { GatewayRequest } from './request.ts';
 import { gatewayError, type GatewayResponse } from './responses.ts';
 import { matchTemplate } from './routes.ts';
 import { TokenStatusClient } from './token-status.ts';
-import { forward, upstreamUrl, UpstreamTimeout } from './upstream.ts';
+import { BadUpstreamPath, forward, upstreamUrl, UpstreamTimeout } from './upstream.ts';
 
 // API Gateway's payload quota: 10 MB.
 const MAX_BODY = 10 * 1024 * 1024;
@@ -75,7 +75,8 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     const integration = route.integration;
     try {
       if (integration.type === 'upstream') {
-        const url = upstreamUrl(integration.url, req, pathParameters);
+        const greedy = route.template.segments.find((s) => s.kind === 'greedy');
+        const url = upstreamUrl(integration.url, req, pathParameters, greedy?.kind === 'greedy' ? greedy.name : null);
         return withCors(await forward(url, req, auth?.claims ?? null, route.claimsHeader, integration.timeoutMs));
       }
       const ctx = { apiId, accountId, stage: config.stage, pathParameters, auth };
@@ -84,6 +85,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
       const result = await lambdas.invoke(integration.file, integration.handler, event, integration.timeoutMs);
       return withCors(v1 ? restResult(result) : httpApiResult(result));
     } catch (err) {
+      if (err instanceof BadUpstreamPath) return withCors(gatewayError(config.apiType, 'unknownRoute'));
       const timedOut = err instanceof LambdaTimeout || err instanceof UpstreamTimeout;
       const what = err instanceof MalformedLambdaResponse ? 'malformed Lambda proxy response' : timedOut ? 'integration timed out' : 'integration failed';
       // The handler's own error goes to the log, never to the client (API Gateway hides it too).

@@ -14,23 +14,37 @@ const agents = {
   https: new https.Agent({ keepAlive: true, maxSockets: 256 }),
 };
 
+/** The request path would climb out of the upstream's path (a `..` segment): no such resource. */
+export class BadUpstreamPath extends Error {}
+
+// What the WHATWG URL parser treats as `.` and `..` segments.
+const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
+
 /**
  * The target URL: `{name}` / `{name+}` in the upstream URL take the route's path parameters
  * (HTTP proxy integrations do this); otherwise the request's resource path is appended to the
- * upstream's path. The query string is passed on as received.
+ * upstream's path. The query string is passed on as received. A path that would resolve a
+ * dot segment is refused, so `/files/..%2Fadmin` cannot leave the upstream's base path.
  */
-export function upstreamUrl(base: string, req: GatewayRequest, pathParameters: Record<string, string> | null): URL {
+export function upstreamUrl(
+  base: string,
+  req: GatewayRequest,
+  pathParameters: Record<string, string> | null,
+  greedyName: string | null,
+): URL {
   let target: string;
   if (/\{[^}]+\}/.test(base)) {
+    // A greedy parameter keeps its slashes; any other is one segment (a `/` in it stays %2F).
     target = base.replace(/\{([^}+]+)\+?\}/g, (_m, name: string) => {
       const v = pathParameters?.[name] ?? '';
-      return v.split('/').map(encodeURIComponent).join('/');
+      return name === greedyName ? v.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(v);
     });
   } else {
     const u = new URL(base);
-    u.pathname = u.pathname.replace(/\/+$/, '') + req.path;
-    target = u.toString().replace(/\?.*$/, '');
+    target = `${u.origin}${u.pathname.replace(/\/+$/, '')}${req.path}`;
   }
+  const path = target.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/[?#].*$/, '');
+  if (path.split('/').some((seg) => DOT_SEGMENT.test(seg))) throw new BadUpstreamPath(path);
   const url = new URL(target);
   if (req.rawQuery) url.search = url.search ? `${url.search}&${req.rawQuery}` : `?${req.rawQuery}`;
   return url;

@@ -199,4 +199,13 @@ CREATE TABLE pool_secrets (
 );
 `,
   },
+  {
+    // Outbox reads (http/outbox.ts, cli/outbox.ts): by pool, and by address without case
+    // (emails compare case-insensitively), newest last.
+    version: 4,
+    sql: `
+CREATE INDEX outbox_by_pool ON outbox (pool_id, seq);
+CREATE INDEX outbox_by_destination_lower ON outbox (LOWER(destination), seq);
+`,
+  },
 ];

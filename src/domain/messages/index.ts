@@ -10,12 +10,15 @@ import { SmsWebhookTarget } from './sms-webhook.ts';
 import { SmtpTarget } from './smtp.ts';
 
 export type { Messenger, OutgoingMessage } from './messenger.ts';
-export { renderInvitation, renderVerification } from './templates.ts';
+export { renderAuthentication, renderInvitation, renderVerification } from './templates.ts';
 
 // Cognito's text for a failed email (observed: amazon-archives/amazon-cognito-identity-js#307).
 // The SMS text is ours: no real one was found.
 const EMAIL_FAILURE = 'Invalid email provided/Unable to send the email';
 const SMS_FAILURE = 'Invalid phone number provided/Unable to send the SMS';
+
+/** How many of the newest messages the outbox keeps. */
+export const OUTBOX_KEEP = 10_000;
 
 /**
  * Builds the Messenger the configuration asks for. Every message is kept in the outbox when in
@@ -32,7 +35,7 @@ export function createMessenger(config: Config, store: Store, log: Logger, clock
       const target = m.channel === 'EMAIL' ? smtp : sms;
       const id = randomUUID();
       if (config.devMode || !target) {
-        await store.outbox.append({
+        const kept = await store.outbox.append({
           id,
           poolId: m.poolId,
           channel: m.channel,
@@ -47,6 +50,8 @@ export function createMessenger(config: Config, store: Store, log: Logger, clock
           },
           createdAt: clock.now(),
         });
+        // Keep the outbox bounded: every 500 messages, drop all but the newest OUTBOX_KEEP.
+        if (kept.seq % 500 === 0) await store.outbox.trimBefore(kept.seq - OUTBOX_KEEP);
       }
       const line = { messageId: id, channel: m.channel, to: m.destination, kind: m.kind, poolId: m.poolId, username: m.username };
       if (config.devMode) log.info({ ...line, subject: m.subject, code: m.code }, `message to ${m.destination}${m.code ? `: code ${m.code}` : ''}`);

@@ -23,6 +23,7 @@ export const DEFAULTS = {
   inviteSubject: 'Your temporary password',
   inviteEmail: 'Your username is {username} and temporary password is {####}.',
   inviteSms: 'Your username is {username} and temporary password is {####}.',
+  smsAuthentication: 'Your authentication code is {####}. ',
 } as const;
 
 const fill = (template: string, code: string, username?: string) =>
@@ -71,6 +72,11 @@ export function renderInvitation(
     subject: t.EmailSubject ?? DEFAULTS.inviteSubject,
     body: fill(t.EmailMessage ?? DEFAULTS.inviteEmail, a.tempPassword, a.username),
   };
+}
+
+/** The SMS MFA sign-in code (SmsAuthenticationMessage), for the MFA feature. */
+export function renderAuthentication(pool: UserPool, code: string): RenderedMessage {
+  return { body: fill(pool.config.SmsAuthenticationMessage ?? DEFAULTS.smsAuthentication, code) };
 }
 
 function escapeAttr(s: string): string {

@@ -1,9 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AttributeType } from '../../generated/cognito-idp.ts';
 import { CognitoError, notAuthorized } from '../../errors.ts';
+import { checkSecretHash } from '../auth/secret-hash.ts';
 import type { Store } from '../../store/store.ts';
 import { getClient, preventUserExistenceErrors } from '../app-clients.ts';
-import type { AppClient, UserPool } from '../types.ts';
+import type { AppClient, User, UserPool } from '../types.ts';
+import type { App } from '../../app.ts';
+import { verifyAccessToken } from '../access-tokens.ts';
 import { getPool } from '../user-pools.ts';
 
 /** The app client a user-facing call names, its pool, and whether it hides unknown users. */
@@ -21,21 +23,8 @@ export interface ClientCall {
 export async function clientCall(store: Store, clientId: string, username: string, secretHash: string | undefined): Promise<ClientCall> {
   const client = await getClient(store, clientId);
   const pool = await getPool(store, client.poolId);
-  checkSecretHash(client, username, secretHash);
+  checkSecretHash(client, [username], secretHash);
   return { client, pool, hideUnknownUsers: preventUserExistenceErrors(client) === 'ENABLED' };
-}
-
-// TODO(sign-in): switch to src/domain/auth/secret-hash.ts once it lands; same rule and texts.
-function checkSecretHash(client: AppClient, username: string, secretHash: string | undefined): void {
-  if (!client.clientSecret) return;
-  if (!secretHash) {
-    throw notAuthorized(`Client ${client.clientId} is configured with secret but SECRET_HASH was not received`);
-  }
-  const expected = createHmac('sha256', client.clientSecret).update(username + client.clientId).digest();
-  const given = Buffer.from(secretHash, 'base64');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw notAuthorized(`Unable to verify secret hash for client ${client.clientId}`);
-  }
 }
 
 export const unauthorizedAttribute = () =>
@@ -56,9 +45,14 @@ export function checkWritable(client: AppClient, names: string[]): void {
 
 export const attributeNames = (attrs: AttributeType[] | undefined) => (attrs ?? []).map((a) => a.Name);
 
-/** The attributes a client may read (ReadAttributes; all when unset). */
-export function readable(client: AppClient, attributes: Record<string, string>): Record<string, string> {
-  const allowed = client.config.ReadAttributes;
-  if (!allowed?.length) return attributes;
-  return Object.fromEntries(Object.entries(attributes).filter(([n]) => n === 'sub' || allowed.includes(n)));
+/**
+ * The caller of a token-authenticated self-service call: the access token checked (signature,
+ * expiry, revocation, user enabled; see access-tokens.ts), and the client it was issued to, whose
+ * Read/WriteAttributes apply.
+ */
+export async function tokenCall(app: App, accessToken: string): Promise<{ pool: UserPool; client: AppClient; user: User }> {
+  const { pool, user, claims } = await verifyAccessToken(app, accessToken);
+  const client = typeof claims.client_id === 'string' ? await app.store.clients.get(claims.client_id) : undefined;
+  if (!client || client.poolId !== pool.id) throw notAuthorized('Invalid Access Token');
+  return { pool, client, user };
 }

@@ -99,6 +99,12 @@ export class OutboxRepo {
     return rows.map(fromRow).reverse();
   }
 
+  /** Deletes the messages numbered `seq` and below. */
+  async trimBefore(seq: number): Promise<number> {
+    if (seq <= 0) return 0;
+    return (await this.sql.run('DELETE FROM outbox WHERE seq <= ?', [seq])).changes;
+  }
+
   async clear(poolId?: string): Promise<number> {
     const r = poolId ? await this.sql.run('DELETE FROM outbox WHERE pool_id = ?', [poolId]) : await this.sql.run('DELETE FROM outbox');
     return r.changes;
