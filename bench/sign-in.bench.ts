@@ -1,6 +1,7 @@
 // Sign-in figures over HTTP with the JS SDK v3: USER_PASSWORD_AUTH (one argon2id verify each),
-// USER_SRP_AUTH (two round trips; the client half computed by amazon-cognito-identity-js's own
-// AuthenticationHelper, in this same process, so it is counted too), REFRESH_TOKEN_AUTH and
+// USER_SRP_AUTH (two round trips; the client half computed here with our own SRP arithmetic, since
+// amazon-cognito-identity-js's pure-JS big integers take ~180 ms a sign-in and would stall the
+// server sharing this process; test/srp.test.ts proves that client against us), REFRESH_TOKEN_AUTH and
 // GetUser; one argon2id hash beside them, so the overhead above hashing shows.
 import {
   GetUserCommand,
@@ -8,11 +9,35 @@ import {
   RespondToAuthChallengeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { hashPassword } from '../src/domain/passwords.ts';
-import { modPowN, g } from '../src/domain/auth/srp-math.ts';
+import { createHmac, randomBytes } from 'node:crypto';
+import { N, g, k, modPowN, privateKeyX, scramblingU, sessionKey } from '../src/domain/auth/srp-math.ts';
 import { idpClient, startTestServer } from '../test/helpers/tobira.ts';
 import { poolWithClient, userWithPassword } from '../test/helpers/sign-in.ts';
-import { SrpClient } from '../test/helpers/srp-client.ts';
 import { fmt, percentile, throughput } from './util.ts';
+
+/** The client half of USER_SRP_AUTH (cognito-protocols.md §4.3), fast enough to share the process. */
+function srpClient(poolId: string) {
+  const a = BigInt(`0x${randomBytes(128).toString('hex')}`);
+  const A = modPowN(g, a);
+  return {
+    A: A.toString(16),
+    answer(p: Record<string, string>, password: string): Record<string, string> {
+      const B = BigInt(`0x${p.SRP_B}`);
+      const u = scramblingU(A, B);
+      const x = privateKeyX(poolId, p.USER_ID_FOR_SRP, password, p.SALT);
+      const S = modPowN((((B - k * modPowN(g, x)) % N) + N) % N, a + u * x);
+      const d = new Date();
+      const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()];
+      const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
+      const two = (n: number) => String(n).padStart(2, '0');
+      const now = `${day} ${month} ${d.getUTCDate()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
+      const signature = createHmac('sha256', sessionKey(S, u))
+        .update(Buffer.concat([Buffer.from(poolId.split('_')[1]), Buffer.from(p.USER_ID_FOR_SRP), Buffer.from(p.SECRET_BLOCK, 'base64'), Buffer.from(now)]))
+        .digest('base64');
+      return { USERNAME: p.USER_ID_FOR_SRP, PASSWORD_CLAIM_SECRET_BLOCK: p.SECRET_BLOCK, TIMESTAMP: now, PASSWORD_CLAIM_SIGNATURE: signature };
+    },
+  };
+}
 
 export async function run(): Promise<void> {
   const t = await startTestServer();
@@ -37,13 +62,13 @@ export async function run(): Promise<void> {
     const srpLat: number[] = [];
     let clientMs = 0;
     const srps = await throughput(100, 4, timed(srpLat, async (i) => {
-      const srp = new SrpClient(poolId);
       let c0 = performance.now();
-      const A = await srp.srpA();
+      const srp = srpClient(poolId);
+      const A = srp.A;
       clientMs += performance.now() - c0;
       const c = await idp.send(new InitiateAuthCommand({ AuthFlow: 'USER_SRP_AUTH', ClientId: clientId, AuthParameters: { USERNAME: users[i % users.length], SRP_A: A } }));
       c0 = performance.now();
-      const answer = await srp.answer(c.ChallengeParameters!, 'Bench#Pass123');
+      const answer = srp.answer(c.ChallengeParameters!, 'Bench#Pass123');
       clientMs += performance.now() - c0;
       const r = await idp.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'PASSWORD_VERIFIER', ChallengeResponses: answer }));
       if (!r.AuthenticationResult) throw new Error('SRP sign-in failed');

@@ -66,6 +66,8 @@ describe('gateway in front of an upstream HTTP service', () => {
           { route: 'GET /scoped/{id}', upstream: `${up.url}/items/{id}`, scopes: ['orders/read'] },
           { route: 'GET /admin/{proxy+}', upstream: `${up.url}/internal/{proxy}`, scopes: ['aws.cognito.signin.user.admin'], claimsHeader: 'x-user-claims' },
           { route: 'GET /public', upstream: up.url, authorizer: 'none' },
+          { route: 'GET /files/{name}', upstream: `${up.url}/files/{name}`, authorizer: 'none' },
+          { route: 'ANY /api/{proxy+}', upstream: `${up.url}/v1/{proxy}`, authorizer: 'none' },
         ],
       },
       { clock },
@@ -163,6 +165,22 @@ describe('gateway in front of an upstream HTTP service', () => {
     const r = await curl([`${gw.url}/public`, '-H', 'x-tobira-claims: {"sub":"forged"}']);
     assert.equal(r.status, 200);
     assert.equal(up.seen[up.seen.length - 1].headers['x-tobira-claims'], undefined);
+  });
+
+  test('path parameters cannot climb out of the upstream path', async () => {
+    const one = await curl(['--path-as-is', `${gw.url}/files/..%2Fsecret`]);
+    assert.equal(one.status, 200);
+    assert.equal(up.seen[up.seen.length - 1].url, '/files/..%2Fsecret');
+    const ok = await curl([`${gw.url}/api/a/b`]);
+    assert.equal(ok.status, 200);
+    assert.equal(up.seen[up.seen.length - 1].url, '/v1/a/b');
+    const n = up.seen.length;
+    for (const path of ['/api/a/..%2F..%2Fsecret', '/api/../secret', '/api/%2e%2e/secret', '/files/..']) {
+      const r = await curl(['--path-as-is', `${gw.url}${path}`]);
+      assert.equal(r.status, 403, path);
+      assert.equal(r.body, '{"message":"Missing Authentication Token"}');
+    }
+    assert.equal(up.seen.length, n, 'nothing reached the upstream');
   });
 
   test('an upstream that is down gives 502 {"message": "Internal server error"}', async () => {
