@@ -1,4 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Param, Sql } from './db.ts';
@@ -17,6 +18,11 @@ export class SqliteDatabase implements Database {
   private readonly db: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private lock: Promise<void> = Promise.resolve();
+  /** Marks the async context that holds the connection, so its own nested calls join in. */
+  private readonly holder = new AsyncLocalStorage<object>();
+  /** The token of the section holding the connection now; a stale context (work started in a
+   * transaction that has ended) must queue like anyone else. */
+  private current: object | null = null;
   private closed = false;
 
   private constructor(filename: string) {
@@ -70,14 +76,20 @@ export class SqliteDatabase implements Database {
 
   /** Waits for the connection, runs fn alone on it, then lets the next one in. */
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // A call from inside the open transaction (through app.store rather than the transaction's
+    // store) runs inside it: waiting for the lock there would wait for itself forever.
+    if (this.current && this.holder.getStore() === this.current) return fn();
     const previous = this.lock;
     let release!: () => void;
     this.lock = new Promise<void>((r) => (release = r));
     await previous;
     try {
       if (this.closed) throw new Error('database is closed');
-      return await fn();
+      const token = {};
+      this.current = token;
+      return await this.holder.run(token, fn);
     } finally {
+      this.current = null;
       release();
     }
   }
@@ -93,10 +105,21 @@ export class SqliteDatabase implements Database {
   }
 
   transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    if (this.current && this.holder.getStore() === this.current && this.db.inTransaction) return fn(this.direct);
     return this.exclusive(async () => {
+      const token = this.current;
+      const live = () => {
+        if (this.current !== token) throw new Error("a transaction's store was used after its transaction ended");
+      };
+      // The transaction's handle refuses use after the commit, when it would run unlocked.
+      const txSql: Sql = {
+        all: (q, p) => (live(), this.direct.all(q, p)),
+        get: (q, p) => (live(), this.direct.get(q, p)),
+        run: (q, p) => (live(), this.direct.run(q, p)),
+      };
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await fn(this.direct);
+        const result = await fn(txSql);
         this.db.exec('COMMIT');
         return result;
       } catch (err) {

@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { AuthenticationHelper, DateHelper } from 'amazon-cognito-identity-js';
-// The client library's own big-integer type (jsbn), which its helper expects.
-import BigIntegerModule from 'amazon-cognito-identity-js/lib/BigInteger.js';
+import { createRequire } from 'node:module';
 
-const BigInteger: any = (BigIntegerModule as any).default ?? BigIntegerModule;
+// The library's typings leave out its helper, date formatter and big-integer type (jsbn).
+const require = createRequire(import.meta.url);
+const { AuthenticationHelper, DateHelper } = require('amazon-cognito-identity-js');
+const BigInteger = require('amazon-cognito-identity-js/lib/BigInteger.js').default;
 
 /**
  * The client half of USER_SRP_AUTH done by amazon-cognito-identity-js's own AuthenticationHelper
@@ -12,7 +13,7 @@ const BigInteger: any = (BigIntegerModule as any).default ?? BigIntegerModule;
 export class SrpClient {
   private readonly helper: any;
   constructor(private readonly poolId: string) {
-    this.helper = new (AuthenticationHelper as any)(poolId.split('_')[1]);
+    this.helper = new AuthenticationHelper(poolId.split('_')[1]);
   }
 
   /** SRP_A as the library sends it (lowercase hex, not padded). */
@@ -32,7 +33,7 @@ export class SrpClient {
         err ? reject(err) : resolve(k),
       ),
     );
-    const now = timestamp ?? new (DateHelper as any)().getNowString();
+    const now = timestamp ?? new DateHelper().getNowString();
     const signature = createHmac('sha256', key)
       .update(Buffer.concat([Buffer.from(this.poolId.split('_')[1], 'utf8'), Buffer.from(userId, 'utf8'), Buffer.from(params.SECRET_BLOCK, 'base64'), Buffer.from(now, 'utf8')]))
       .digest('base64');
