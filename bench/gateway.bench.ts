@@ -89,7 +89,7 @@ export async function run(): Promise<void> {
   await measure('upstream alone', `${upstreamUrl}/items/1`);
   await measure('gateway, no authorizer -> upstream', `${open.url}/items/1`);
   await measure('gateway, Cognito authorizer (ID token) -> upstream', `${proxied.url}/items/1`, { authorization });
-  await measure('  same, revocation asked of Tobira on every request', `${uncached.url}/items/1`, { authorization });
+  await measure('  same, token status not cached (0 s)', `${uncached.url}/items/1`, { authorization });
   await measure('gateway, Cognito authorizer -> local Lambda', `${lambda.url}/test/`, { authorization });
   await measure('gateway, no token -> 401', `${proxied.url}/items/1`, {}, 401);
 

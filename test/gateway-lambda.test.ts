@@ -192,6 +192,21 @@ describe('seed 004: API Gateway with a Cognito authorizer in front of a local La
     assert.equal(r.status, 401);
   });
 
+  test('Tobira\'s POST /_tobira/token-status answers {active} for the gateway', async () => {
+    const status = async (body: string) => {
+      const res = await fetch(`${t.url}/_tobira/token-status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return { status: res.status, json: await res.json() };
+    };
+    const { IdToken, AccessToken } = await signIn(t.url, user);
+    assert.deepEqual(await status(JSON.stringify({ token: IdToken })), { status: 200, json: { active: true } });
+    assert.deepEqual(await status(JSON.stringify({ token: AccessToken })), { status: 200, json: { active: true } });
+    const [h, p, s] = IdToken.split('.');
+    assert.deepEqual((await status(JSON.stringify({ token: `${h}.${p}.${s.slice(0, -4)}AAAA` }))).json, { active: false });
+    assert.deepEqual((await status(JSON.stringify({ token: 'garbage' }))).json, { active: false });
+    assert.equal((await status('not json')).status, 400);
+    assert.equal((await status('{"token": 5}')).status, 400);
+  });
+
   test('outside the stage or the routes: 403 {"message":"Missing Authentication Token"}, as REST APIs answer', async () => {
     const { IdToken } = await signIn(t.url, user);
     for (const path of ['/', '/prod/x', '/testing']) {

@@ -4,7 +4,7 @@ import { startGateway, type RunningGateway } from '../gateway/server.ts';
 import { flagString, type ParsedArgs } from './args.ts';
 
 export const GATEWAY_USAGE = `  gateway    API Gateway's Cognito authorizer in front of a Lambda handler or an upstream URL
-             --config <file>            routes from a JSON file (see docs); or one route ANY /{proxy+}:
+             --config <file>            routes from a JSON file (see README); or one route ANY /{proxy+}:
              --port <P>                 port (default 8080)
              --host <H>                 address (default 127.0.0.1)
              --endpoint <URL>           Tobira's URL (JWKS, discovery, token status)
@@ -19,6 +19,7 @@ export const GATEWAY_USAGE = `  gateway    API Gateway's Cognito authorizer in f
              --claims-header <header>   header carrying verified claims to an upstream (default x-tobira-claims)
              --revocation-cache-seconds <S>  reuse Tobira's token-status answers (default 2)
              --check-revocation false   do not ask Tobira about revoked tokens
+             --log-level <L>            silent|error|warn|info|debug (debug logs each request, never tokens)
 `;
 
 /** Flag names and the configuration keys they set. */

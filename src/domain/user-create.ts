@@ -93,6 +93,8 @@ export async function adminCreateUser(app: App, input: AdminCreateUserRequest): 
 
   const attrs = validateAttributes(pool, input.UserAttributes, { mode: 'admin', creating: true });
   delete attrs.sub;
+  // An attribute given without a value is no attribute.
+  for (const [name, value] of Object.entries(attrs)) if (value === '') delete attrs[name];
   const sub = uuid(app.random);
   const username = resolveNewUsername(pool, input.Username, attrs, sub);
   const mediums = deliveryMediums(input, attrs);

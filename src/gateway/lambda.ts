@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Logger } from 'pino';
 import type { GatewayResponse } from './responses.ts';
 
 type Handler = (event: unknown, context: LambdaContext, callback: (err?: unknown, result?: unknown) => void) => unknown;
@@ -30,7 +29,6 @@ export class LocalLambdas {
   private readonly modules = new Map<string, Promise<Record<string, unknown>>>();
 
   constructor(
-    private readonly log: Logger,
     private readonly region: string,
     private readonly accountId: string,
   ) {}

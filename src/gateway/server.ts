@@ -40,7 +40,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const authorizer = new Authorizer(keys, status, clock, log);
   const region = opts.region ?? regionOf(config) ?? 'us-east-1';
   const accountId = opts.accountId ?? '000000000000';
-  const lambdas = new LocalLambdas(log, region, accountId);
+  const lambdas = new LocalLambdas(region, accountId);
   const apiId = opts.apiId ?? 'tobiragw';
 
   const dispatch = async (req: GatewayRequest): Promise<GatewayResponse> => {
@@ -130,6 +130,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
       if (config.apiType === 'rest') {
         res.setHeader('x-amzn-RequestId', requestId);
         res.setHeader('x-amz-apigw-id', randomBytes(12).toString('base64').slice(0, 16));
+        res.setHeader('X-Amzn-Trace-Id', `Root=1-${Math.floor(clock.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`);
       } else {
         res.setHeader('apigw-requestid', randomBytes(12).toString('base64').slice(0, 16));
       }
