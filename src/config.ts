@@ -15,6 +15,13 @@ export interface Config {
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** Development mode keeps every email and SMS in the outbox and prints it to the log. */
   devMode: boolean;
+  /**
+   * Cognito refuses USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH on a client created without
+   * ExplicitAuthFlows. Seed 000 signs in that way all the same, so by default Tobira allows the
+   * password flows on such clients (and logs that Cognito would not); true restores Cognito's
+   * exact default. Flows a client names explicitly are always enforced exactly.
+   */
+  strictAuthFlows: boolean;
   /** Real email delivery through SMTP; null keeps emails in the outbox only. */
   smtp: SmtpConfig | null;
   /** SMS delivery: POST JSON {destination, body, ...} to this URL; null keeps SMS in the outbox only. */
@@ -70,6 +77,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuerMode: env.TOBIRA_ISSUER === 'aws' ? 'aws' : 'tobira',
     logLevel: (env.TOBIRA_LOG_LEVEL as Config['logLevel']) ?? 'info',
     devMode: env.TOBIRA_DEV_MODE !== 'false',
+    strictAuthFlows: env.TOBIRA_STRICT_AUTH_FLOWS === 'true',
     smtp: env.TOBIRA_SMTP_URL ? parseSmtpUrl(env.TOBIRA_SMTP_URL, env.TOBIRA_SMTP_FROM) : null,
     smsWebhookUrl: env.TOBIRA_SMS_WEBHOOK_URL || null,
     adminToken: env.TOBIRA_ADMIN_TOKEN || null,

@@ -264,6 +264,34 @@ describe('admin user operations', () => {
     assert.deepEqual(e, { name: 'InvalidParameterException', message: 'Attributes did not conform to the schema: custom:nope: Attribute does not exist in the schema.\n' });
   });
 
+  test('AdminUpdateUserAttributes sends a code for a changed auto-verified email, or keeps the old one until verified', async () => {
+    const pool = await newPool({ AutoVerifiedAttributes: ['email'] });
+    const verified = (email: string) => [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }];
+    await sdk.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: 'v', UserAttributes: verified('v@example.com'), MessageAction: 'SUPPRESS' }));
+    const attrsOf = async () => Object.fromEntries((await sdk.send(new AdminGetUserCommand({ UserPoolId: pool, Username: 'v' }))).UserAttributes!.map((x) => [x.Name, x.Value]));
+    sent.length = 0;
+    await sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: pool, Username: 'v', UserAttributes: [{ Name: 'email', Value: 'v2@example.com' }] }));
+    assert.deepEqual(sent.map((m) => [m.kind, m.destination]), [['verify-attribute', 'v2@example.com']]);
+    let a = await attrsOf();
+    assert.equal(a.email, 'v2@example.com');
+    assert.equal(a.email_verified, 'false');
+
+    // Marked verified by the admin: no code.
+    sent.length = 0;
+    await sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: pool, Username: 'v', UserAttributes: verified('v3@example.com') }));
+    assert.equal(sent.length, 0);
+    assert.equal((await attrsOf()).email_verified, 'true');
+
+    const strict = await newPool({ AutoVerifiedAttributes: ['email'], UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] } });
+    await sdk.send(new AdminCreateUserCommand({ UserPoolId: strict, Username: 'w', UserAttributes: verified('w@example.com'), MessageAction: 'SUPPRESS' }));
+    sent.length = 0;
+    await sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: strict, Username: 'w', UserAttributes: [{ Name: 'email', Value: 'w2@example.com' }] }));
+    assert.deepEqual(sent.map((m) => m.destination), ['w2@example.com']);
+    a = Object.fromEntries((await sdk.send(new AdminGetUserCommand({ UserPoolId: strict, Username: 'w' }))).UserAttributes!.map((x) => [x.Name, x.Value]));
+    assert.equal(a.email, 'w@example.com', 'the verified address stays until the new one is verified');
+    assert.equal(a.email_verified, 'true');
+  });
+
   test('UsernameAttributes email: the username must be an email, becomes the sub, and the email is unique', async () => {
     const pool = await newPool({ UsernameAttributes: ['email'] });
     let e = await sdkError(sdk.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: 'bob', MessageAction: 'SUPPRESS' })));
@@ -351,6 +379,23 @@ describe('admin user operations', () => {
     await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: pool, Username: 'gus', Password: 'first-pass', Permanent: true }));
     e = await sdkError(sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: pool, Username: 'nobody', Password: 'whatever1', Permanent: true })));
     assert.equal(e.name, 'UserNotFoundException');
+  });
+
+  test('concurrent creates of one username or one email: exactly one wins, the rest get Cognito errors', async () => {
+    const pool = await newPool();
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => sdk.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: 'race', MessageAction: 'SUPPRESS' }))),
+    );
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    for (const r of results) if (r.status === 'rejected') assert.equal(r.reason.name, 'UsernameExistsException');
+
+    const byEmail = await newPool({ UsernameAttributes: ['email'] });
+    const emails = await Promise.allSettled(
+      Array.from({ length: 8 }, () => sdk.send(new AdminCreateUserCommand({ UserPoolId: byEmail, Username: 'race@example.com', MessageAction: 'SUPPRESS' }))),
+    );
+    assert.equal(emails.filter((r) => r.status === 'fulfilled').length, 1);
+    for (const r of emails) if (r.status === 'rejected') assert.equal(r.reason.name, 'UsernameExistsException');
+    assert.equal(await t.app.store.pools.countUsers(byEmail), 1);
   });
 
   test('boto3 creates and reads a user', async () => {

@@ -131,6 +131,20 @@ describe('ListUsers', () => {
     assert.equal(zero.Users!.length, 5, 'Limit 0 means the default of 60');
   });
 
+  test('prefix pages break ties between equal values without losing or repeating a user', async () => {
+    for (const u of ['twin-c', 'twin-a', 'twin-b']) await create(u, { given_name: 'Twin' });
+    await create('twin-d', { given_name: 'Twins' });
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const r = await sdk.send(new ListUsersCommand({ UserPoolId: pool, Filter: 'given_name ^= "Tw"', Limit: 1, PaginationToken: token }));
+      seen.push(...r.Users!.map((u) => u.Username!));
+      token = r.PaginationToken;
+    } while (token);
+    assert.deepEqual(seen, ['twin-a', 'twin-b', 'twin-c', 'twin-d']);
+    for (const u of ['twin-a', 'twin-b', 'twin-c', 'twin-d']) await t.app.store.users.delete(pool, u);
+  });
+
   test('an unknown pool is ResourceNotFoundException', async () => {
     const r = await rawCall(t.url, 'ListUsers', { UserPoolId: 'us-east-1_nothere99' });
     assert.deepEqual(r.json, { __type: 'ResourceNotFoundException', message: 'User pool us-east-1_nothere99 does not exist.' });

@@ -44,15 +44,10 @@ describe('the seed documents end to end over the AWS CLI', () => {
     r = await cli(['admin-set-user-password', '--user-pool-id', poolId, '--username', 'testuser@example.com', '--password', 'NewSecurePass#5678', '--permanent']);
     assert.equal(r.code, 0, r.stderr);
 
+    // Step 6 exactly as printed. The client was created without --explicit-auth-flows: Tobira
+    // allows the password flows on such a client by default (real Cognito would not; see the
+    // strict-mode test below).
     const login = ['initiate-auth', '--auth-flow', 'USER_PASSWORD_AUTH', '--client-id', clientId, '--auth-parameters', 'USERNAME=testuser@example.com,PASSWORD=NewSecurePass#5678'];
-    // A client created without --explicit-auth-flows allows SRP, custom and refresh only, as in
-    // Cognito (botocore's ExplicitAuthFlows doc), so the seed's step 6 needs the flow switched on first.
-    r = await cli(login);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /\(InvalidParameterException\) when calling the InitiateAuth operation: USER_PASSWORD_AUTH flow not enabled for this client/);
-    r = await cli(['update-user-pool-client', '--user-pool-id', poolId, '--client-id', clientId, '--explicit-auth-flows', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
-    assert.equal(r.code, 0, r.stderr);
-
     r = await cli(login);
     assert.equal(r.code, 0, r.stderr);
     const result = r.json.AuthenticationResult;
@@ -68,6 +63,29 @@ describe('the seed documents end to end over the AWS CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.AuthenticationResult.RefreshToken, undefined);
     assert.equal(claims(r.json.AuthenticationResult.AccessToken).origin_jti, claims(result.AccessToken).origin_jti);
+  });
+
+  test('with --strict-auth-flows, a client created without ExplicitAuthFlows refuses USER_PASSWORD_AUTH as Cognito does', async () => {
+    const strict = await startTestServer({ strictAuthFlows: true });
+    try {
+      const scli = (args: string[]) => aws(strict.url, ['cognito-idp', ...args, '--region', 'ap-northeast-1']);
+      const pool = await scli(['create-user-pool', '--pool-name', 'strict']);
+      const poolId = pool.json.UserPool.Id;
+      const client = await scli(['create-user-pool-client', '--user-pool-id', poolId, '--client-name', 'c', '--no-generate-secret']);
+      const clientId = client.json.UserPoolClient.ClientId;
+      await scli(['admin-create-user', '--user-pool-id', poolId, '--username', 'u1', '--message-action', 'SUPPRESS']);
+      await scli(['admin-set-user-password', '--user-pool-id', poolId, '--username', 'u1', '--password', 'NewSecurePass#5678', '--permanent']);
+      const login = ['initiate-auth', '--auth-flow', 'USER_PASSWORD_AUTH', '--client-id', clientId, '--auth-parameters', 'USERNAME=u1,PASSWORD=NewSecurePass#5678'];
+      let r = await scli(login);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /\(InvalidParameterException\) when calling the InitiateAuth operation: USER_PASSWORD_AUTH flow not enabled for this client/);
+      r = await scli(['update-user-pool-client', '--user-pool-id', poolId, '--client-id', clientId, '--explicit-auth-flows', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+      assert.equal(r.code, 0, r.stderr);
+      r = await scli(login);
+      assert.equal(r.code, 0, r.stderr);
+    } finally {
+      await strict.close();
+    }
   });
 
   test('seed 001: admin-initiate-auth ADMIN_USER_PASSWORD_AUTH, NEW_PASSWORD_REQUIRED with a missing required email, admin-respond-to-auth-challenge', async () => {

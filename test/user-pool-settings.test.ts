@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   AddCustomAttributesCommand,
   AdminCreateUserCommand,
+  AdminGetUserCommand,
   CreateUserPoolCommand,
   DescribeUserPoolCommand,
   UpdateUserPoolCommand,
@@ -407,6 +408,26 @@ describe('user pool settings over the JS SDK v3', () => {
 
     const missing = await sdkError(idp.send(new UpdateUserPoolCommand({ UserPoolId: 'us-east-1_nothere00' })));
     assert.deepEqual(missing, { name: 'ResourceNotFoundException', message: 'User pool us-east-1_nothere00 does not exist.' });
+  });
+
+  test('usernames are case-insensitive unless UsernameConfiguration.CaseSensitive is true', async () => {
+    const lookup = async (poolId: string, username: string) => {
+      try {
+        return (await idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: username }))).Username;
+      } catch (e) {
+        return (e as Error).name;
+      }
+    };
+    for (const [config, expected] of [
+      [undefined, 'Alice'],
+      [{ CaseSensitive: false }, 'Alice'],
+      [{ CaseSensitive: true }, 'UserNotFoundException'],
+    ] as const) {
+      const p = await create(config ? { UsernameConfiguration: config } : {});
+      await idp.send(new AdminCreateUserCommand({ UserPoolId: p.Id, Username: 'Alice', MessageAction: 'SUPPRESS' }));
+      assert.equal(await lookup(p.Id!, 'Alice'), 'Alice');
+      assert.equal(await lookup(p.Id!, 'aLICE'), expected, JSON.stringify(config));
+    }
   });
 
   test('EstimatedNumberOfUsers counts the users of the pool, and only them', async () => {

@@ -16,6 +16,8 @@ Commands:
              --public-url <URL>  URL clients reach this server at (token issuer)
              --issuer aws        tokens carry https://cognito-idp.<region>.amazonaws.com/<poolId> as iss
              --log-level <L>     silent|error|warn|info|debug
+             --strict-auth-flows a client created without ExplicitAuthFlows refuses the
+                                 password flows, exactly as Cognito (env TOBIRA_STRICT_AUTH_FLOWS=true)
              --smtp-url <URL>    send emails through SMTP: smtp://user:pass@host:587 or smtps://...:465
                                  (env TOBIRA_SMTP_URL; without it emails stay in the outbox)
              --smtp-from <ADDR>  From address of emails (env TOBIRA_SMTP_FROM)
@@ -40,6 +42,7 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   config.publicUrl = flagString(args, 'public-url') ?? config.publicUrl;
   const issuer = flagString(args, 'issuer');
   if (issuer) config.issuerMode = issuer === 'aws' ? 'aws' : 'tobira';
+  if (args.flags['strict-auth-flows']) config.strictAuthFlows = true;
   const level = flagString(args, 'log-level');
   if (level) config.logLevel = level as Config['logLevel'];
   const smtpUrl = flagString(args, 'smtp-url');
@@ -90,7 +93,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   try {
-    await run(parseArgs(rest, ['in-memory', 'follow', 'json']));
+    await run(parseArgs(rest, ['in-memory', 'strict-auth-flows', 'follow', 'json']));
   } catch (err) {
     process.stderr.write(`tobira ${command}: ${(err as Error).message}\n`);
     process.exitCode = 1;

@@ -116,11 +116,19 @@ export async function deleteClient(app: App, poolId: string, clientId: string): 
 }
 
 /** The ALLOW_* flows a client permits, with the legacy names translated. */
-export function allowedAuthFlows(client: AppClient): Set<ExplicitAuthFlowsType> {
+export function allowedAuthFlows(client: AppClient, opts: { lenientDefault?: boolean } = {}): Set<ExplicitAuthFlowsType> {
   const given = client.config.ExplicitAuthFlows;
   // Omitted flows: Cognito allows SRP, custom auth and refresh (its documented default), but does
-  // not echo them (seed 001: no ExplicitAuthFlows in describe-user-pool-client).
-  if (!given || given.length === 0) return new Set(['ALLOW_USER_SRP_AUTH', 'ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+  // not echo them (seed 001: no ExplicitAuthFlows in describe-user-pool-client). Tobira adds the
+  // password flows unless configured strict (Config.strictAuthFlows says why).
+  if (!given || given.length === 0) {
+    const flows = new Set<ExplicitAuthFlowsType>(['ALLOW_USER_SRP_AUTH', 'ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+    if (opts.lenientDefault) {
+      flows.add('ALLOW_USER_PASSWORD_AUTH');
+      flows.add('ALLOW_ADMIN_USER_PASSWORD_AUTH');
+    }
+    return flows;
+  }
   if (given.some((f) => f.startsWith('ALLOW_'))) return new Set(given);
   // Legacy values: SRP and refresh were always on, unless CUSTOM_AUTH_FLOW_ONLY narrowed to custom auth.
   if (given.includes('CUSTOM_AUTH_FLOW_ONLY')) return new Set(['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);

@@ -62,6 +62,12 @@ export function validateAttributes(pool: UserPool, attrs: AttributeType[] | unde
     if (opts.mode === 'user' && def.DeveloperOnlyAttribute) {
       throw new CognitoError('NotAuthorizedException', 'A client attempted to write unauthorized attribute');
     }
+    // A blank value deletes the attribute (AdminUpdateUserAttributes documents this).
+    if (value === '') {
+      if (def.Required && !opts.creating) problems.push(`${name}: The attribute is required`);
+      else out[name] = '';
+      continue;
+    }
     const problem = checkValue(def, value);
     if (problem) {
       problems.push(`${name}: ${problem}`);

@@ -7,6 +7,8 @@ import type { User, UserPool } from './types.ts';
 import { getPool } from './user-pools.ts';
 import { setPassword } from './user-passwords.ts';
 import { requireUser, saveUser } from './users.ts';
+import { PENDING, pendingOf, sendAttributeCode } from './self-service/attribute-verification.ts';
+import type { VerifiableAttribute } from './self-service/delivery.ts';
 
 /**
  * The administrative user operations after creation (AdminCreateUser is in user-create.ts).
@@ -35,23 +37,65 @@ export async function adminDeleteUser(app: App, poolId: string, username: string
   });
 }
 
-export function adminUpdateUserAttributes(app: App, poolId: string, username: string, attrs: AttributeType[]): Promise<User> {
-  return changeUser(app, poolId, username, (user, pool) => {
+/**
+ * AdminUpdateUserAttributes. A changed email or phone number becomes unverified, unless the call
+ * also sets its *_verified flag; when the pool auto-verifies it, a code goes out, and with
+ * AttributesRequireVerificationBeforeUpdate a verified old value stays until the new one is
+ * verified (as UpdateUserAttributes does; see self-service/profile.ts).
+ */
+export async function adminUpdateUserAttributes(app: App, poolId: string, username: string, attrs: AttributeType[]): Promise<User> {
+  const toVerify: VerifiableAttribute[] = [];
+  const user = await changeUser(app, poolId, username, async (user, pool, s) => {
     const changes = validateAttributes(pool, attrs, { mode: 'admin', creating: false, existing: user.attributes });
+    const auto = pool.config.AutoVerifiedAttributes ?? [];
+    const waitFor = pool.config.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate ?? [];
+    const pending = { ...pendingOf(user) };
+    for (const attr of ['email', 'phone_number'] as const) {
+      if (!(attr in changes)) continue;
+      const value = changes[attr];
+      const markedVerified = changes[`${attr}_verified`] === 'true';
+      if (value === user.attributes[attr] || value === '' || markedVerified || !auto.includes(attr)) {
+        delete pending[attr];
+        continue;
+      }
+      toVerify.push(attr);
+      if (waitFor.includes(attr) && user.attributes[`${attr}_verified`] === 'true') {
+        pending[attr] = value;
+        delete changes[attr];
+      } else {
+        delete pending[attr];
+      }
+      // A code sent for the old value must not verify the new one.
+      await s.codes.delete(pool.id, user.usernameKey, `verify:${attr}`);
+    }
     user.attributes = applyAttributeChanges(user.attributes, changes);
+    user.data = { ...user.data, [PENDING]: pending };
+    if (!Object.keys(pending).length) delete user.data[PENDING];
   });
+  if (toVerify.length) {
+    const pool = await getPool(app.store, poolId);
+    for (const attr of toVerify) await sendAttributeCode(app, pool, user, attr);
+  }
+  return user;
 }
 
 export function adminDeleteUserAttributes(app: App, poolId: string, username: string, names: string[]): Promise<User> {
-  return changeUser(app, poolId, username, (user, pool) => {
+  return changeUser(app, poolId, username, async (user, pool, s) => {
     validateAttributeDeletion(pool, names, 'admin');
     const next = { ...user.attributes };
+    const pending = { ...pendingOf(user) };
     for (const name of names) {
       delete next[name];
-      // Without the address there is nothing verified any more.
-      if (name === 'email' || name === 'phone_number') delete next[`${name}_verified`];
+      if (name === 'email' || name === 'phone_number') {
+        // Without the address there is nothing verified, or waiting to be, any more.
+        delete next[`${name}_verified`];
+        delete pending[name];
+        await s.codes.delete(pool.id, user.usernameKey, `verify:${name}`);
+      }
     }
     user.attributes = next;
+    user.data = { ...user.data, [PENDING]: pending };
+    if (!Object.keys(pending).length) delete user.data[PENDING];
   });
 }
 

@@ -35,14 +35,14 @@ const FLOW_PERMISSION: Partial<Record<AuthFlowType, ExplicitAuthFlowsType>> = {
  * "USER_PASSWORD_AUTH flow not enabled for this client" (InitiateAuth) or "Auth flow not enabled
  * for this client" (AdminInitiateAuth).
  */
-function checkFlow(caller: Caller, client: AppClient, flow: AuthFlowType): void {
+function checkFlow(app: App, caller: Caller, client: AppClient, flow: AuthFlowType): void {
   const adminOnly = flow === 'ADMIN_USER_PASSWORD_AUTH' || flow === 'ADMIN_NO_SRP_AUTH';
   if (caller.admin ? flow === 'USER_PASSWORD_AUTH' : adminOnly) throw invalidParameter('Initiate Auth method not supported.');
   if (flow === 'CUSTOM_AUTH' || flow === 'USER_AUTH') {
     throw invalidParameter(`Tobira does not support the ${flow} flow yet.`);
   }
   const permission = FLOW_PERMISSION[flow];
-  if (permission && !allowedAuthFlows(client).has(permission)) {
+  if (permission && !allowedAuthFlows(client, { lenientDefault: !app.config.strictAuthFlows }).has(permission)) {
     if (caller.admin) throw invalidParameter('Auth flow not enabled for this client');
     throw invalidParameter(`${flow} flow not enabled for this client`);
   }
@@ -56,7 +56,13 @@ export async function initiateAuth(
   params: Record<string, string> | undefined,
 ): Promise<AuthOutcome> {
   const { pool, client } = await poolAndClient(app, caller);
-  checkFlow(caller, client, flow);
+  checkFlow(app, caller, client, flow);
+  if (!app.config.strictAuthFlows && !client.config.ExplicitAuthFlows?.length && FLOW_PERMISSION[flow]?.includes('PASSWORD')) {
+    app.log.warn(
+      { clientId: client.clientId, flow },
+      'client has no ExplicitAuthFlows: Tobira allows this password flow, real Cognito would refuse it (see --strict-auth-flows)',
+    );
+  }
   const p = params ?? {};
   switch (flow) {
     case 'USER_PASSWORD_AUTH':

@@ -237,14 +237,17 @@ export class UserRepo {
       params.push(value, after?.key ?? '');
       order = key;
     } else {
+      // The scan starts at the previous page's last value (which has the prefix), so a deep page
+      // seeks instead of rescanning; the row-value comparison breaks ties on username_key.
+      const start = after?.value !== undefined && after.value > String(value) ? after.value : value;
       conds.push(`${from.col} >= ?`, `${from.col} < ?`);
-      params.push(value, prefixEnd(String(value)));
+      params.push(start, prefixEnd(String(value)));
       if (after) {
-        // A row-value comparison, which SQLite and PostgreSQL both turn into an index seek.
         conds.push(`(${from.col}, ${key}) > (?, ?)`);
         params.push(after.value ?? '', after.key);
       }
-      order = `${from.col}, ${key}`;
+      // username and sub are unique in a pool, so they order a page alone (and need no sort).
+      order = field === 'username' || field === 'sub' ? from.col : `${from.col}, ${key}`;
     }
     const rows = await this.sql.all<Row>(`SELECT u.* FROM ${from.table} WHERE ${conds.join(' AND ')} ORDER BY ${order} LIMIT ?`, [
       ...params,
