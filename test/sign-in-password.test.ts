@@ -96,7 +96,11 @@ describe('USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and refresh with the JS S
       sdk.send(new AdminInitiateAuthCommand({ UserPoolId: poolId, ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD: 'x' } })),
     );
     assert.equal(e.message, 'Initiate Auth method not supported.');
-    const srpOnly = await rawCall(t.url, 'CreateUserPoolClient', { UserPoolId: poolId, ClientName: 'srp' });
+    const srpOnly = await rawCall(t.url, 'CreateUserPoolClient', {
+      UserPoolId: poolId,
+      ClientName: 'srp',
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    });
     const srpId = srpOnly.json.UserPoolClient.ClientId;
     e = await sdkError(login('alice', 'Alice#Pass1', srpId));
     assert.deepEqual(e, { name: 'InvalidParameterException', message: 'USER_PASSWORD_AUTH flow not enabled for this client' });

@@ -33,7 +33,7 @@ export function resolveNewUsername(pool: UserPool, given: string, attrs: Record<
       throw invalidParameter('Username cannot be of email format, since user pool is configured for email alias.');
     }
     if (alias === 'phone_number' && isPhoneNumber(given)) {
-      throw invalidParameter('Username cannot be of phone number format, since user pool is configured for phone number alias.');
+      throw invalidParameter('Username cannot be of phone number format, since user pool is configured for phone_number alias.');
     }
   }
   return given;
