@@ -151,6 +151,30 @@ describe('admin user operations', () => {
     assert.match(r.stderr, /\(ResourceNotFoundException\).*User pool us-east-1_missing00 does not exist\./);
   });
 
+  test('the CLI updates and deletes attributes, disables and enables a user', async () => {
+    const pool = await newPool();
+    const run = async (args: string[]) => {
+      const r = await aws(t.url, ['cognito-idp', ...args, '--user-pool-id', pool]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.json;
+    };
+    await run(['admin-create-user', '--username', 'cli', '--message-action', 'SUPPRESS', '--user-attributes', 'Name=email,Value=cli@example.com', 'Name=email_verified,Value=true']);
+    await run(['admin-update-user-attributes', '--username', 'cli', '--user-attributes', 'Name=given_name,Value=Cli', 'Name=email,Value=cli2@example.com']);
+    await run(['admin-delete-user-attributes', '--username', 'cli', '--user-attribute-names', 'given_name']);
+    await run(['admin-disable-user', '--username', 'cli']);
+    let got = await run(['admin-get-user', '--username', 'cli']);
+    assert.equal(got.Enabled, false);
+    assert.deepEqual(got.UserAttributes.filter((a: any) => a.Name !== 'sub'), [
+      { Name: 'email', Value: 'cli2@example.com' },
+      { Name: 'email_verified', Value: 'false' },
+    ]);
+    await run(['admin-enable-user', '--username', 'cli']);
+    got = await run(['admin-get-user', '--username', 'cli']);
+    assert.equal(got.Enabled, true);
+    const bad = await aws(t.url, ['cognito-idp', 'admin-update-user-attributes', '--user-pool-id', pool, '--username', 'cli', '--user-attributes', 'Name=email,Value=nope']);
+    assert.match(bad.stderr, /\(InvalidParameterException\) when calling the AdminUpdateUserAttributes operation: Invalid email address format\./);
+  });
+
   test('a generated temporary password satisfies the policy and goes out in the default invitation', async () => {
     const pool = await newPool({ Policies: { PasswordPolicy: { MinimumLength: 16, RequireSymbols: true, RequireNumbers: true, RequireUppercase: true, RequireLowercase: true } } });
     sent.length = 0;
@@ -356,7 +380,8 @@ describe('admin user operations', () => {
     await sdk.send(new AdminDisableUserCommand({ UserPoolId: pool, Username: 'gus' }));
     let g = await sdk.send(new AdminGetUserCommand({ UserPoolId: pool, Username: 'gus' }));
     assert.equal(g.Enabled, false);
-    assert.equal((await stored(pool, 'gus')).tokensRevokedBefore, clock.now());
+    const revoked = (await stored(pool, 'gus')).tokensRevokedBefore!;
+    assert.ok(revoked <= clock.now() && revoked > clock.now() - 1000, 'disabling revokes the tokens issued so far');
     await sdk.send(new AdminEnableUserCommand({ UserPoolId: pool, Username: 'gus' }));
     g = await sdk.send(new AdminGetUserCommand({ UserPoolId: pool, Username: 'gus' }));
     assert.equal(g.Enabled, true);

@@ -34,7 +34,11 @@ export interface AttributeCheckOptions {
   mode: 'admin' | 'user';
   /** True at user creation: immutable attributes may be given only then. */
   creating: boolean;
-  /** SignUp checks the schema's required attributes; AdminCreateUser does not. */
+  /**
+   * SignUp checks the schema's required attributes; AdminCreateUser does not (developer guide:
+   * administrators can create users without values for required attributes; the
+   * NEW_PASSWORD_REQUIRED challenge then asks for them).
+   */
   requireRequired?: boolean;
   /** The user's current attributes, when updating. */
   existing?: Record<string, string>;

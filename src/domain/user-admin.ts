@@ -7,6 +7,7 @@ import type { User, UserPool } from './types.ts';
 import { getPool } from './user-pools.ts';
 import { setPassword } from './user-passwords.ts';
 import { requireUser, saveUser } from './users.ts';
+import { revokeAllForUser } from './revocation.ts';
 import { PENDING, pendingOf, sendAttributeCode } from './self-service/attribute-verification.ts';
 import type { VerifiableAttribute } from './self-service/delivery.ts';
 
@@ -99,11 +100,11 @@ export function adminDeleteUserAttributes(app: App, poolId: string, username: st
   });
 }
 
-/** AdminDisableUser also revokes the user's tokens, as Cognito documents. */
+/** AdminDisableUser also revokes the user's tokens and refresh tokens, as Cognito documents. */
 export function adminSetUserEnabled(app: App, poolId: string, username: string, enabled: boolean): Promise<User> {
-  return changeUser(app, poolId, username, (user) => {
+  return changeUser(app, poolId, username, async (user, pool, s) => {
     user.enabled = enabled;
-    if (!enabled) user.tokensRevokedBefore = app.clock.now();
+    if (!enabled) await revokeAllForUser(s, pool, user, app.clock.now());
   });
 }
 

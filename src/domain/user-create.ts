@@ -136,18 +136,19 @@ export async function adminCreateUser(app: App, input: AdminCreateUserRequest): 
 
 /** MessageAction RESEND: a new temporary password and expiry, and the invitation again. */
 async function resendInvitation(app: App, pool: UserPool, input: AdminCreateUserRequest): Promise<User> {
-  const existing = await requireUser(app.store, pool, input.Username);
-  if (existing.status !== 'FORCE_CHANGE_PASSWORD') {
-    throw new CognitoError(
-      'UnsupportedUserStateException',
-      `Resend not possible. ${existing.username} status is not FORCE_CHANGE_PASSWORD.`,
-    );
-  }
+  const resendable = (u: User) => {
+    if (u.status !== 'FORCE_CHANGE_PASSWORD') {
+      throw new CognitoError('UnsupportedUserStateException', `Resend not possible. ${u.username} status is not FORCE_CHANGE_PASSWORD.`);
+    }
+    return u;
+  };
+  // Checked before hashing (to fail fast) and again in the transaction (the state may have moved).
+  const existing = resendable(await requireUser(app.store, pool, input.Username));
   const mediums = deliveryMediums(input, existing.attributes);
   const password = input.TemporaryPassword ?? generateTemporaryPassword(pool, app.random);
   const prepared = await preparePassword(app, pool, existing, password, { checkHistory: false });
   const user = await app.store.tx(async (s) => {
-    const fresh = await requireUser(s, pool, input.Username);
+    const fresh = resendable(await requireUser(s, pool, input.Username));
     applyPassword(app, pool, fresh, prepared, { permanent: false });
     await s.users.update(fresh);
     return fresh;
