@@ -42,14 +42,15 @@ export async function redeemRefreshToken(app: App, store: Store, client: AppClie
   // A token of another client is answered as an unknown one (Cognito: "Invalid Refresh Token").
   if (!rec || rec.clientId !== client.clientId) throw invalidRefreshToken();
   const now = app.clock.now();
-  if (rec.revokedAt !== null) throw revokedRefreshToken();
-  if (rec.data.rotatedAt !== undefined && now >= rec.data.rotatedAt + rotation(client).graceMs) throw revokedRefreshToken();
-  if (rec.expiresAt <= now) throw expiredRefreshToken();
   const pool = await getPool(store, rec.poolId);
   const user = await store.users.get(rec.poolId, rec.usernameKey);
   // Same name, other sub: the user was deleted and another created in its place.
   if (!user || user.sub !== rec.data.sub) throw userNotFound();
+  // Disabling also revokes the user's tokens; a disabled user is told so first.
   if (!user.enabled) throw notAuthorized('User is disabled.');
+  if (rec.revokedAt !== null) throw revokedRefreshToken();
+  if (rec.data.rotatedAt !== undefined && now >= rec.data.rotatedAt + rotation(client).graceMs) throw revokedRefreshToken();
+  if (rec.expiresAt <= now) throw expiredRefreshToken();
   if (user.tokensRevokedBefore !== null && rec.createdAt < user.tokensRevokedBefore) throw revokedRefreshToken();
   if (await store.tokens.isOriginRevoked(rec.originJti)) throw revokedRefreshToken();
   return { pool, user, originJti: rec.originJti, authTime: rec.data.authTime, deviceKey: rec.data.deviceKey, record: rec };

@@ -46,7 +46,8 @@ export function buildServer(app: App): FastifyInstance {
       authorization: header(req.headers.authorization),
       sourceIp: req.ip,
     });
-    reply.code(res.status).headers(res.headers).send(res.body);
+    // A Buffer, so fastify adds no "; charset=utf-8" that Cognito does not send.
+    reply.code(res.status).headers(res.headers).send(Buffer.from(res.body));
   });
 
   server.get('/health', async () => ({ status: 'ok' }));
@@ -64,7 +65,8 @@ export function buildServer(app: App): FastifyInstance {
           ? new CognitoError('SerializationException', err.message)
           : new CognitoError('InternalErrorException', `An internal error occurred. Request id: ${requestId}`);
     const res = encodeError(error, requestId);
-    reply.code(res.status).headers(res.headers).send(res.body);
+    // A Buffer, so fastify adds no "; charset=utf-8" that Cognito does not send.
+    reply.code(res.status).headers(res.headers).send(Buffer.from(res.body));
   });
 
   return server;

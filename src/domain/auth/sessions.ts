@@ -43,8 +43,9 @@ export async function openSession(
   store: Store,
   args: { pool: UserPool; client: AppClient; usernameKey: string | null; state: ChallengeState; token?: string },
 ): Promise<string> {
-  // Unguessable and within the model's 20..2048 characters (128 here).
-  const token = args.token ?? app.random.bytes(96).toString('base64url');
+  // Unguessable and within the model's 20..2048 characters. The fixed prefix (Cognito's sessions
+  // start with "AYAB" too) keeps it from starting with "-", which the AWS CLI would read as an option.
+  const token = args.token ?? `AYAB${app.random.bytes(96).toString('base64url')}`;
   const now = app.clock.now();
   await store.tx(async (s) => {
     // Sessions that ended an hour ago are no longer told apart from garbage; drop them.
