@@ -362,6 +362,21 @@ describe('admin user operations', () => {
     assert.equal((await sdk.send(new AdminGetUserCommand({ UserPoolId: pool, Username: 'danny' }))).Username, 'dan');
     e = await sdkError(sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: pool, Username: 'eve', UserAttributes: [{ Name: 'preferred_username', Value: 'danny' }] })));
     assert.equal(e.name, 'AliasExistsException');
+
+    // An UNCONFIRMED user (as SignUp leaves one) holds no alias yet.
+    const eve = await stored(pool, 'eve');
+    eve.status = 'UNCONFIRMED';
+    await t.app.store.users.update(eve);
+    await sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: pool, Username: 'eve', UserAttributes: [{ Name: 'preferred_username', Value: 'evie' }] }));
+    await sdk.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: 'gil', UserAttributes: [{ Name: 'preferred_username', Value: 'evie' }], MessageAction: 'SUPPRESS' }));
+    assert.equal((await sdk.send(new AdminGetUserCommand({ UserPoolId: pool, Username: 'evie' }))).Username, 'gil');
+
+    // Confirming her brings her verified email into force; AdminConfirmSignUp cannot fail with
+    // AliasExistsException, so the alias moves from fay.
+    await sdk.send(new AdminUpdateUserAttributesCommand({ UserPoolId: pool, Username: 'eve', UserAttributes: [{ Name: 'email_verified', Value: 'true' }, { Name: 'preferred_username', Value: '' }] }));
+    assert.equal((await sdk.send(new AdminGetUserCommand({ UserPoolId: pool, Username: 'dan@example.com' }))).Username, 'fay');
+    await sdk.send(new AdminConfirmSignUpCommand({ UserPoolId: pool, Username: 'eve' }));
+    assert.equal((await sdk.send(new AdminGetUserCommand({ UserPoolId: pool, Username: 'dan@example.com' }))).Username, 'eve');
   });
 
   test('usernames are case-insensitive unless the pool says CaseSensitive', async () => {

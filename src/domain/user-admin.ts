@@ -18,13 +18,19 @@ import type { VerifiableAttribute } from './self-service/delivery.ts';
  */
 
 /** Runs fn on the current user record inside one transaction, then saves it with its aliases. */
-async function changeUser(app: App, poolId: string, username: string, fn: (user: User, pool: UserPool, s: Store) => void | Promise<void>) {
+async function changeUser(
+  app: App,
+  poolId: string,
+  username: string,
+  fn: (user: User, pool: UserPool, s: Store) => void | Promise<void>,
+  opts: { forceAlias?: boolean } = {},
+) {
   return app.store.tx(async (s) => {
     const pool = await getPool(s, poolId);
     const user = await requireUser(s, pool, username);
     await fn(user, pool, s);
     user.updatedAt = app.clock.now();
-    await saveUser(s, pool, user);
+    await saveUser(s, pool, user, opts);
     return user;
   });
 }
@@ -108,13 +114,24 @@ export function adminSetUserEnabled(app: App, poolId: string, username: string, 
   });
 }
 
+/**
+ * AdminConfirmSignUp. The user's verified email/phone aliases take effect now; AliasExistsException
+ * is not among this operation's errors in Cognito's model, so an alias another user holds moves
+ * to this one (as ConfirmSignUp with ForceAliasCreation).
+ */
 export function adminConfirmSignUp(app: App, poolId: string, username: string): Promise<User> {
-  return changeUser(app, poolId, username, (user) => {
-    if (user.status !== 'UNCONFIRMED') {
-      throw notAuthorized('User cannot confirm because user status is not UNCONFIRMED.');
-    }
-    user.status = 'CONFIRMED';
-  });
+  return changeUser(
+    app,
+    poolId,
+    username,
+    (user) => {
+      if (user.status !== 'UNCONFIRMED') {
+        throw notAuthorized('User cannot confirm because user status is not UNCONFIRMED.');
+      }
+      user.status = 'CONFIRMED';
+    },
+    { forceAlias: true },
+  );
 }
 
 /** AdminSetUserPassword: Permanent gives CONFIRMED, otherwise FORCE_CHANGE_PASSWORD with a new expiry. */

@@ -17,7 +17,8 @@ export function aliasKey(attribute: string, value: string): string {
 /**
  * The aliases a user can sign in with. With UsernameAttributes, the email and phone number are
  * the sign-in names (verified or not); with AliasAttributes, an email or phone number counts once
- * it is verified, a preferred_username always.
+ * it is verified, a preferred_username always, and an UNCONFIRMED user holds none (Cognito
+ * checks alias uniqueness when the user is confirmed: ConfirmSignUp's ForceAliasCreation).
  */
 export function aliasKeysFor(pool: UserPool, user: User): string[] {
   const keys: string[] = [];
@@ -25,6 +26,7 @@ export function aliasKeysFor(pool: UserPool, user: User): string[] {
   for (const attr of pool.config.UsernameAttributes ?? []) {
     if (a[attr]) keys.push(aliasKey(attr, a[attr]));
   }
+  if (user.status === 'UNCONFIRMED') return keys;
   for (const attr of pool.config.AliasAttributes ?? []) {
     const value = a[attr];
     if (!value) continue;
