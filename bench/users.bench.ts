@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { defaultConfig } from '../src/config.ts';
 import { startTobira } from '../src/tobira.ts';
 import { passwordSecrets } from '../src/domain/passwords.ts';
-import { aliasKeysFor, usernameKey } from '../src/domain/users.ts';
+import { aliasKeysFor, newUser } from '../src/domain/users.ts';
 import { getPool } from '../src/domain/user-pools.ts';
 import { uuid } from '../src/util/ids.ts';
-import type { User } from '../src/domain/types.ts';
 import { fmt, percentile, throughput } from './util.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
@@ -46,14 +45,11 @@ export async function run(): Promise<void> {
         for (let j = i; j < Math.min(i + 1000, USERS); j++) {
           const sub = uuid(app.random);
           const username = `user${String(j).padStart(6, '0')}`;
-          const user: User = {
-            poolId, usernameKey: usernameKey(pool, username), username, sub, status: 'CONFIRMED', enabled: true,
-            attributes: {
-              sub, email: `${username}@example.com`, email_verified: 'true', given_name: `Given${j % 997}`, family_name: `Family${j % 991}`,
-            },
-            ...secrets, passwordChangedAt: now, tempPasswordExpiresAt: null, failedAttempts: 0, lastFailedAt: null, lockedUntil: null,
-            tokensRevokedBefore: null, data: {}, createdAt: now, updatedAt: now,
-          };
+          const user = newUser(pool, {
+            username, sub, status: 'CONFIRMED', now,
+            attributes: { email: `${username}@example.com`, email_verified: 'true', given_name: `Given${j % 997}`, family_name: `Family${j % 991}` },
+          });
+          Object.assign(user, secrets, { passwordChangedAt: now });
           await s.users.insert(user);
           await s.users.setAliases(poolId, user.usernameKey, aliasKeysFor(pool, user));
         }

@@ -6,7 +6,7 @@ import { isEmail, isPhoneNumber, validateAttributes } from './attributes.ts';
 import type { User, UserPool } from './types.ts';
 import { getPool } from './user-pools.ts';
 import { applyPassword, generateTemporaryPassword, preparePassword } from './user-passwords.ts';
-import { requireUser, saveUser, usernameKey } from './users.ts';
+import { newUser, requireUser, saveUser } from './users.ts';
 import { renderInvitation } from './messages/templates.ts';
 
 /**
@@ -100,27 +100,7 @@ export async function adminCreateUser(app: App, input: AdminCreateUserRequest): 
   const mediums = deliveryMediums(input, attrs);
   const password = input.TemporaryPassword ?? generateTemporaryPassword(pool, app.random);
   const now = app.clock.now();
-  const user: User = {
-    poolId: pool.id,
-    usernameKey: usernameKey(pool, username),
-    username,
-    sub,
-    status: 'FORCE_CHANGE_PASSWORD',
-    enabled: true,
-    attributes: { sub, ...attrs },
-    passwordHash: null,
-    srpSalt: null,
-    srpVerifier: null,
-    passwordChangedAt: null,
-    tempPasswordExpiresAt: null,
-    failedAttempts: 0,
-    lastFailedAt: null,
-    lockedUntil: null,
-    tokensRevokedBefore: null,
-    data: {},
-    createdAt: now,
-    updatedAt: now,
-  };
+  const user = newUser(pool, { username, sub, status: 'FORCE_CHANGE_PASSWORD', attributes: attrs, now });
   const prepared = await preparePassword(app, pool, user, password, { checkHistory: false });
   applyPassword(app, pool, user, prepared, { permanent: false });
   user.updatedAt = now;

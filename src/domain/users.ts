@@ -1,7 +1,7 @@
 import type { Store } from '../store/store.ts';
 import type { User, UserPool } from './types.ts';
 import { CognitoError, userNotFound } from '../errors.ts';
-import type { UserType } from '../generated/cognito-idp.ts';
+import type { UserStatusType, UserType } from '../generated/cognito-idp.ts';
 import { toAttributeList } from './attributes.ts';
 
 /** The key a username is stored under: lower-cased unless the pool is case sensitive. */
@@ -51,6 +51,37 @@ export async function findUser(store: Store, pool: UserPool, identifier: string)
     return store.users.getBySub(pool.id, identifier.toLowerCase());
   }
   return undefined;
+}
+
+/**
+ * A new user record with nothing set yet but who it is: no password, no failed attempts, no
+ * revocation. AdminCreateUser, SignUp and the benchmark all start from here.
+ */
+export function newUser(
+  pool: UserPool,
+  init: { username: string; sub: string; status: UserStatusType; attributes: Record<string, string>; now: number },
+): User {
+  return {
+    poolId: pool.id,
+    usernameKey: usernameKey(pool, init.username),
+    username: init.username,
+    sub: init.sub,
+    status: init.status,
+    enabled: true,
+    attributes: { sub: init.sub, ...init.attributes },
+    passwordHash: null,
+    srpSalt: null,
+    srpVerifier: null,
+    passwordChangedAt: null,
+    tempPasswordExpiresAt: null,
+    failedAttempts: 0,
+    lastFailedAt: null,
+    lockedUntil: null,
+    tokensRevokedBefore: null,
+    data: {},
+    createdAt: init.now,
+    updatedAt: init.now,
+  };
 }
 
 /** findUser, or UserNotFoundException "User does not exist." */

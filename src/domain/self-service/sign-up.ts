@@ -15,7 +15,7 @@ import { getPool } from '../user-pools.ts';
 import type { User, UserPool } from '../types.ts';
 import { resolveNewUsername } from '../user-create.ts';
 import { applyPassword, preparePassword } from '../user-passwords.ts';
-import { findUser, saveUser, usernameKey } from '../users.ts';
+import { findUser, newUser, saveUser } from '../users.ts';
 import { attributeNames, checkWritable, clientCall, type ClientCall } from './client.ts';
 import { sendCode, signUpDeliveryAttribute, simulatedDetails, type VerifiableAttribute } from './delivery.ts';
 import { countAttempt } from './limits.ts';
@@ -46,27 +46,7 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
   if (input.Password === undefined) throw invalidParameter('Password is required.');
 
   const now = app.clock.now();
-  const user: User = {
-    poolId: pool.id,
-    usernameKey: usernameKey(pool, username),
-    username,
-    sub,
-    status: 'UNCONFIRMED',
-    enabled: true,
-    attributes: { sub, ...attrs },
-    passwordHash: null,
-    srpSalt: null,
-    srpVerifier: null,
-    passwordChangedAt: null,
-    tempPasswordExpiresAt: null,
-    failedAttempts: 0,
-    lastFailedAt: null,
-    lockedUntil: null,
-    tokensRevokedBefore: null,
-    data: {},
-    createdAt: now,
-    updatedAt: now,
-  };
+  const user = newUser(pool, { username, sub, status: 'UNCONFIRMED', attributes: attrs, now });
   // Hashing is slow: before the transaction.
   const prepared = await preparePassword(app, pool, user, input.Password, { checkHistory: false });
   applyPassword(app, pool, user, prepared, { permanent: true });
