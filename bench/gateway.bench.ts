@@ -8,21 +8,10 @@ import { defaultConfig } from '../src/config.ts';
 import { startTobira } from '../src/tobira.ts';
 import { normalizeGatewayConfig } from '../src/gateway/config.ts';
 import { startGateway } from '../src/gateway/server.ts';
-import { fmt, percentile } from './util.ts';
+import { fmt, idpCall as call, percentile } from './util.ts';
 
 const REQUESTS = Number(process.env.BENCH_GATEWAY_REQUESTS ?? 4000);
 const CONCURRENCY = 16;
-
-async function call(tobira: string, op: string, body: unknown): Promise<any> {
-  const res = await fetch(tobira, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${op}` },
-    body: JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status !== 200) throw new Error(`${op}: ${JSON.stringify(json)}`);
-  return json;
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 

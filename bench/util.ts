@@ -17,3 +17,15 @@ export async function throughput(count: number, concurrency: number, fn: (i: num
 }
 
 export const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+/** One cognito-idp operation over HTTP (awsJson 1.1); throws on an error answer. */
+export async function idpCall(url: string, op: string, body: unknown): Promise<any> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${op}` },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (res.status !== 200) throw new Error(`${op}: ${JSON.stringify(json)}`);
+  return json;
+}

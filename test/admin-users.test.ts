@@ -14,23 +14,14 @@ import {
   CreateUserPoolCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { aws, idpClient, rawCall, startTestServer } from './helpers/tobira.ts';
+import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
 import type { Running } from '../src/tobira.ts';
 import type { OutgoingMessage } from '../src/domain/messages/messenger.ts';
 import { ManualClock } from '../src/clock.ts';
 import { verifyPassword } from '../src/domain/passwords.ts';
+import { UserRepo } from '../src/store/repos/users.ts';
 
 const DAY = 86_400_000;
-
-/** Resolves with the error a promise rejects with (name and message), or fails. */
-async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e: any) {
-    return { name: e.name, message: e.message };
-  }
-  assert.fail('expected an error');
-}
 
 describe('admin user operations', () => {
   let t: Running;
@@ -436,6 +427,41 @@ describe('admin user operations', () => {
     assert.equal(emails.filter((r) => r.status === 'fulfilled').length, 1);
     for (const r of emails) if (r.status === 'rejected') assert.equal(r.reason.name, 'UsernameExistsException');
     assert.equal(await t.app.store.pools.countUsers(byEmail), 1);
+  });
+
+  test("a create whose checks miss another node's commit (PostgreSQL) gets Cognito's error from the unique keys, not a 500", async () => {
+    // Under PostgreSQL two nodes can both pass the look-ups before either commits. Hiding the
+    // existing user from the look-ups reproduces that here: only the unique keys are left.
+    const repo = UserRepo.prototype;
+    const { get, getByAlias } = repo;
+    repo.get = async function (poolId, key) {
+      return key === 'racer' ? undefined : get.call(this, poolId, key);
+    };
+    repo.getByAlias = async function (poolId, key) {
+      return key.startsWith('email:racer@') ? undefined : getByAlias.call(this, poolId, key);
+    };
+    try {
+      const pool = await newPool();
+      await sdk.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: 'racer', MessageAction: 'SUPPRESS' }));
+      let e = await sdkError(sdk.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: 'racer', MessageAction: 'SUPPRESS' })));
+      assert.deepEqual(e, { name: 'UsernameExistsException', message: 'User account already exists' });
+
+      const byEmail = await newPool({ UsernameAttributes: ['email'] });
+      await sdk.send(new AdminCreateUserCommand({ UserPoolId: byEmail, Username: 'racer@example.com', MessageAction: 'SUPPRESS' }));
+      e = await sdkError(sdk.send(new AdminCreateUserCommand({ UserPoolId: byEmail, Username: 'racer@example.com', MessageAction: 'SUPPRESS' })));
+      assert.deepEqual(e, { name: 'UsernameExistsException', message: 'An account with the given email already exists.' });
+      assert.equal(await t.app.store.pools.countUsers(byEmail), 1);
+
+      const byAlias = await newPool({ AliasAttributes: ['email'] });
+      const verified = [{ Name: 'email', Value: 'racer@example.com' }, { Name: 'email_verified', Value: 'true' }];
+      await sdk.send(new AdminCreateUserCommand({ UserPoolId: byAlias, Username: 'one', UserAttributes: verified, MessageAction: 'SUPPRESS' }));
+      e = await sdkError(sdk.send(new AdminCreateUserCommand({ UserPoolId: byAlias, Username: 'two', UserAttributes: verified, MessageAction: 'SUPPRESS' })));
+      assert.deepEqual(e, { name: 'AliasExistsException', message: 'An account with the given email already exists.' });
+      assert.equal(await t.app.store.pools.countUsers(byAlias), 1);
+    } finally {
+      repo.get = get;
+      repo.getByAlias = getByAlias;
+    }
   });
 
   test('boto3 creates and reads a user', async () => {

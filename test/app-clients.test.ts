@@ -9,23 +9,12 @@ import {
   UpdateUserPoolClientCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { aws, idpClient, rawCall, startTestServer } from './helpers/tobira.ts';
+import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
 import type { Running } from '../src/tobira.ts';
 import { allowedAuthFlows, tokenValidity } from '../src/domain/app-clients.ts';
 import type { AppClient } from '../src/domain/types.ts';
 
 const cli = (t: Running, ...args: string[]) => aws(t.url, ['cognito-idp', ...args]);
-
-/** The error an SDK call throws, as {name, message}. */
-async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as Error;
-    return { name: err.name, message: err.message };
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('app clients over the AWS CLI', () => {
   let t: Running;

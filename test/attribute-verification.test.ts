@@ -17,18 +17,9 @@ import {
   type CreateUserPoolClientCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { AuthenticationDetails, CognitoUser, CognitoUserAttribute, CognitoUserPool, type CognitoUserSession } from 'amazon-cognito-identity-js';
-import { aws, idpClient, startTestServer } from './helpers/tobira.ts';
+import { aws, idpClient, startTestServer, sdkError } from './helpers/tobira.ts';
 import { lastCode, outboxMessages } from './helpers/outbox.ts';
 import type { Running } from '../src/tobira.ts';
-
-async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return { name: (e as Error).name, message: (e as Error).message };
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe("a signed-in user's own attributes", () => {
   let t: Running;

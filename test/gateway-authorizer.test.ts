@@ -120,6 +120,20 @@ describe('REST Cognito authorizer against a JWKS the test controls', () => {
     assert.equal(claims.exp, 'Fri Jan 01 00:00:00 UTC 2100');
   });
 
+  test('a kid published after the last fetch (keys rotate) is fetched at once, with no waiting interval', async () => {
+    // The previous test fetched the JWKS a moment ago; a successful fetch holds nothing back.
+    const keyC = await newKey('key-c');
+    f.jwks = [keyA.jwk, keyC.jwk];
+    const n = f.fetches.jwks;
+    const r = await get(`${gw.url}/x`, await sign(keyC, { iss: f.issuer }));
+    assert.equal(r.status, 200, r.body);
+    assert.equal(f.fetches.jwks, n + 1);
+    // The keys of the previous fetch keep verifying without a new fetch.
+    assert.equal((await get(`${gw.url}/x`, await sign(keyA, { iss: f.issuer }))).status, 200);
+    assert.equal(f.fetches.jwks, n + 1);
+    f.jwks = [keyA.jwk];
+  });
+
   test('a new kid refetches the JWKS (rotation), at most once per minimum interval', async () => {
     const first = f.fetches.jwks;
     const tokenB = await sign(keyB, { iss: f.issuer });
@@ -267,6 +281,18 @@ describe('HTTP API JWT authorizer (apiType http, payload 2.0)', () => {
     assert.deepEqual(e.cookies, ['c1=v1', 'c2=v2']);
     assert.equal(e.headers.cookie, undefined);
     assert.equal(e.requestContext.http.method, 'GET');
+    // The rest of payload 2.0, key by key, as AWS's documented example has it.
+    assert.deepEqual(Object.keys(e).sort(), ['cookies', 'headers', 'isBase64Encoded', 'pathParameters', 'queryStringParameters', 'rawPath', 'rawQueryString', 'requestContext', 'routeKey', 'version']);
+    const c = e.requestContext;
+    assert.deepEqual(Object.keys(c).sort(), ['accountId', 'apiId', 'authorizer', 'domainName', 'domainPrefix', 'http', 'requestId', 'routeKey', 'stage', 'time', 'timeEpoch']);
+    assert.deepEqual(c.http, { method: 'GET', path: '/items/7', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'node' });
+    assert.equal(c.requestId, r.headers.get('apigw-requestid'), 'an HTTP API request id is the short form, as in apigw-requestid');
+    assert.equal(c.routeKey, 'GET /items/{id}');
+    assert.equal(c.stage, '$default');
+    assert.match(c.time, /^\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
+    assert.ok(Math.abs(c.timeEpoch - Date.now()) < 5000, 'epoch milliseconds');
+    assert.equal(e.isBase64Encoded, false);
+    assert.equal(e.headers.authorization, `Bearer ${token}`);
     assert.equal(e.requestContext.authorizer.jwt.claims['cognito:groups'], '[a b]');
     assert.equal(typeof e.requestContext.authorizer.jwt.claims.exp, 'string');
     assert.deepEqual(e.requestContext.authorizer.jwt.scopes, ['openid', 'orders/write']);

@@ -3,29 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spawnTobira, waitForHealth, type Spawned } from './helpers/process.ts';
+import { freePort, spawnTobira, waitForHealth } from './helpers/process.ts';
 import { startTestServer } from './helpers/tobira.ts';
-import { curl, seedPoolAndUser, signIn, type SeedUser } from './helpers/gateway.ts';
+import { curl, seedPoolAndUser, signIn, waitForGateway, type SeedUser } from './helpers/gateway.ts';
 import { gatewayConfigFromArgs } from '../src/cli/gateway.ts';
 import { parseArgs } from '../src/cli/args.ts';
 import type { Running } from '../src/tobira.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-
-/** Waits until something answers HTTP on the gateway's port. */
-async function waitForGateway(url: string, p: Spawned, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`gateway did not start: ${p.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('tobira gateway: flags', () => {
   const parse = (line: string[]) => gatewayConfigFromArgs(parseArgs(line), FIXTURES);

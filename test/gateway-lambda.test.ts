@@ -89,6 +89,72 @@ describe('seed 004: API Gateway with a Cognito authorizer in front of a local La
     assert.deepEqual(e.multiValueQueryStringParameters, { color: ['red', 'blue'] });
   });
 
+  test('the REST proxy event (1.0), field by field, in the shape of AWS\'s documented examples', async () => {
+    const { IdToken } = await signIn(t.url, user);
+    const started = Date.now();
+    const r = await curl([
+      '-X', 'PUT', `${gw.url}/test/items/42?color=red&color=blue&flag`, '-H', `Authorization: Bearer ${IdToken}`,
+      '-H', 'X-Thing: one', '-H', 'X-Thing: two', '-H', 'Content-Type: application/json', '-A', 'curl-seed/1.0', '--data', '{"n":1}',
+    ]);
+    assert.equal(r.status, 200, r.body);
+    const e = lastEvent();
+    assert.deepEqual(Object.keys(e).sort(), [
+      'body', 'headers', 'httpMethod', 'isBase64Encoded', 'multiValueHeaders', 'multiValueQueryStringParameters',
+      'path', 'pathParameters', 'queryStringParameters', 'requestContext', 'resource', 'stageVariables',
+    ]);
+    assert.equal(e.resource, '/{proxy+}');
+    assert.equal(e.path, '/items/42', 'the resource path, without the stage');
+    assert.equal(e.httpMethod, 'PUT');
+    // Header names as the client wrote them; `headers` keeps the last value, multiValueHeaders all.
+    assert.equal(e.headers['X-Thing'], 'two');
+    assert.deepEqual(e.multiValueHeaders['X-Thing'], ['one', 'two']);
+    assert.equal(e.headers['User-Agent'], 'curl-seed/1.0');
+    assert.equal(e.headers.Host, new URL(gw.url).host);
+    assert.deepEqual(e.queryStringParameters, { color: 'blue', flag: '' });
+    assert.deepEqual(e.multiValueQueryStringParameters, { color: ['red', 'blue'], flag: [''] });
+    assert.deepEqual(e.pathParameters, { proxy: 'items/42' });
+    assert.equal(e.stageVariables, null);
+    assert.equal(e.body, '{"n":1}');
+    assert.equal(e.isBase64Encoded, false);
+
+    const c = e.requestContext;
+    assert.match(c.accountId, /^\d{12}$/);
+    assert.match(c.apiId, /^[a-z0-9]+$/);
+    assert.deepEqual(Object.keys(c.authorizer), ['claims']);
+    assert.equal(c.authorizer.claims.email, user.email);
+    assert.equal(c.domainName, '127.0.0.1');
+    assert.equal(c.httpMethod, 'PUT');
+    assert.equal(c.identity.sourceIp, '127.0.0.1');
+    assert.equal(c.identity.userAgent, 'curl-seed/1.0');
+    for (const k of ['cognitoIdentityPoolId', 'accountId', 'cognitoIdentityId', 'caller', 'accessKey', 'cognitoAuthenticationType', 'cognitoAuthenticationProvider', 'userArn', 'user']) {
+      assert.equal(c.identity[k], null, k);
+    }
+    assert.equal(c.path, '/test/items/42', 'requestContext.path keeps the stage');
+    assert.equal(c.protocol, 'HTTP/1.1');
+    assert.match(c.requestId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.equal(c.requestId, r.headers['x-amzn-requestid']);
+    assert.match(c.extendedRequestId, /^[A-Za-z0-9+/]{15}=$/);
+    assert.equal(c.extendedRequestId, r.headers['x-amz-apigw-id']);
+    assert.match(c.requestTime, /^\d\d\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
+    assert.equal(typeof c.requestTimeEpoch, 'number');
+    assert.ok(c.requestTimeEpoch >= started - 1000 && c.requestTimeEpoch <= Date.now(), 'epoch milliseconds');
+    assert.match(c.resourceId, /^[a-z0-9]{6}$/);
+    assert.equal(c.resourcePath, '/{proxy+}');
+    assert.equal(c.stage, 'test');
+    // Another resource has another id; the same resource keeps its id.
+    await curl([`${gw.url}/test/`, '-H', `Authorization: Bearer ${IdToken}`]);
+    const root = lastEvent();
+    assert.notEqual(root.requestContext.resourceId, c.resourceId);
+    assert.equal(root.requestContext.resourcePath, '/');
+    assert.equal(root.path, '/');
+    assert.equal(root.body, null);
+    assert.equal(root.queryStringParameters, null);
+    assert.equal(root.multiValueQueryStringParameters, null);
+    assert.equal(root.pathParameters, null);
+    await curl([`${gw.url}/test/items/7`, '-H', `Authorization: Bearer ${IdToken}`]);
+    assert.equal(lastEvent().requestContext.resourceId, c.resourceId);
+  });
+
   test('a missing, empty or malformed token gets 401 {"message":"Unauthorized"}', async () => {
     const before = events().length;
     for (const header of [[], ['-H', 'Authorization;'], ['-H', 'Authorization: Bearer '], ['-H', 'Authorization: Bearer not.a.jwt!'], ['-H', 'Authorization: Basic dXNlcjpwYXNz']]) {

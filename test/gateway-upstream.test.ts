@@ -66,6 +66,7 @@ describe('gateway in front of an upstream HTTP service', () => {
           { route: 'GET /scoped/{id}', upstream: `${up.url}/items/{id}`, scopes: ['orders/read'] },
           { route: 'GET /admin/{proxy+}', upstream: `${up.url}/internal/{proxy}`, scopes: ['aws.cognito.signin.user.admin'], claimsHeader: 'x-user-claims' },
           { route: 'GET /public', upstream: up.url, authorizer: 'none' },
+          { route: 'GET /own-header', upstream: up.url, tokenSource: 'X-Api-Token' },
           { route: 'GET /files/{name}', upstream: `${up.url}/files/{name}`, authorizer: 'none' },
           { route: 'ANY /api/{proxy+}', upstream: `${up.url}/v1/{proxy}`, authorizer: 'none' },
         ],
@@ -159,6 +160,18 @@ describe('gateway in front of an upstream HTTP service', () => {
     assert.equal(seen.url, '/internal/reports/2024%20q1?x=1');
     assert.equal(JSON.parse(String(seen.headers['x-user-claims'])).scope, 'aws.cognito.signin.user.admin');
     assert.equal(seen.headers['x-tobira-claims'], undefined);
+  });
+
+  test('a route with its own token source header reads the token there, with or without "Bearer "', async () => {
+    const { IdToken } = await signIn(t.url, user);
+    const n = up.seen.length;
+    const wrongHeader = await curl([`${gw.url}/own-header`, '-H', `Authorization: Bearer ${IdToken}`]);
+    assert.equal(wrongHeader.status, 401);
+    assert.equal(wrongHeader.body, UNAUTHORIZED);
+    assert.equal(up.seen.length, n);
+    assert.equal((await curl([`${gw.url}/own-header`, '-H', `X-Api-Token: ${IdToken}`])).status, 200);
+    assert.equal((await curl([`${gw.url}/own-header`, '-H', `x-api-token: Bearer ${IdToken}`])).status, 200);
+    assert.equal(up.seen.length, n + 2);
   });
 
   test('a route without an authorizer passes through, with no claims header even if the client sends one', async () => {

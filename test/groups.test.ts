@@ -15,22 +15,12 @@ import {
   UpdateGroupCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { aws, idpClient, rawCall, startTestServer } from './helpers/tobira.ts';
+import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
 import type { Running } from '../src/tobira.ts';
 import { groupsOfUser } from '../src/domain/groups.ts';
 
 const cli = (t: Running, ...args: string[]) => aws(t.url, ['cognito-idp', ...args]);
 const ROLE = 'arn:aws:iam::000000000000:role/admins';
-
-async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as Error;
-    return { name: err.name, message: err.message };
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('groups over the AWS CLI', () => {
   let t: Running;

@@ -148,5 +148,13 @@ describe('ListUsers', () => {
   test('an unknown pool is ResourceNotFoundException', async () => {
     const r = await rawCall(t.url, 'ListUsers', { UserPoolId: 'us-east-1_nothere99' });
     assert.deepEqual(r.json, { __type: 'ResourceNotFoundException', message: 'User pool us-east-1_nothere99 does not exist.' });
+    await assert.rejects(sdk.send(new ListUsersCommand({ UserPoolId: 'us-east-1_nothere99' })), {
+      name: 'ResourceNotFoundException',
+      message: 'User pool us-east-1_nothere99 does not exist.',
+    });
+    await assert.rejects(sdk.send(new ListUsersCommand({ UserPoolId: pool, Filter: 'email = x' })), {
+      name: 'InvalidParameterException',
+      message: 'Error while parsing filter.',
+    });
   });
 });

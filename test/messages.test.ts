@@ -113,14 +113,22 @@ describe('the outbox', () => {
     assert.deepEqual(after.messages.map((x: any) => x.seq), [all.at(-1).seq]);
   });
 
-  test('numbers messages in order and trims the oldest', async () => {
+  test('numbers messages in order without reading MAX(seq), even when the clock stands still, and trims the oldest', async () => {
     const repo = t.app.store.outbox;
     const base = { poolId: 'trim-pool', channel: 'EMAIL' as const, destination: 'trim@example.com', subject: null, body: 'b', data: {}, createdAt: 0 };
     const a = await repo.append({ ...base, id: 'trim-a' });
     const b = await repo.append({ ...base, id: 'trim-b' });
-    assert.equal(b.seq, a.seq + 1);
+    assert.ok(b.seq > a.seq);
+    // Concurrent appends at one instant get distinct, increasing numbers.
+    const many = await Promise.all(Array.from({ length: 20 }, (_, i) => repo.append({ ...base, id: `trim-${i}`, createdAt: 5 })));
+    assert.equal(new Set(many.map((m) => m.seq)).size, 20);
+    assert.deepEqual((await repo.list({ poolId: 'trim-pool', limit: 1000 })).map((m) => m.id), ['trim-a', 'trim-b', ...many.map((m) => m.id)]);
     assert.ok((await repo.trimBefore(a.seq)) >= 1);
-    assert.deepEqual((await repo.list({ poolId: 'trim-pool' })).map((m) => m.id), ['trim-b']);
+    assert.equal((await repo.list({ poolId: 'trim-pool' }))[0].id, 'trim-b');
+    const total = (await repo.list({ limit: 1000 })).length;
+    assert.equal(await repo.keepNewest(3), total - 3);
+    assert.deepEqual((await repo.list({ poolId: 'trim-pool' })).map((m) => m.id), ['trim-17', 'trim-18', 'trim-19']);
+    assert.equal(await repo.keepNewest(10), 0);
   });
 
   test('refused (403) to a relayed caller unless it carries the admin token', async () => {
@@ -154,8 +162,13 @@ describe('the outbox', () => {
     const [m] = await outboxMessages(t.url, { to: 'invited@example.com' });
     assert.equal(m.kind, 'invitation');
     assert.equal(m.subject, 'Your temporary password');
-    assert.match(m.body, /invited/);
-    assert.match(m.body, /Temp!Pass123/);
+    assert.equal(m.body, 'Your username is invited and temporary password is Temp!Pass123.');
+    assert.equal(m.code, 'Temp!Pass123');
+    // Logged as one line, but never with the temporary password, even in development mode.
+    const lines = captured.lines.filter((l) => l.to === 'invited@example.com');
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0].kind, 'invitation');
+    assert.ok(!JSON.stringify(lines).includes('Temp!Pass123'));
   });
 });
 
@@ -223,6 +236,17 @@ describe('SMS through a webhook', () => {
       assert.equal((await idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'sue' }))).UserStatus, 'UNCONFIRMED');
       const [failed] = await outboxMessages(t.url, { to: '+15550003333' });
       assert.equal(failed.delivery, 'failed');
+
+      // AdminCreateUser answers the same while still creating the user (aws/aws-sdk#438).
+      const invite = await idp
+        .send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'tia', UserAttributes: [{ Name: 'phone_number', Value: '+15550004444' }] }))
+        .then(() => assert.fail('expected a delivery failure'), (e: Error) => e);
+      assert.equal(invite.name, 'CodeDeliveryFailureException');
+      assert.equal(invite.message, 'Invalid phone number provided/Unable to send the SMS');
+      assert.equal((await idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'tia' }))).UserStatus, 'FORCE_CHANGE_PASSWORD');
+      const [kept2] = await outboxMessages(t.url, { to: '+15550004444' });
+      assert.equal(kept2.kind, 'invitation');
+      assert.equal(kept2.delivery, 'failed');
     } finally {
       failNext = false;
       await t.close();

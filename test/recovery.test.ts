@@ -16,20 +16,11 @@ import {
   type CreateUserPoolClientCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoUser, CognitoUserPool } from 'amazon-cognito-identity-js';
-import { aws, idpClient, startTestServer } from './helpers/tobira.ts';
+import { aws, idpClient, startTestServer, sdkError } from './helpers/tobira.ts';
 import { lastCode, outboxMessages } from './helpers/outbox.ts';
 import type { Running } from '../src/tobira.ts';
 import { ManualClock } from '../src/clock.ts';
 import { verifyPassword } from '../src/domain/passwords.ts';
-
-async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return { name: (e as Error).name, message: (e as Error).message };
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('account recovery', () => {
   let t: Running;
@@ -153,6 +144,26 @@ describe('account recovery', () => {
       (await sdkError(idp.send(new ConfirmForgotPasswordCommand({ ClientId: hidden.clientId, Username: 'ghost@example.org', ConfirmationCode: '123456', Password: 'NewPass123!' })))).name,
       'CodeMismatchException',
     );
+  });
+
+  test('a reset code survives five wrong entries; then LimitExceededException, even for the right code, until a new one', async () => {
+    const { poolId, clientId } = await makePool();
+    await makeUser(poolId, 'kai', { email: 'kai@example.com', email_verified: 'true' });
+    await idp.send(new ForgotPasswordCommand({ ClientId: clientId, Username: 'kai' }));
+    const code = await lastCode(t.url, 'kai@example.com');
+    const wrong = code === '999999' ? '999998' : '999999';
+    const confirm = (c: string) =>
+      idp.send(new ConfirmForgotPasswordCommand({ ClientId: clientId, Username: 'kai', ConfirmationCode: c, Password: 'NewPass123!' }));
+    // Concurrent wrong entries: the store counts them atomically, so exactly five are mismatches.
+    const results = await Promise.all(Array.from({ length: 7 }, () => confirm(wrong).then(() => 'ok', (e: Error) => e.name)));
+    assert.equal(results.filter((r) => r === 'CodeMismatchException').length, 5, results.join());
+    assert.equal(results.filter((r) => r === 'LimitExceededException').length, 2, results.join());
+    assert.deepEqual(await sdkError(confirm(code)), { name: 'LimitExceededException', message: 'Attempt limit exceeded, please try after some time.' });
+    assert.ok(await verifyPassword((await storedUser(poolId, 'kai')).passwordHash, 'OldPass123!'));
+
+    await idp.send(new ForgotPasswordCommand({ ClientId: clientId, Username: 'kai' }));
+    await confirm(await lastCode(t.url, 'kai@example.com'));
+    assert.ok(await verifyPassword((await storedUser(poolId, 'kai')).passwordHash, 'NewPass123!'));
   });
 
   test('ForgotPassword is limited to 20 requests an hour per user', async () => {

@@ -5,6 +5,7 @@ import { SrpClient } from './helpers/srp-client.ts';
 import { poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import type { Running } from '../src/tobira.ts';
 import { ManualClock } from '../src/clock.ts';
+import { formatSrpTimestamp as stamp } from '../src/domain/auth/srp.ts';
 
 const INCORRECT = 'Incorrect username or password.';
 const EXCEEDED = 'Password attempts exceeded';
@@ -85,12 +86,3 @@ describe('sign-in lockout (Cognito: 5 failures, then 2^(n-5) s up to 15 min)', (
     assert.equal(await attempt('Srp#Pass12'), 'ok');
   });
 });
-
-/** The SRP TIMESTAMP for our manual clock, in the clients' format. */
-function stamp(ms: number): string {
-  const d = new Date(ms);
-  const two = (n: number) => String(n).padStart(2, '0');
-  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()];
-  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
-  return `${day} ${month} ${d.getUTCDate()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
-}

@@ -14,19 +14,10 @@ import {
   type CreateUserPoolClientCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoUserAttribute, CognitoUserPool, CognitoUser } from 'amazon-cognito-identity-js';
-import { aws, idpClient, startTestServer } from './helpers/tobira.ts';
+import { aws, idpClient, startTestServer, sdkError } from './helpers/tobira.ts';
 import { lastCode, outboxMessages } from './helpers/outbox.ts';
 import type { Running } from '../src/tobira.ts';
 import { ManualClock } from '../src/clock.ts';
-
-async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return { name: (e as Error).name, message: (e as Error).message };
-  }
-  assert.fail('expected the call to fail');
-}
 
 async function makePool(idp: CognitoIdentityProviderClient, pool: Partial<CreateUserPoolCommandInput> = {}, client: Partial<CreateUserPoolClientCommandInput> = {}) {
   const p = await idp.send(new CreateUserPoolCommand({ PoolName: 'signup', AutoVerifiedAttributes: ['email'], ...pool }));
@@ -235,6 +226,20 @@ describe('SignUp and ConfirmSignUp with the JS SDK v3', () => {
     await idp.send(new ResendConfirmationCodeCommand({ ClientId: clientId, Username: 'ivy' }));
   });
 
+  test('rate-limit windows that ended are pruned from the store', async () => {
+    const { poolId, clientId } = await makePool(idp);
+    const counters = async () =>
+      (await t.app.store.db.all<{ counter_key: string }>('SELECT counter_key FROM rate_counters')).map((r) => r.counter_key).filter((k) => k.includes(poolId));
+    for (const u of ['pru', 'prv']) {
+      await idp.send(new SignUpCommand({ ClientId: clientId, Username: u, Password: 'SecurePass123!', UserAttributes: [{ Name: 'email', Value: `${u}@example.com` }] }));
+    }
+    await idp.send(new ResendConfirmationCodeCommand({ ClientId: clientId, Username: 'pru' }));
+    assert.deepEqual(await counters(), [`ResendConfirmationCode:${poolId}:pru`]);
+    clock.advance(2 * 60 * 60 * 1000);
+    await idp.send(new ResendConfirmationCodeCommand({ ClientId: clientId, Username: 'prv' }));
+    assert.deepEqual(await counters(), [`ResendConfirmationCode:${poolId}:prv`]);
+  });
+
   test('unknown users: UserNotFoundException, or a simulated delivery with PreventUserExistenceErrors', async () => {
     const legacy = await makePool(idp);
     assert.deepEqual(await sdkError(idp.send(new ResendConfirmationCodeCommand({ ClientId: legacy.clientId, Username: 'nobody' }))), {
@@ -358,27 +363,19 @@ describe('sign-up with other real clients', () => {
     assert.equal((await status(idp, poolId, 'pia')).UserStatus, 'CONFIRMED');
   });
 
-  test('boto3, seed 003: sign_up, confirm_sign_up with the code from /_tobira/outbox, initiate_auth', async () => {
-    const { poolId, clientId } = await makePool(
-      idp,
-      {
-        UsernameAttributes: ['email'],
-        Policies: { PasswordPolicy: { MinimumLength: 12, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: false } },
-        Schema: [
-          { Name: 'email', Required: true, Mutable: true },
-          { Name: 'name', Required: true, Mutable: true },
-          { Name: 'company', AttributeDataType: 'String', Mutable: true },
-        ],
-        MfaConfiguration: 'OFF',
-      },
-    );
-    const script = `
-import boto3, json, re, sys, urllib.request, urllib.parse
-endpoint, CLIENT_ID = sys.argv[1], sys.argv[2]
-client = boto3.client('cognito-idp', endpoint_url=endpoint, region_name='us-east-1',
-                      aws_access_key_id='x', aws_secret_access_key='x')
-out = {}
-r = client.sign_up(
+  /**
+   * Seed 003's boto3 block, as printed. Only two things are filled in, as a reader of the seed
+   * must: the client id, and the code the user would read in the email (here from the outbox).
+   * The endpoint, region and credentials come from the environment, so `boto3.client('cognito-idp')`
+   * stays as printed.
+   */
+  const SEED_003_SCRIPT = `import boto3
+
+client = boto3.client('cognito-idp')
+CLIENT_ID = 'your-app-client-id'
+
+# Sign up
+client.sign_up(
     ClientId=CLIENT_ID,
     Username='bob@example.com',
     Password='SecurePass123!',
@@ -387,34 +384,108 @@ r = client.sign_up(
         {'Name': 'name', 'Value': 'Bob Smith'}
     ]
 )
-out['sign_up'] = {k: r[k] for k in ('UserConfirmed', 'UserSub', 'CodeDeliveryDetails')}
-q = urllib.parse.urlencode({'to': 'bob@example.com'})
-msgs = json.load(urllib.request.urlopen(endpoint + '/_tobira/outbox?' + q))['messages']
-code = re.search(r'\\b(\\d{6})\\b', msgs[-1]['body']).group(1)
-client.confirm_sign_up(ClientId=CLIENT_ID, Username='bob@example.com', ConfirmationCode=code)
-try:
-    response = client.initiate_auth(
-        ClientId=CLIENT_ID,
-        AuthFlow='USER_PASSWORD_AUTH',
-        AuthParameters={'USERNAME': 'bob@example.com', 'PASSWORD': 'SecurePass123!'}
-    )
-    out['auth'] = sorted(response['AuthenticationResult'].keys())
-except client.exceptions.ClientError as e:
-    out['auth_error'] = e.response['Error']
-print(json.dumps(out))
+
+# Confirm sign up (with code from email)
+client.confirm_sign_up(
+    ClientId=CLIENT_ID,
+    Username='bob@example.com',
+    ConfirmationCode='123456'
+)
+
+# Sign in
+response = client.initiate_auth(
+    ClientId=CLIENT_ID,
+    AuthFlow='USER_PASSWORD_AUTH',
+    AuthParameters={
+        'USERNAME': 'bob@example.com',
+        'PASSWORD': 'SecurePass123!'
+    }
+)
+id_token = response['AuthenticationResult']['IdToken']
+access_token = response['AuthenticationResult']['AccessToken']
+refresh_token = response['AuthenticationResult']['RefreshToken']
 `;
-    const res = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile('python3', ['-c', script, t.url, clientId], { timeout: 60_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? 1 : 0, stdout, stderr }),
+
+  /** The seed's pool and client through the AWS CLI; `flows` are the client's ExplicitAuthFlows. */
+  async function seed003Pool(flows: string[]) {
+    // As printed but for two options real Cognito refuses at this point, and so does Tobira:
+    // `--mfa-configuration OPTIONAL` without an SMS configuration, and the `Google` provider
+    // before the seed creates it further down.
+    const pool = await aws(t.url, [
+      'cognito-idp', 'create-user-pool', '--pool-name', 'app-users-prod', '--auto-verified-attributes', 'email', '--username-attributes', 'email',
+      '--policies', '{"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": true, "RequireLowercase": true, "RequireNumbers": true, "RequireSymbols": false}}',
+      '--schema', '[{"Name":"email","Required":true,"Mutable":true}, {"Name":"name","Required":true,"Mutable":true}, {"Name":"custom:company","AttributeDataType":"String","Mutable":true}]',
+      '--email-configuration', 'EmailSendingAccount=COGNITO_DEFAULT',
+    ]);
+    assert.equal(pool.code, 0, pool.stderr);
+    const poolId = pool.json.UserPool.Id;
+    const client = await aws(t.url, [
+      'cognito-idp', 'create-user-pool-client', '--user-pool-id', poolId, '--client-name', 'web-app', '--no-generate-secret',
+      '--explicit-auth-flows', ...flows, '--supported-identity-providers', 'COGNITO',
+      '--callback-urls', '["https://app.example.com/callback","http://localhost:3000/callback"]', '--logout-urls', '["https://app.example.com/logout"]',
+      '--allowed-o-auth-flows', 'code', '--allowed-o-auth-scopes', 'openid', 'email', 'profile', '--allowed-o-auth-flows-user-pool-client',
+    ]);
+    assert.equal(client.code, 0, client.stderr);
+    return { poolId, clientId: client.json.UserPoolClient.ClientId as string };
+  }
+
+  /** Runs the seed's script, filling in CLIENT_ID and the emailed code, and reporting the tokens. */
+  function runSeed003(clientId: string) {
+    const readCode = [
+      'import json, re, os, urllib.request',
+      "_msgs = json.load(urllib.request.urlopen(os.environ['AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER'] + '/_tobira/outbox?to=bob%40example.com'))['messages']",
+      "code = re.search(r'\\b(\\d{6})\\b', _msgs[-1]['body']).group(1)",
+      '',
+    ].join('\n');
+    const script = SEED_003_SCRIPT.replace("CLIENT_ID = 'your-app-client-id'", `CLIENT_ID = ${JSON.stringify(clientId)}`)
+      .replace('# Confirm sign up (with code from email)\n', `# Confirm sign up (with code from email)\n${readCode}`)
+      .replace("ConfirmationCode='123456'", 'ConfirmationCode=code')
+      .concat("print(json.dumps({'id': id_token, 'access': access_token, 'refresh': refresh_token}))\n");
+    assert.notEqual(script.indexOf('ConfirmationCode=code'), -1);
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        'python3',
+        ['-c', script],
+        {
+          timeout: 60_000,
+          env: {
+            PATH: process.env.PATH,
+            AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: t.url,
+            AWS_DEFAULT_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'AKIDTOBIRATEST',
+            AWS_SECRET_ACCESS_KEY: 'tobira-test-secret',
+            AWS_CONFIG_FILE: '/nonexistent/tobira-config',
+            AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/tobira-credentials',
+          },
+        },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
       ),
     );
-    assert.equal(res.code, 0, res.stderr);
-    const out = JSON.parse(res.stdout);
-    assert.equal(out.sign_up.UserConfirmed, false);
-    assert.deepEqual(out.sign_up.CodeDeliveryDetails, { Destination: 'b***@e***.com', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
+  }
+
+  test("boto3, seed 003 as printed: sign_up and confirm_sign_up work; initiate_auth is refused as Cognito refuses it on the seed's SRP-only client", async () => {
+    const { poolId, clientId } = await seed003Pool(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+    const res = await runSeed003(clientId);
+    assert.equal(res.code, 1, res.stdout);
+    assert.match(res.stderr, /InvalidParameterException\) when calling the InitiateAuth operation: USER_PASSWORD_AUTH flow not enabled for this client/);
     const u = await status(idp, poolId, 'bob@example.com');
     assert.equal(u.UserStatus, 'CONFIRMED');
-    assert.equal(u.Username, out.sign_up.UserSub);
-    assert.deepEqual(out.auth, ['AccessToken', 'ExpiresIn', 'IdToken', 'RefreshToken', 'TokenType'], JSON.stringify(out));
+    assert.equal(u.UserAttributes!.find((a) => a.Name === 'name')?.Value, 'Bob Smith');
+    assert.equal(u.UserAttributes!.find((a) => a.Name === 'email_verified')?.Value, 'true');
+  });
+
+  test('boto3, seed 003 as printed, on the same client with ALLOW_USER_PASSWORD_AUTH added: signs in and gets the three tokens', async () => {
+    const { poolId, clientId } = await seed003Pool(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH']);
+    const res = await runSeed003(clientId);
+    assert.equal(res.code, 0, res.stderr);
+    const tokens = JSON.parse(res.stdout);
+    const u = await status(idp, poolId, 'bob@example.com');
+    const claims = JSON.parse(Buffer.from(tokens.id.split('.')[1], 'base64url').toString());
+    assert.equal(claims.sub, u.Username);
+    assert.equal(claims.email, 'bob@example.com');
+    assert.equal(claims.name, 'Bob Smith');
+    assert.equal(claims.aud, clientId);
+    assert.equal(JSON.parse(Buffer.from(tokens.access.split('.')[1], 'base64url').toString()).token_use, 'access');
+    assert.ok(tokens.refresh.length > 20);
   });
 });

@@ -23,7 +23,7 @@ import {
   serverSecretS,
   sessionKey,
 } from '../src/domain/auth/srp-math.ts';
-import { parseSrpTimestamp } from '../src/domain/auth/srp.ts';
+import { formatSrpTimestamp, parseSrpTimestamp } from '../src/domain/auth/srp.ts';
 
 describe('SRP arithmetic', () => {
   test('reproduces the reference test vector (cognito-protocols.md §4.9)', () => {
@@ -61,6 +61,7 @@ describe('SRP arithmetic', () => {
     assert.equal(parseSrpTimestamp('Sun Feb 30 03:04:05 UTC 2025'), null);
     assert.equal(parseSrpTimestamp('Sun Nov 2 24:04:05 UTC 2025'), null);
     assert.equal(parseSrpTimestamp('2025-11-02T03:04:05Z'), null);
+    assert.equal(formatSrpTimestamp(Date.UTC(2025, 10, 2, 3, 4, 5)), 'Sun Nov 2 03:04:05 UTC 2025');
   });
 });
 

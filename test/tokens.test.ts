@@ -48,6 +48,7 @@ describe('tokens issued at sign-in', () => {
       phone_number: '+15555550100',
       phone_number_verified: 'false',
       name: 'Alice',
+      updated_at: '1700000000',
       'custom:tier': '3',
       'dev:custom:secret': 'hidden',
     });
@@ -78,6 +79,7 @@ describe('tokens issued at sign-in', () => {
     assert.equal(p.email, 'alice@example.com');
     assert.equal(p.phone_number, '+15555550100');
     assert.equal(p.name, 'Alice');
+    assert.equal(p.updated_at, 1700000000, 'updated_at is a number, as in Cognito and OIDC');
     assert.equal(p['custom:tier'], '3', 'custom attributes are strings whatever their type');
     assert.equal(p['dev:custom:secret'], undefined);
     assert.equal(p['cognito:groups'], undefined, 'no groups claim without groups');
@@ -193,6 +195,10 @@ describe('tokens issued at sign-in', () => {
     await assert.rejects(idVerifier.verify(`${h}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${s}`), JwtInvalidSignatureError);
     // Signature of another token.
     await assert.rejects(idVerifier.verify(`${h}.${p}.${r.AccessToken.split('.')[2]}`), JwtInvalidSignatureError);
+    // The access token tampered with: a wider scope.
+    const [ah, ap, as] = r.AccessToken.split('.');
+    const widened = { ...JSON.parse(Buffer.from(ap, 'base64url').toString()), scope: 'aws.cognito.signin.user.admin openid' };
+    await assert.rejects(accessVerifier.verify(`${ah}.${Buffer.from(JSON.stringify(widened)).toString('base64url')}.${as}`), JwtInvalidSignatureError);
     // Another pool: signed by keys that are not in this pool's JWKS.
     const foreign = await signIn(idp, other.clientId, 'erin');
     await assert.rejects(idVerifier.verify(foreign.IdToken), KidNotFoundInJwksError);
@@ -266,6 +272,24 @@ describe('tokens in the AWS issuer mode', () => {
     const foreign = await signIn(idp, other.clientId, 'hana');
     // Its issuer names another pool, which this verifier is not configured for.
     await assert.rejects(idVerifier.verify(foreign.IdToken), ParameterValidationError);
+  });
+
+  test('CognitoJwtVerifier refuses expired ID and access tokens', async () => {
+    // Tokens minted two hours ago (aws-jwt-verify reads the real clock).
+    const old = await startTestServer({ issuerMode: 'aws', region: 'eu-west-1' }, { clock: new ManualClock(Date.now() - 2 * 3600_000) });
+    try {
+      const oldIdp = idpClient(old.url, 'eu-west-1');
+      const { poolId, clientId } = await createPoolAndClient(oldIdp);
+      await createUser(oldIdp, poolId, 'kai');
+      const r = await signIn(oldIdp, clientId, 'kai');
+      const { cache } = httpJwksCache((uri) => uri.replace(/^https:\/\/cognito-idp\.[^/]+/, old.url));
+      for (const tokenUse of ['id', 'access'] as const) {
+        const verifier = CognitoJwtVerifier.create({ userPoolId: poolId, tokenUse, clientId }, { jwksCache: cache });
+        await assert.rejects(verifier.verify(tokenUse === 'id' ? r.IdToken : r.AccessToken), JwtExpiredError, tokenUse);
+      }
+    } finally {
+      await old.close();
+    }
   });
 
   test('our own API checks the AWS-form issuer too (GetUser)', async () => {

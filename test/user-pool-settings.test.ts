@@ -11,20 +11,9 @@ import {
   type CreateUserPoolCommandInput,
   type SchemaAttributeType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { idpClient, startTestServer } from './helpers/tobira.ts';
+import { idpClient, sdkError, startTestServer } from './helpers/tobira.ts';
 import type { Running } from '../src/tobira.ts';
 import { ManualClock } from '../src/clock.ts';
-
-/** The error an SDK call throws, as {name, message}. */
-async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as Error;
-    return { name: err.name, message: err.message };
-  }
-  assert.fail('expected the call to fail');
-}
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:MyFunction';
 

@@ -12,7 +12,7 @@ import {
   paginateListUserPools,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { aws, idpClient, startTestServer } from './helpers/tobira.ts';
+import { aws, idpClient, sdkError, startTestServer } from './helpers/tobira.ts';
 import type { Running } from '../src/tobira.ts';
 
 describe('user pools over the AWS CLI', () => {
@@ -268,15 +268,6 @@ describe('every user pool operation over the JS SDK v3', () => {
     idp = idpClient(t.url, 'ap-northeast-1');
   });
   after(() => t.close());
-
-  async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-    try {
-      await p;
-    } catch (e) {
-      return { name: (e as Error).name, message: (e as Error).message };
-    }
-    assert.fail('expected the call to fail');
-  }
 
   test('create, describe, list with pagination, update, tag, delete; the region comes from the signature', async () => {
     const created = (await idp.send(new CreateUserPoolCommand({ PoolName: 'sdk-pool', UserPoolTags: { a: '1' } }))).UserPool!;

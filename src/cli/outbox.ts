@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { defaultConfig } from '../config.ts';
 import { SqliteDatabase } from '../store/sqlite.ts';
 import { Store } from '../store/store.ts';
+import { FOLLOW_LOOKBACK_SEQ, outboxJson } from '../store/repos/outbox.ts';
 import { flagString, type ParsedArgs } from './args.ts';
 
 export const OUTBOX_USAGE = `  outbox     Show the emails and SMS Tobira kept (development mode)
@@ -17,6 +18,7 @@ export const OUTBOX_USAGE = `  outbox     Show the emails and SMS Tobira kept (d
 `;
 
 interface Message {
+  id?: string;
   seq: number;
   poolId: string | null;
   channel: string;
@@ -44,16 +46,7 @@ function storeSource(dataDir: string): { read: Source; close: () => Promise<void
   const store = new Store(db);
   return {
     read: async (q) =>
-      (await store.outbox.list({ poolId: q.pool, to: q.to, afterSeq: q.after, limit: q.limit })).map((m) => ({
-        seq: m.seq,
-        poolId: m.poolId,
-        channel: m.channel,
-        destination: m.destination,
-        subject: m.subject,
-        body: m.body,
-        ...m.data,
-        createdAt: new Date(m.createdAt).toISOString(),
-      })),
+      (await store.outbox.list({ poolId: q.pool, to: q.to, afterSeq: q.after, limit: q.limit })).map(outboxJson),
     close: () => db.close(),
   };
 }
@@ -98,10 +91,18 @@ export async function outbox(args: ParsedArgs, env: NodeJS.ProcessEnv = process.
   const json = args.flags.json === true;
   try {
     let last = 0;
-    for (const m of await source.read(query)) {
+    // Ids shown within the look-back window: another node may commit a message numbered below
+    // the last one shown (its clock or its commit lagged), so each poll re-reads a little
+    // further back than `last` and skips what it has printed.
+    const shown = new Map<string, number>();
+    const show = (m: Message) => {
+      const id = typeof m.id === 'string' ? m.id : `${m.seq}`;
+      if (shown.has(id)) return;
+      shown.set(id, m.seq);
       print(m, json);
       last = Math.max(last, m.seq);
-    }
+    };
+    for (const m of await source.read(query)) show(m);
     if (!args.flags.follow) return;
     let stopped = false;
     const stop = () => (stopped = true);
@@ -109,10 +110,13 @@ export async function outbox(args: ParsedArgs, env: NodeJS.ProcessEnv = process.
     process.once('SIGTERM', stop);
     while (!stopped) {
       await new Promise((r) => setTimeout(r, 500));
-      for (const m of await source.read({ ...query, after: last, limit: 1000 })) {
-        print(m, json);
-        last = Math.max(last, m.seq);
+      const from = Math.max(0, last - FOLLOW_LOOKBACK_SEQ);
+      for (let after: number | undefined = from; after !== undefined; ) {
+        const page = await source.read({ ...query, after, limit: 1000 });
+        page.forEach(show);
+        after = page.length === 1000 ? page[999].seq : undefined;
       }
+      for (const [id, seq] of shown) if (seq <= from) shown.delete(id);
     }
   } finally {
     await source.close();

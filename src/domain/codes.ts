@@ -1,6 +1,7 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import type { App } from '../app.ts';
 import { CognitoError } from '../errors.ts';
+import { attemptLimitExceeded } from './self-service/limits.ts';
 import type { StoredCode } from '../store/repos/codes.ts';
 import type { Store } from '../store/store.ts';
 
@@ -22,6 +23,16 @@ export type CodePurpose = 'sign-up' | 'forgot-password' | `verify:${string}`;
 
 export const validityOf = (purpose: CodePurpose) =>
   purpose.startsWith('verify:') ? CODE_VALIDITY_MS.verify : CODE_VALIDITY_MS[purpose as 'sign-up' | 'forgot-password'];
+
+/**
+ * Wrong entries one code survives. Observed for password-reset codes: five wrong entries answer
+ * CodeMismatchException, the sixth LimitExceededException (aws-amplify/amplify-ui-android#180);
+ * a new ForgotPassword code starts again. The model also lists TooManyFailedAttemptsException on
+ * ConfirmSignUp / ConfirmForgotPassword, but no report shows Cognito answering it for a code, so
+ * Tobira answers what was seen. Sign-up and attribute codes are bounded by the hourly limits only
+ * (15 entries an hour, limits.ts), as Cognito documents them.
+ */
+export const MAX_WRONG_ENTRIES: Partial<Record<string, number>> = { 'forgot-password': 5 };
 
 export const codeMismatch = () => new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
 export const codeExpired = () => new CognitoError('ExpiredCodeException', 'Invalid code provided, please request a code again.');
@@ -69,6 +80,8 @@ export type CodeCheck = { ok: true; stored: StoredCode } | { ok: false; error: C
 export async function checkCode(app: App, store: Store, poolId: string, usernameKey: string, purpose: CodePurpose, code: string): Promise<CodeCheck> {
   const stored = await store.codes.get(poolId, usernameKey, purpose);
   if (!stored) return { ok: false, error: codeExpired() };
+  const cap = MAX_WRONG_ENTRIES[purpose];
+  if (cap !== undefined && stored.attempts >= cap) return { ok: false, error: attemptLimitExceeded() };
   const given = Buffer.from(hashCode(poolId, usernameKey, purpose, code), 'hex');
   const expected = Buffer.from(stored.codeHash, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, error: codeMismatch() };
@@ -83,10 +96,22 @@ export async function checkCode(app: App, store: Store, poolId: string, username
  */
 export async function redeemCode(app: App, store: Store, poolId: string, usernameKey: string, purpose: CodePurpose, code: string): Promise<CodeCheck> {
   const check = await checkCode(app, store, poolId, usernameKey, purpose, code);
-  if (!check.ok) {
-    await store.codes.recordFailure(poolId, usernameKey, purpose);
-    return check;
+  if (!check.ok) return { ok: false, error: await countWrongEntry(store, poolId, usernameKey, purpose, check.error) };
+  // The delete re-checks the cap, so a right code racing the wrong entries that spend it loses.
+  if (!(await store.codes.delete(poolId, usernameKey, purpose, MAX_WRONG_ENTRIES[purpose]))) {
+    return { ok: false, error: codeExpired() };
   }
-  if (!(await store.codes.delete(poolId, usernameKey, purpose))) return { ok: false, error: codeExpired() };
   return check;
+}
+
+/**
+ * Counts a wrong entry on the stored code (one atomic statement) and returns the error to
+ * answer: once the entry spends the code's allowance, LimitExceededException, even for the
+ * entry that spent it concurrently with others.
+ */
+export async function countWrongEntry(store: Store, poolId: string, usernameKey: string, purpose: CodePurpose, error: CognitoError): Promise<CognitoError> {
+  if (error.type !== 'CodeMismatchException') return error;
+  const attempts = await store.codes.recordFailure(poolId, usernameKey, purpose);
+  const cap = MAX_WRONG_ENTRIES[purpose];
+  return cap !== undefined && attempts !== undefined && attempts > cap ? attemptLimitExceeded() : error;
 }

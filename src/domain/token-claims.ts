@@ -88,7 +88,10 @@ export function idTokenClaims(c: ClaimInput): Claims {
   out.auth_time = c.authTime;
   const placed = new Set(['sub', 'email', 'email_verified', 'phone_number_verified']);
   for (const [name, value] of Object.entries(attrs)) {
-    if (!placed.has(name) && !name.startsWith('custom:')) out[name] = value;
+    if (placed.has(name) || name.startsWith('custom:')) continue;
+    // updated_at is a JSON number in Cognito's ID tokens, as OIDC has it (floci#985, checked
+    // against AWS); every other standard attribute stays a string.
+    out[name] = name === 'updated_at' && /^\d{1,15}$/.test(value) ? Number(value) : value;
   }
   out.exp = c.idExp;
   out.iat = c.iat;

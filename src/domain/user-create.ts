@@ -78,6 +78,7 @@ async function sendInvitation(app: App, pool: UserPool, user: User, displayName:
       kind: 'invitation',
       username: user.username,
       code: password,
+      codeIsPassword: true,
     });
   }
 }
@@ -105,10 +106,7 @@ export async function adminCreateUser(app: App, input: AdminCreateUserRequest): 
   applyPassword(app, pool, user, prepared, { permanent: false });
   user.updatedAt = now;
   await app.store.tx(async (s) => {
-    if (await s.users.get(pool.id, user.usernameKey)) {
-      throw new CognitoError('UsernameExistsException', 'User account already exists');
-    }
-    await saveUser(s, pool, user, { insert: true, forceAlias: input.ForceAliasCreation === true });
+    await saveUser(s, pool, user, { insert: { existsMessage: 'User account already exists' }, forceAlias: input.ForceAliasCreation === true });
   });
   await sendInvitation(app, pool, user, input.Username, password, mediums);
   return user;

@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import type { User, UserPool } from './types.ts';
 import { CognitoError, userNotFound } from '../errors.ts';
+import { UniqueViolation } from '../store/db.ts';
 import type { UserStatusType, UserType } from '../generated/cognito-idp.ts';
 import { toAttributeList } from './attributes.ts';
 
@@ -119,36 +120,56 @@ export function mfaOptionsOf(user: User): UserType['MFAOptions'] | undefined {
 /** The attribute names that a sign-in alias key belongs to (`email:a@b.c` -> `email`). */
 const aliasAttribute = (key: string) => key.slice(0, key.indexOf(':'));
 
+/** The error for an alias another user holds: the same text whether it is a username or an alias. */
+function aliasTaken(pool: UserPool, attr: string): CognitoError {
+  const message = `An account with the given ${attr} already exists.`;
+  if (pool.config.UsernameAttributes?.includes(attr as 'email' | 'phone_number')) {
+    return new CognitoError('UsernameExistsException', message);
+  }
+  return new CognitoError('AliasExistsException', message);
+}
+
 /**
  * Saves a user (insert or update) with its sign-in aliases, inside the caller's transaction.
  * Aliases are unique in a pool: with UsernameAttributes a taken email/phone gives
  * UsernameExistsException "An account with the given email already exists."; with
  * AliasAttributes AliasExistsException with the same text, unless `forceAlias`
  * (ForceAliasCreation), which moves the alias: the previous holder's email/phone becomes
- * unverified, so it no longer signs in with it.
+ * unverified, so it no longer signs in with it. `insert` refuses a taken username with
+ * UsernameExistsException and its message (AdminCreateUser and SignUp word it differently).
+ *
+ * The checks read before they write; when another node commits the same username or alias in
+ * between (PostgreSQL), the store's unique keys refuse the write with UniqueViolation, which
+ * becomes the same Cognito error here.
  */
 export async function saveUser(
   s: Store,
   pool: UserPool,
   user: User,
-  opts: { insert?: boolean; forceAlias?: boolean } = {},
+  opts: { insert?: { existsMessage: string }; forceAlias?: boolean } = {},
 ): Promise<void> {
+  const usernameTaken = () => new CognitoError('UsernameExistsException', opts.insert?.existsMessage ?? 'User account already exists');
+  if (opts.insert && (await s.users.get(pool.id, user.usernameKey))) throw usernameTaken();
   const keys = aliasKeysFor(pool, user);
   for (const key of keys) {
     const holder = await s.users.getByAlias(pool.id, key);
     if (!holder || holder.usernameKey === user.usernameKey) continue;
     const attr = aliasAttribute(key);
-    const message = `An account with the given ${attr} already exists.`;
-    if (pool.config.UsernameAttributes?.includes(attr as 'email' | 'phone_number')) {
-      throw new CognitoError('UsernameExistsException', message);
-    }
-    if (!opts.forceAlias || attr === 'preferred_username') throw new CognitoError('AliasExistsException', message);
+    const taken = aliasTaken(pool, attr);
+    if (taken.type === 'UsernameExistsException' || !opts.forceAlias || attr === 'preferred_username') throw taken;
     holder.attributes = { ...holder.attributes, [`${attr}_verified`]: 'false' };
     holder.updatedAt = user.updatedAt;
     await s.users.update(holder);
     await s.users.setAliases(pool.id, holder.usernameKey, aliasKeysFor(pool, holder));
   }
-  if (opts.insert) await s.users.insert(user);
-  else await s.users.update(user);
-  await s.users.setAliases(pool.id, user.usernameKey, keys);
+  try {
+    if (opts.insert) await s.users.insert(user);
+    else await s.users.update(user);
+    await s.users.setAliases(pool.id, user.usernameKey, keys);
+  } catch (err) {
+    if (!(err instanceof UniqueViolation)) throw err;
+    if (err.table === 'user_aliases' && err.key) throw aliasTaken(pool, aliasAttribute(err.key));
+    if (err.table === 'users') throw usernameTaken();
+    throw err;
+  }
 }

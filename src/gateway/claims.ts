@@ -1,8 +1,8 @@
 import type { Claims } from './authorizer.ts';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const pad = (n: number) => String(n).padStart(2, '0');
+export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+export const pad = (n: number) => String(n).padStart(2, '0');
 
 /** Java's Date.toString in UTC, e.g. `Tue Mar 21 18:36:55 UTC 2023` (day zero-padded). */
 export function javaDate(epochSeconds: number): string {

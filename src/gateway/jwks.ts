@@ -6,9 +6,11 @@ import type { Clock } from '../clock.ts';
  * A user pool's signing keys and issuer, read over HTTP from Tobira (so the gateway works
  * against a Tobira in another process or on another machine):
  * `<endpoint>/<poolId>/.well-known/jwks.json` and `.../openid-configuration`.
- * Keys stay cached; an unknown kid refetches the JWKS, at most once per `minRefreshMs`
- * (aws-jwt-verify's "penalty box" does the same with 10 s), and a JWKS older than `maxAgeMs`
- * is refetched so a key the pool has dropped stops working.
+ * Keys stay cached; an unknown kid refetches the JWKS at once, so a token signed after
+ * `tobira keys rotate` passes on its first request. Only a fetch that failed, or came back
+ * without the kid asked for, holds further fetches back for `minRefreshMs` (aws-jwt-verify's
+ * "penalty box" does the same with 10 s), so tokens with made-up kids cannot flood Tobira.
+ * A JWKS older than `maxAgeMs` is refetched so a key the pool has dropped stops working.
  */
 export class PoolKeys {
   private readonly pools = new Map<string, PoolEntry>();
@@ -27,7 +29,10 @@ export class PoolKeys {
     const fresh = e.fetchedAt !== null && now - e.fetchedAt < this.maxAgeMs;
     if (fresh && e.keys.has(kid)) return e.keys.get(kid)!;
     // While Tobira cannot be reached, keys already known keep working.
-    if (e.lastAttempt === null || now - e.lastAttempt >= this.minRefreshMs) await this.refresh(e);
+    if (e.lastMiss === null || now - e.lastMiss >= this.minRefreshMs) {
+      await this.refresh(e);
+      if (!e.keys.has(kid)) e.lastMiss = this.clock.now();
+    }
     return e.keys.get(kid) ?? null;
   }
 
@@ -48,7 +53,7 @@ export class PoolKeys {
     const id = `${endpoint}/${poolId}`;
     let e = this.pools.get(id);
     if (!e) {
-      e = { url: `${id}/.well-known/jwks.json`, keys: new Map(), fetchedAt: null, lastAttempt: null, inflight: null, issuer: null, issuerInflight: null };
+      e = { url: `${id}/.well-known/jwks.json`, keys: new Map(), fetchedAt: null, lastMiss: null, inflight: null, issuer: null, issuerInflight: null };
       this.pools.set(id, e);
     }
     return e;
@@ -61,7 +66,6 @@ export class PoolKeys {
   }
 
   private async fetchKeys(e: PoolEntry): Promise<void> {
-    e.lastAttempt = this.clock.now();
     let body: unknown;
     try {
       const res = await fetch(e.url, { signal: AbortSignal.timeout(3000) });
@@ -69,11 +73,13 @@ export class PoolKeys {
       body = await res.json();
     } catch (err) {
       this.log.warn({ url: e.url, err: (err as Error).message }, 'gateway: cannot fetch the JWKS');
+      e.lastMiss = this.clock.now();
       return;
     }
     const list = (body as { keys?: unknown })?.keys;
     if (!Array.isArray(list)) {
       this.log.warn({ url: e.url }, 'gateway: the JWKS has no keys array');
+      e.lastMiss = this.clock.now();
       return;
     }
     const keys = new Map<string, CryptoKey>();
@@ -124,7 +130,8 @@ interface PoolEntry {
   url: string;
   keys: Map<string, CryptoKey>;
   fetchedAt: number | null;
-  lastAttempt: number | null;
+  /** When a fetch last failed or lacked a kid a token named; null: never. */
+  lastMiss: number | null;
   inflight: Promise<void> | null;
   issuer: IssuerEntry | null;
   issuerInflight: Promise<IssuerEntry> | null;

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { GatewayRoute } from './config.ts';
 import type { GatewayRequest } from './request.ts';
 import type { AuthResult } from './authorizer.ts';
-import { httpApiClaims, restClaims } from './claims.ts';
+import { httpApiClaims, MONTHS, pad, restClaims } from './claims.ts';
 
 export interface EventContext {
   apiId: string;
@@ -11,8 +12,6 @@ export interface EventContext {
   auth: Extract<AuthResult, { ok: true }> | null;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const pad = (n: number) => String(n).padStart(2, '0');
 
 /** `21/Mar/2023:17:36:56 +0000`, API Gateway's requestTime. */
 function clfTime(ms: number): string {
@@ -31,6 +30,21 @@ function encodeBody(req: GatewayRequest): { body: string | null; isBase64Encoded
     !req.headers['content-encoding'] &&
     (type === '' || /^text\/|[/+](json|xml)\b|^application\/(x-www-form-urlencoded|javascript|graphql)/.test(type));
   return text ? { body: req.body.toString('utf8'), isBase64Encoded: false } : { body: req.body.toString('base64'), isBase64Encoded: true };
+}
+
+/** A REST resource's id: six lower-case letters and digits (`roq9wj`), the same for a resource every time. */
+function resourceId(template: string): string {
+  return createHash('sha256').update(template).digest().readUInt32BE(0).toString(36).padStart(6, '0').slice(-6);
+}
+
+/**
+ * `requestContext.authorizer`: a Cognito authorizer's `{claims}` (all strings), or a JWT
+ * authorizer's `{jwt: {claims, scopes}}`, whichever payload version carries it.
+ */
+function authorizerContext(route: GatewayRoute, ctx: EventContext): Record<string, unknown> | undefined {
+  if (!ctx.auth) return undefined;
+  if (route.authorizer === 'cognito') return { claims: restClaims(ctx.auth.claims) };
+  return { jwt: { claims: httpApiClaims(ctx.auth.claims), scopes: ctx.auth.scopes } };
 }
 
 function queryPairs(raw: string): [string, string][] {
@@ -57,11 +71,7 @@ export function restEvent(route: GatewayRoute, req: GatewayRequest, ctx: EventCo
   }
   const stage = ctx.stage ?? '$default';
   const userAgent = req.headers['user-agent'] ?? null;
-  const authorizer = !ctx.auth
-    ? undefined
-    : route.authorizer === 'cognito'
-      ? { claims: restClaims(ctx.auth.claims) }
-      : { jwt: { claims: httpApiClaims(ctx.auth.claims), scopes: ctx.auth.scopes } };
+  const authorizer = authorizerContext(route, ctx);
   return {
     resource: route.template.template,
     path: req.path,
@@ -73,14 +83,14 @@ export function restEvent(route: GatewayRoute, req: GatewayRequest, ctx: EventCo
     pathParameters: ctx.pathParameters,
     stageVariables: null,
     requestContext: {
-      resourceId: 'tobira',
+      resourceId: resourceId(route.template.template),
       resourcePath: route.template.template,
       httpMethod: req.method,
-      extendedRequestId: req.requestId,
+      extendedRequestId: req.shortId,
       requestTime: clfTime(req.receivedAt),
       path: req.fullPath,
       accountId: ctx.accountId,
-      protocol: 'HTTP/1.1',
+      protocol: req.protocol,
       stage,
       domainPrefix: req.host.split('.')[0],
       requestTimeEpoch: req.receivedAt,
@@ -125,11 +135,7 @@ export function httpApiEvent(route: GatewayRoute, req: GatewayRequest, ctx: Even
   for (const [k, v] of queryPairs(req.rawQuery)) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
   const { body, isBase64Encoded } = encodeBody(req);
   const routeKey = `${route.method === 'ANY' ? 'ANY' : route.method} ${route.template.template}`;
-  const auth = ctx.auth
-    ? route.authorizer === 'cognito'
-      ? { claims: restClaims(ctx.auth.claims) }
-      : { jwt: { claims: httpApiClaims(ctx.auth.claims), scopes: ctx.auth.scopes } }
-    : undefined;
+  const auth = authorizerContext(route, ctx);
   return {
     version: '2.0',
     routeKey,
@@ -148,11 +154,11 @@ export function httpApiEvent(route: GatewayRoute, req: GatewayRequest, ctx: Even
       http: {
         method: req.method,
         path: req.fullPath,
-        protocol: 'HTTP/1.1',
+        protocol: req.protocol,
         sourceIp: req.sourceIp,
         userAgent: req.headers['user-agent'] ?? '',
       },
-      requestId: req.requestId,
+      requestId: req.shortId,
       routeKey,
       stage: ctx.stage ?? '$default',
       time: clfTime(req.receivedAt),

@@ -101,6 +101,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    const shortId = randomBytes(11).toString('base64');
     const started = performance.now();
     let response: GatewayResponse;
     try {
@@ -108,18 +109,18 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
       if (body === null) {
         response = gatewayError(config.apiType, 'tooLarge');
       } else {
-        const gwReq = toGatewayRequest(req, body, requestId, clock.now(), config.stage);
+        const gwReq = toGatewayRequest(req, body, { requestId, shortId }, clock.now(), config.stage);
         response = gwReq ? await dispatch(gwReq) : gatewayError(config.apiType, 'unknownRoute');
       }
     } catch (err) {
       log.error({ requestId, err: errorText(err) }, 'gateway: unexpected error');
       response = gatewayError(config.apiType, 'integrationFailed');
     }
-    send(res, response, requestId);
+    send(res, response, requestId, shortId);
     log.debug({ requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }, 'gateway');
   }
 
-  function send(res: ServerResponse, r: GatewayResponse, requestId: string): void {
+  function send(res: ServerResponse, r: GatewayResponse, requestId: string, shortId: string): void {
     try {
       res.statusCode = r.status;
       for (const [k, v] of Object.entries(r.headers)) {
@@ -129,10 +130,10 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
       }
       if (config.apiType === 'rest') {
         res.setHeader('x-amzn-RequestId', requestId);
-        res.setHeader('x-amz-apigw-id', randomBytes(12).toString('base64').slice(0, 16));
+        res.setHeader('x-amz-apigw-id', shortId);
         res.setHeader('X-Amzn-Trace-Id', `Root=1-${Math.floor(clock.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`);
       } else {
-        res.setHeader('apigw-requestid', randomBytes(12).toString('base64').slice(0, 16));
+        res.setHeader('apigw-requestid', shortId);
       }
       res.end(r.body);
     } catch (err) {
@@ -185,7 +186,13 @@ function findCorsRoute(config: GatewayConfig, path: string): GatewayRoute | null
 }
 
 /** The request with its body; null when the path is outside the stage. */
-function toGatewayRequest(req: IncomingMessage, body: Buffer, requestId: string, now: number, stage: string | null): GatewayRequest | null {
+function toGatewayRequest(
+  req: IncomingMessage,
+  body: Buffer,
+  ids: { requestId: string; shortId: string },
+  now: number,
+  stage: string | null,
+): GatewayRequest | null {
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
   const fullPath = (q >= 0 ? rawUrl.slice(0, q) : rawUrl) || '/';
@@ -195,7 +202,8 @@ function toGatewayRequest(req: IncomingMessage, body: Buffer, requestId: string,
     path = fullPath.slice(stage.length + 1) || '/';
   }
   return {
-    requestId,
+    ...ids,
+    protocol: `HTTP/${req.httpVersion}`,
     method: (req.method ?? 'GET').toUpperCase(),
     fullPath,
     path,

@@ -1,27 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.ts';
-import type { OutboxMessage } from '../store/repos/outbox.ts';
+import { outboxJson } from '../store/repos/outbox.ts';
 import { isOperator } from './operator-access.ts';
 import { registerRoutes } from './server.ts';
-
-/**
- * GET /_tobira/outbox: the emails and SMS Tobira kept, newest last, as JSON.
- * Filters: ?pool=<poolId>&to=<address>&after=<seq>&limit=<n> (at most 1000).
- * DELETE /_tobira/outbox[?pool=] empties it. Both only for operators (loopback or admin token).
- */
-export function outboxJson(m: OutboxMessage) {
-  return {
-    id: m.id,
-    seq: m.seq,
-    poolId: m.poolId,
-    channel: m.channel,
-    destination: m.destination,
-    subject: m.subject,
-    body: m.body,
-    ...m.data,
-    createdAt: new Date(m.createdAt).toISOString(),
-  };
-}
 
 type Query = { pool?: string; to?: string; after?: string; limit?: string };
 
@@ -31,8 +12,14 @@ function guard(app: App, req: FastifyRequest, reply: FastifyReply): boolean {
   return false;
 }
 
-const int = (v: string | undefined) => (v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : undefined);
+// seq values are epoch ms x 1024: 16 digits, still exact in a double.
+const int = (v: string | undefined) => (v !== undefined && /^\d{1,16}$/.test(v) && Number.isSafeInteger(Number(v)) ? Number(v) : undefined);
 
+/**
+ * GET /_tobira/outbox: the emails and SMS Tobira kept, newest last, as JSON.
+ * Filters: ?pool=<poolId>&to=<address>&after=<seq>&limit=<n> (at most 1000).
+ * DELETE /_tobira/outbox[?pool=] empties it. Both only for operators (loopback or admin token).
+ */
 export function outboxRoutes(server: FastifyInstance, app: App): void {
   server.get('/_tobira/outbox', async (req: FastifyRequest<{ Querystring: Query }>, reply) => {
     if (!guard(app, req, reply)) return reply;

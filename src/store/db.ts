@@ -20,3 +20,23 @@ export interface Database extends Sql {
   sizeBytes(): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * A write refused by a unique key (primary key or unique index). Database implementations
+ * throw it in place of their driver's error (SQLite SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY,
+ * PostgreSQL 23505), and repositories that insert with `ON CONFLICT DO NOTHING` throw it with
+ * the key that was taken, so that the domain can answer with Cognito's error (e.g.
+ * UsernameExistsException when two nodes create one username at once) instead of a 500.
+ */
+export class UniqueViolation extends Error {
+  constructor(
+    /** The table whose key was taken. */
+    readonly table: string,
+    /** The taken key when the thrower knows it (e.g. the alias key of user_aliases). */
+    readonly key?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`unique key taken in ${table}${key === undefined ? '' : ` (${key})`}`, options);
+    this.name = 'UniqueViolation';
+  }
+}

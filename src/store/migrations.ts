@@ -1,6 +1,15 @@
 /**
  * Schema migrations, in order. SQL here must run on SQLite and PostgreSQL alike (see db.ts).
  * Append new migrations; never edit one that has shipped.
+ *
+ * Collation: ListUsers' prefix filters (`^=`) and its pagination scan index ranges in byte
+ * order (repos/users.ts: `value >= p AND value < p || U+10FFFF`, and `(value, key) > (?, ?)`
+ * cursors). SQLite compares TEXT with BINARY (memcmp of UTF-8) by default, which is that order.
+ * PostgreSQL compares with the database's locale collation unless told otherwise, which breaks
+ * both the range bound and the page order, and stops a plain B-tree index from serving a prefix
+ * range. The PostgreSQL store must therefore create the database with LC_COLLATE 'C' (or
+ * declare COLLATE "C" on users.username_key, users.username, users.sub, users.status,
+ * user_attribute_index.value and user_aliases.alias_key) before running these migrations.
  */
 export interface Migration {
   version: number;

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Database, Param, Sql } from './db.ts';
+import { UniqueViolation, type Database, type Param, type Sql } from './db.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 /**
@@ -69,9 +69,9 @@ export class SqliteDatabase implements Database {
   }
 
   private readonly direct: Sql = {
-    all: async <T>(sql: string, params: readonly Param[] = []) => this.stmt(sql).all(...params) as T[],
-    get: async <T>(sql: string, params: readonly Param[] = []) => this.stmt(sql).get(...params) as T | undefined,
-    run: async (sql: string, params: readonly Param[] = []) => ({ changes: this.stmt(sql).run(...params).changes }),
+    all: async <T>(sql: string, params: readonly Param[] = []) => driverCall(() => this.stmt(sql).all(...params) as T[]),
+    get: async <T>(sql: string, params: readonly Param[] = []) => driverCall(() => this.stmt(sql).get(...params) as T | undefined),
+    run: async (sql: string, params: readonly Param[] = []) => driverCall(() => ({ changes: this.stmt(sql).run(...params).changes })),
   };
 
   /** Waits for the connection, runs fn alone on it, then lets the next one in. */
@@ -145,5 +145,20 @@ export class SqliteDatabase implements Database {
         this.db.close();
       }
     });
+  }
+}
+
+/** Runs a driver call, turning a unique-key refusal into the store's UniqueViolation. */
+function driverCall<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      // better-sqlite3's message: "UNIQUE constraint failed: users.pool_id, users.username_key".
+      const table = /failed: ([^.,\s]+)\./.exec((err as Error).message)?.[1] ?? 'unknown';
+      throw new UniqueViolation(table, undefined, { cause: err });
+    }
+    throw err;
   }
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import pino from 'pino';
 import { normalizeGatewayConfig } from '../../src/gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../src/gateway/server.ts';
+import type { Spawned } from './process.ts';
 import { aws } from './tobira.ts';
 
 export interface CurlResult {
@@ -33,6 +34,21 @@ export function curl(args: string[]): Promise<CurlResult> {
       resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest });
     });
   });
+}
+
+/** Waits until something answers HTTP on a spawned gateway's port. */
+export async function waitForGateway(url: string, p: Spawned, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`gateway did not start: ${p.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** A gateway in this process over a raw configuration object, with a silent log. */

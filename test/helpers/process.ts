@@ -23,8 +23,9 @@ export interface Spawned {
 }
 
 /** Runs `tobira <args>` as a child process, collecting its output. */
-export function spawnTobira(args: string[], env: Record<string, string> = {}): Spawned {
+export function spawnTobira(args: string[], env: Record<string, string> = {}, cwd?: string): Spawned {
   const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
     env: { ...process.env, TOBIRA_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

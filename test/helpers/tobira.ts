@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { defaultConfig, type Config } from '../../src/config.ts';
 import { startTobira, type Running } from '../../src/tobira.ts';
@@ -86,4 +87,15 @@ export async function rawCall(endpoint: string, operation: string, body: unknown
   });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
+}
+
+/** The error an SDK call rejects with, as {name, message}; fails the test when the call succeeds. */
+export async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as Error;
+    return { name: err.name, message: err.message };
+  }
+  assert.fail('expected the call to fail');
 }

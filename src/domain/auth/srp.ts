@@ -80,6 +80,14 @@ const TIMESTAMP = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|A
 /** How far a TIMESTAMP may be from our clock: AWS publishes no figure; the reference suggests 5 minutes. */
 const TIMESTAMP_SKEW_MS = 5 * 60 * 1000;
 
+/** Formats epoch ms as the clients' TIMESTAMP (what amazon-cognito-identity-js's DateHelper writes). */
+export function formatSrpTimestamp(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()} ${time} UTC ${d.getUTCFullYear()}`;
+}
+
 /**
  * Parses the signed TIMESTAMP, `EEE MMM d HH:mm:ss 'UTC' yyyy` (day without zero padding; AWS
  * refuses `Sep 05` and a wrong weekday: ministack#1758). Returns epoch ms, or null when malformed.

@@ -29,13 +29,14 @@ export const OUTBOX_KEEP = 10_000;
 export function createMessenger(config: Config, store: Store, log: Logger, clock: Clock = systemClock): Messenger {
   const smtp = config.smtp ? new SmtpTarget(config.smtp) : null;
   const sms = config.smsWebhookUrl ? new SmsWebhookTarget(config.smsWebhookUrl) : null;
+  let appended = 0;
 
   return {
     async send(m: OutgoingMessage) {
       const target = m.channel === 'EMAIL' ? smtp : sms;
       const id = randomUUID();
       if (config.devMode || !target) {
-        const kept = await store.outbox.append({
+        await store.outbox.append({
           id,
           poolId: m.poolId,
           channel: m.channel,
@@ -50,11 +51,14 @@ export function createMessenger(config: Config, store: Store, log: Logger, clock
           },
           createdAt: clock.now(),
         });
-        // Keep the outbox bounded: every 500 messages, drop all but the newest OUTBOX_KEEP.
-        if (kept.seq % 500 === 0) await store.outbox.trimBefore(kept.seq - OUTBOX_KEEP);
+        // Keep the outbox bounded: every 500 messages this process keeps, drop all but the newest OUTBOX_KEEP.
+        if (++appended % 500 === 0) await store.outbox.keepNewest(OUTBOX_KEEP);
       }
       const line = { messageId: id, channel: m.channel, to: m.destination, kind: m.kind, poolId: m.poolId, username: m.username };
-      if (config.devMode) log.info({ ...line, subject: m.subject, code: m.code }, `message to ${m.destination}${m.code ? `: code ${m.code}` : ''}`);
+      // A temporary password stays out of the log even in development mode: logs get shipped
+      // and kept; the outbox (operator-only) is where a developer reads it.
+      const code = m.codeIsPassword ? undefined : m.code;
+      if (config.devMode) log.info({ ...line, subject: m.subject, code }, `message to ${m.destination}${code ? `: code ${code}` : ''}`);
       else log.info(line, 'message');
       if (!target) return;
       try {

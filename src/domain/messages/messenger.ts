@@ -18,6 +18,8 @@ export interface OutgoingMessage {
    * outbox and printed in the log only in development mode, so tests and developers can read it.
    */
   code?: string;
+  /** The secret is a temporary password (invitations): kept in the outbox, never logged. */
+  codeIsPassword?: boolean;
 }
 
 export interface Messenger {

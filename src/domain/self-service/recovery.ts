@@ -1,7 +1,7 @@
 import type { App } from '../../app.ts';
 import { CognitoError, invalidParameter, notAuthorized, resourceNotFound, userNotFound } from '../../errors.ts';
 import type { CodeDeliveryDetailsType, ConfirmForgotPasswordRequest, ForgotPasswordRequest } from '../../generated/cognito-idp.ts';
-import { checkCode, codeMismatch, issueCode, redeemCode } from '../codes.ts';
+import { checkCode, codeMismatch, countWrongEntry, issueCode, redeemCode } from '../codes.ts';
 import type { User, UserPool } from '../types.ts';
 import { getPool } from '../user-pools.ts';
 import { applyPassword, preparePassword } from '../user-passwords.ts';
@@ -73,10 +73,7 @@ export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswo
   }
   await countAttempt(app, app.store, 'ConfirmForgotPassword', pool.id, found.usernameKey);
   const first = await checkCode(app, app.store, pool.id, found.usernameKey, 'forgot-password', input.ConfirmationCode);
-  if (!first.ok) {
-    await app.store.codes.recordFailure(pool.id, found.usernameKey, 'forgot-password');
-    throw first.error;
-  }
+  if (!first.ok) throw await countWrongEntry(app.store, pool.id, found.usernameKey, 'forgot-password', first.error);
   const prepared = await preparePassword(app, pool, found, input.Password);
   const failure = await app.store.tx(async (s) => {
     const user = await s.users.get(pool.id, found.usernameKey);

@@ -54,8 +54,7 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
 
   const deliverTo = signUpDeliveryAttribute(pool, user.attributes);
   const code = await app.store.tx(async (s) => {
-    if (await s.users.get(pool.id, user.usernameKey)) throw new CognitoError('UsernameExistsException', 'User already exists');
-    await saveUser(s, pool, user, { insert: true });
+    await saveUser(s, pool, user, { insert: { existsMessage: 'User already exists' } });
     if (!deliverTo) return null;
     return issueCode(app, s, { poolId: pool.id, usernameKey: user.usernameKey, purpose: 'sign-up', data: { attribute: deliverTo } });
   });

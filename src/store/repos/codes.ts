@@ -58,20 +58,26 @@ export class CodeRepo {
     return row && fromRow(row);
   }
 
-  /** Counts one wrong entry, in the statement itself. */
-  async recordFailure(poolId: string, usernameKey: string, purpose: string): Promise<void> {
-    await this.sql.run(
-      'UPDATE verification_codes SET attempts = attempts + 1 WHERE pool_id = ? AND username_key = ? AND purpose = ?',
+  /** Counts one wrong entry, in the statement itself; returns the new count (none: no code). */
+  async recordFailure(poolId: string, usernameKey: string, purpose: string): Promise<number | undefined> {
+    const r = await this.sql.get<{ attempts: number }>(
+      'UPDATE verification_codes SET attempts = attempts + 1 WHERE pool_id = ? AND username_key = ? AND purpose = ? RETURNING attempts',
       [poolId, usernameKey, purpose],
     );
+    return r ? Number(r.attempts) : undefined;
   }
 
-  /** Removes a code; returns whether it was there (false when a concurrent redemption won). */
-  async delete(poolId: string, usernameKey: string, purpose: string): Promise<boolean> {
-    const r = await this.sql.run('DELETE FROM verification_codes WHERE pool_id = ? AND username_key = ? AND purpose = ?', [
+  /**
+   * Removes a code, only while it has had fewer than `maxAttempts` wrong entries when given;
+   * returns whether it was removed (false when a concurrent redemption or wrong entry won).
+   */
+  async delete(poolId: string, usernameKey: string, purpose: string, maxAttempts?: number): Promise<boolean> {
+    const capped = maxAttempts === undefined ? '' : ' AND attempts < ?';
+    const r = await this.sql.run(`DELETE FROM verification_codes WHERE pool_id = ? AND username_key = ? AND purpose = ?${capped}`, [
       poolId,
       usernameKey,
       purpose,
+      ...(maxAttempts === undefined ? [] : [maxAttempts]),
     ]);
     return r.changes > 0;
   }

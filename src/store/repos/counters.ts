@@ -3,6 +3,11 @@ import type { Sql } from '../db.ts';
 /**
  * Fixed-window counters (rate limits, attempt limits), shared by every node through the store.
  */
+/** How often a process sweeps ended windows, and the longest window it has counted in. */
+const PRUNE_EVERY_MS = 60_000;
+let nextPruneAt = 0;
+let longestWindowMs = 0;
+
 export class CounterRepo {
   constructor(private readonly sql: Sql) {}
 
@@ -21,7 +26,20 @@ export class CounterRepo {
        RETURNING count`,
       [key, now, staleBefore, staleBefore, now],
     );
+    await this.pruneNow(now, windowMs);
     return Number(r?.count ?? 1);
+  }
+
+  /**
+   * Every key a user ever hit would otherwise stay forever. At most once a minute per process
+   * (or when the clock steps back), one DELETE drops the rows whose window ended, judged by the
+   * longest window this process counts in, so no live window of any caller is cut short.
+   */
+  private async pruneNow(now: number, windowMs: number): Promise<void> {
+    longestWindowMs = Math.max(longestWindowMs, windowMs);
+    if (now < nextPruneAt && now >= nextPruneAt - PRUNE_EVERY_MS) return;
+    nextPruneAt = now + PRUNE_EVERY_MS;
+    await this.prune(now - longestWindowMs);
   }
 
   /** The count in the current window, without counting. */
@@ -38,8 +56,8 @@ export class CounterRepo {
     await this.sql.run('DELETE FROM rate_counters WHERE counter_key = ?', [key]);
   }
 
-  /** Drops counters whose window ended before `before`. */
+  /** Drops counters whose window started at or before `before` (ended, for windows up to now - before). */
   async prune(before: number): Promise<number> {
-    return (await this.sql.run('DELETE FROM rate_counters WHERE window_start < ?', [before])).changes;
+    return (await this.sql.run('DELETE FROM rate_counters WHERE window_start <= ?', [before])).changes;
   }
 }

@@ -3,7 +3,11 @@ import type { Sql } from '../db.ts';
 /** One message as kept in the outbox: what was sent, to whom, and for what. */
 export interface OutboxMessage {
   id: string;
-  /** Increasing number, for `--follow` and `?after=`. */
+  /**
+   * Ordering number for `--follow` and `?after=`: the append time in ms times 1024, bumped past
+   * the last one this process gave (see nextSeq). Unique per process, ordered by time across
+   * nodes; readers that follow look back a little (FOLLOW_LOOKBACK_SEQ) for late commits.
+   */
   seq: number;
   poolId: string | null;
   channel: 'EMAIL' | 'SMS';
@@ -39,6 +43,21 @@ const fromRow = (r: Row): OutboxMessage => ({
   createdAt: Number(r.created_at),
 });
 
+/** A message as GET /_tobira/outbox and `tobira outbox --json` show it: its data flattened in. */
+export function outboxJson(m: OutboxMessage) {
+  return {
+    id: m.id,
+    seq: m.seq,
+    poolId: m.poolId,
+    channel: m.channel,
+    destination: m.destination,
+    subject: m.subject,
+    body: m.body,
+    ...m.data,
+    createdAt: new Date(m.createdAt).toISOString(),
+  };
+}
+
 export interface OutboxQuery {
   poolId?: string;
   /** Destination, compared without case (email addresses). */
@@ -48,17 +67,38 @@ export interface OutboxQuery {
   limit?: number;
 }
 
+const SEQ_PER_MS = 1024;
+let lastSeq = 0;
+
+/**
+ * The seq of a message appended at `createdAt`: no read of MAX(seq), so concurrent appends on
+ * several PostgreSQL nodes never collide or wait on each other (the old MAX + 1 could give two
+ * messages one number). Within a process it strictly increases even when the clock stands still
+ * (tests' ManualClock) or steps back; across nodes it follows their clocks.
+ */
+function nextSeq(createdAt: number): number {
+  lastSeq = Math.max(Math.floor(createdAt) * SEQ_PER_MS, lastSeq + 1);
+  return lastSeq;
+}
+
+/**
+ * How far back (in seq units: 10 s) a follower re-reads to catch messages another node committed
+ * late or stamped with a slightly slower clock; it skips ids it has already shown.
+ */
+export const FOLLOW_LOOKBACK_SEQ = 10_000 * SEQ_PER_MS;
+
 export class OutboxRepo {
   constructor(private readonly sql: Sql) {}
 
-  /** Appends a message; its seq is one more than the greatest so far. Returns the stored message. */
+  /** Appends a message with the next seq (see nextSeq). Returns the stored message. */
   async append(m: Omit<OutboxMessage, 'seq'>): Promise<OutboxMessage> {
+    const seq = nextSeq(m.createdAt);
     await this.sql.run(
       `INSERT INTO outbox (id, seq, pool_id, channel, destination, subject, body, data, created_at)
-       SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM outbox`,
-      [m.id, m.poolId, m.channel, m.destination, m.subject, m.body, JSON.stringify(m.data), m.createdAt],
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [m.id, seq, m.poolId, m.channel, m.destination, m.subject, m.body, JSON.stringify(m.data), m.createdAt],
     );
-    return (await this.get(m.id))!;
+    return { ...m, seq };
   }
 
   async get(id: string): Promise<OutboxMessage | undefined> {
@@ -92,10 +132,10 @@ export class OutboxRepo {
     const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
     const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
     if (q.afterSeq !== undefined) {
-      const rows = await this.sql.all<Row>(`SELECT * FROM outbox ${cond} ORDER BY seq LIMIT ?`, [...params, limit]);
+      const rows = await this.sql.all<Row>(`SELECT * FROM outbox ${cond} ORDER BY seq, id LIMIT ?`, [...params, limit]);
       return rows.map(fromRow);
     }
-    const rows = await this.sql.all<Row>(`SELECT * FROM outbox ${cond} ORDER BY seq DESC LIMIT ?`, [...params, limit]);
+    const rows = await this.sql.all<Row>(`SELECT * FROM outbox ${cond} ORDER BY seq DESC, id DESC LIMIT ?`, [...params, limit]);
     return rows.map(fromRow).reverse();
   }
 
@@ -103,6 +143,14 @@ export class OutboxRepo {
   async trimBefore(seq: number): Promise<number> {
     if (seq <= 0) return 0;
     return (await this.sql.run('DELETE FROM outbox WHERE seq <= ?', [seq])).changes;
+  }
+
+  /** Deletes all but the newest `keep` messages (one statement; nothing when there are fewer). */
+  async keepNewest(keep: number): Promise<number> {
+    const r = await this.sql.run('DELETE FROM outbox WHERE seq < (SELECT seq FROM outbox ORDER BY seq DESC LIMIT 1 OFFSET ?)', [
+      Math.max(0, keep - 1),
+    ]);
+    return r.changes;
   }
 
   async clear(poolId?: string): Promise<number> {

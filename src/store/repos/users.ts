@@ -1,4 +1,4 @@
-import type { Param, Sql } from '../db.ts';
+import { UniqueViolation, type Param, type Sql } from '../db.ts';
 import type { User } from '../../domain/types.ts';
 
 /** Attributes ListUsers can filter on besides username, sub and status (Cognito's list). */
@@ -68,7 +68,8 @@ export interface ListCursor {
 }
 
 // Upper bound for a prefix range scan: in binary (UTF-8) order every string starting with p
-// sorts below p followed by the highest code point.
+// sorts below p followed by the highest code point. Needs byte-order collation (PostgreSQL:
+// COLLATE "C"; see migrations.ts).
 const prefixEnd = (p: string) => `${p}\u{10FFFF}`;
 
 const COLUMNS: Record<string, string> = { username: 'username', sub: 'sub', status: 'status', enabled: 'enabled' };
@@ -111,18 +112,23 @@ export class UserRepo {
     return row && fromRow(row);
   }
 
+  /**
+   * Inserts a new user; UniqueViolation('users', usernameKey) when the username (or sub) is taken.
+   * ON CONFLICT DO NOTHING rather than a raised error: PostgreSQL would abort the transaction.
+   */
   async insert(u: User): Promise<void> {
-    await this.sql.run(
+    const r = await this.sql.run(
       `INSERT INTO users (pool_id, username_key, username, sub, status, enabled, attributes, password_hash, srp_salt,
         srp_verifier, password_changed_at, temp_password_expires_at, failed_attempts, last_failed_at, locked_until,
         tokens_revoked_before, data, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       [
         u.poolId, u.usernameKey, u.username, u.sub, u.status, u.enabled ? 1 : 0, JSON.stringify(u.attributes),
         u.passwordHash, u.srpSalt, u.srpVerifier, u.passwordChangedAt, u.tempPasswordExpiresAt, u.failedAttempts,
         u.lastFailedAt, u.lockedUntil, u.tokensRevokedBefore, JSON.stringify(u.data), u.createdAt, u.updatedAt,
       ],
     );
+    if (r.changes === 0) throw new UniqueViolation('users', u.usernameKey);
     await this.reindex(u);
   }
 
@@ -174,10 +180,15 @@ export class UserRepo {
     await this.sql.run('DELETE FROM users WHERE pool_id = ? AND username_key = ?', [poolId, usernameKey]);
   }
 
+  /** Replaces the user's sign-in aliases; UniqueViolation('user_aliases', aliasKey) when another user holds one. */
   async setAliases(poolId: string, usernameKey: string, aliasKeys: string[]): Promise<void> {
     await this.sql.run('DELETE FROM user_aliases WHERE pool_id = ? AND username_key = ?', [poolId, usernameKey]);
-    for (const key of aliasKeys) {
-      await this.sql.run('INSERT INTO user_aliases (pool_id, alias_key, username_key) VALUES (?, ?, ?)', [poolId, key, usernameKey]);
+    for (const key of new Set(aliasKeys)) {
+      const r = await this.sql.run(
+        'INSERT INTO user_aliases (pool_id, alias_key, username_key) VALUES (?, ?, ?) ON CONFLICT (pool_id, alias_key) DO NOTHING',
+        [poolId, key, usernameKey],
+      );
+      if (r.changes === 0) throw new UniqueViolation('user_aliases', key);
     }
   }
 
