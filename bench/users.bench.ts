@@ -9,30 +9,19 @@ import { passwordSecrets } from '../src/domain/passwords.ts';
 import { aliasKeysFor, newUser } from '../src/domain/users.ts';
 import { getPool } from '../src/domain/user-pools.ts';
 import { uuid } from '../src/util/ids.ts';
-import { fmt, percentile, throughput } from './util.ts';
+import { fmt, idpCall, percentile, throughput } from './util.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const CREATES = Number(process.env.BENCH_CREATES ?? 2_000);
 const GETS = 10_000;
 const LISTS = 1_000;
 
-async function call(url: string, op: string, body: unknown) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${op}` },
-    body: JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status !== 200) throw new Error(`${op}: ${JSON.stringify(json)}`);
-  return json;
-}
-
 export async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'tobira-bench-users-'));
   const running = await startTobira({ ...defaultConfig({}), port: 0, dataDir: dir, logLevel: 'silent' });
   const { app, url } = running;
   try {
-    const poolId = (await call(url, 'CreateUserPool', { PoolName: 'bench', AliasAttributes: ['email'] })).UserPool.Id;
+    const poolId = (await idpCall(url, 'CreateUserPool', { PoolName: 'bench', AliasAttributes: ['email'] })).UserPool.Id;
     const pool = await getPool(app.store, poolId);
 
     // Bulk load through the store, in transactions of 1,000, all with ONE precomputed password
@@ -60,7 +49,7 @@ export async function run(): Promise<void> {
 
     // AdminCreateUser over HTTP with real argon2id hashing of each temporary password.
     const createRate = await throughput(CREATES, 4, (i) =>
-      call(url, 'AdminCreateUser', {
+      idpCall(url, 'AdminCreateUser', {
         UserPoolId: poolId, Username: `new${i}`, TemporaryPassword: `Temp#Pass${i}x`, MessageAction: 'SUPPRESS',
         UserAttributes: [{ Name: 'email', Value: `new${i}@example.com` }],
       }),
@@ -68,7 +57,7 @@ export async function run(): Promise<void> {
     console.log(`AdminCreateUser over HTTP: ${fmt(createRate)}/s (${fmt(CREATES, 0)} users, real argon2id per user, 4 in flight)`);
 
     const getRate = await throughput(GETS, 8, (i) =>
-      call(url, 'AdminGetUser', { UserPoolId: poolId, Username: `user${String((i * 7919) % USERS).padStart(6, '0')}` }),
+      idpCall(url, 'AdminGetUser', { UserPoolId: poolId, Username: `user${String((i * 7919) % USERS).padStart(6, '0')}` }),
     );
     console.log(`AdminGetUser over HTTP: ${fmt(getRate)}/s (${fmt(GETS, 0)} calls, 8 in flight)`);
 
@@ -80,7 +69,7 @@ export async function run(): Promise<void> {
       const p = prefixes[i % prefixes.length];
       const value = p === 'user' ? p : `user${String((i * 31) % USERS).padStart(6, '0')}`.slice(0, p.length);
       const t0 = performance.now();
-      const r = await call(url, 'ListUsers', { UserPoolId: poolId, Filter: `email ^= "${value}"`, Limit: 60 });
+      const r = await idpCall(url, 'ListUsers', { UserPoolId: poolId, Filter: `email ^= "${value}"`, Limit: 60 });
       const ms = performance.now() - t0;
       if (!r.Users.length) throw new Error(`no users for ${value}`);
       (byPrefix[p.length] ??= []).push(ms);
@@ -97,7 +86,7 @@ export async function run(): Promise<void> {
     started = performance.now();
     let pages = 0;
     for (let i = 0; i < 50; i++) {
-      const r = await call(url, 'ListUsers', { UserPoolId: poolId, Filter: 'email ^= "user"', Limit: 60, ...(token ? { PaginationToken: token } : {}) });
+      const r = await idpCall(url, 'ListUsers', { UserPoolId: poolId, Filter: 'email ^= "user"', Limit: 60, ...(token ? { PaginationToken: token } : {}) });
       token = r.PaginationToken;
       pages++;
     }
