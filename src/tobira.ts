@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp, type App, type AppOptions } from './app.ts';
 import type { Config } from './config.ts';
 import { buildServer } from './http/server.ts';
+import { sweepExpired, SWEEP_INTERVAL_MS } from './domain/housekeeping.ts';
 import './features.ts';
 
 export interface Running {
@@ -21,6 +22,18 @@ export async function startTobira(config: Config, opts: Omit<AppOptions, 'config
   const port = typeof address === 'object' && address ? address.port : config.port;
   config.port = port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  // Expired tokens, codes, keys and sessions are swept in the background (domain/housekeeping.ts).
+  let sweeping: Promise<void> | undefined;
+  const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = sweepExpired(app).then(
+      (swept) => {
+        if (Object.values(swept).some((n) => n > 0)) app.log.info({ swept }, 'swept expired records');
+      },
+      (err) => app.log.warn({ err }, 'sweeping expired records failed; will try again'),
+    ).finally(() => (sweeping = undefined));
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
   let closed = false;
   return {
     app,
@@ -29,8 +42,10 @@ export async function startTobira(config: Config, opts: Omit<AppOptions, 'config
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(sweeper);
       // In-flight requests finish first; then the database is closed.
       await server.close();
+      await sweeping;
       await app.store.db.close();
     },
   };

@@ -4,6 +4,10 @@ import { SqliteDatabase } from '../src/store/sqlite.ts';
 import type { Param, Sql } from '../src/store/db.ts';
 import { UserRepo, type UserFilter } from '../src/store/repos/users.ts';
 import { GroupRepo } from '../src/store/repos/groups.ts';
+import { TokenRepo } from '../src/store/repos/tokens.ts';
+import { CodeRepo } from '../src/store/repos/codes.ts';
+import { KeyRepo } from '../src/store/repos/keys.ts';
+import { SessionRepo } from '../src/store/repos/sessions.ts';
 
 /**
  * The issue asks that AdminGetUser, alias look-ups, ListUsers with a filter and group listing
@@ -54,6 +58,33 @@ test('user and group reads are index seeks: no full scan, no sort of the whole r
   await groups.memberKeys(pool, 'admins', 'alice', 60);
 
   assert.ok(plans.length >= 30, `only ${plans.length} statements explained`);
+  for (const p of plans) {
+    for (const step of p.detail) {
+      assert.doesNotMatch(step, /^SCAN|TEMP B-TREE/, `${p.sql}\n  ${p.detail.join('\n  ')}`);
+    }
+  }
+  await db.close();
+});
+
+/** The background sweep (domain/housekeeping.ts) must not walk whole tables either. */
+test('sweeping expired records seeks by expiry', async () => {
+  const db = SqliteDatabase.open(null);
+  const plans: { sql: string; detail: string[] }[] = [];
+  const explaining: Sql = {
+    all: (sql, params) => db.all(sql, params),
+    get: (sql, params) => db.get(sql, params),
+    run: async (sql, params = []) => {
+      const rows = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
+      plans.push({ sql, detail: rows.map((r) => r.detail) });
+      return db.run(sql, params);
+    },
+  };
+  const now = Date.UTC(2026, 0, 1);
+  await new TokenRepo(explaining).purgeExpired(now, 1000);
+  await new CodeRepo(explaining).purgeExpired(now, 1000);
+  await new KeyRepo(explaining).purgeExpired(now, 1000);
+  await new SessionRepo(explaining).prune(now);
+  assert.equal(plans.length, 5);
   for (const p of plans) {
     for (const step of p.detail) {
       assert.doesNotMatch(step, /^SCAN|TEMP B-TREE/, `${p.sql}\n  ${p.detail.join('\n  ')}`);

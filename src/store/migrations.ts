@@ -217,4 +217,14 @@ CREATE INDEX outbox_by_pool ON outbox (pool_id, seq);
 CREATE INDEX outbox_by_destination_lower ON outbox (LOWER(destination), seq);
 `,
   },
+  {
+    // Housekeeping (domain/housekeeping.ts): sweeping what has expired without a table scan.
+    version: 5,
+    sql: `
+CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at);
+CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at);
+CREATE INDEX verification_codes_by_expiry ON verification_codes (expires_at);
+CREATE INDEX signing_keys_by_expiry ON signing_keys (expires_at);
+`,
+  },
 ];

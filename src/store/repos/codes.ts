@@ -89,4 +89,17 @@ export class CodeRepo {
       [poolId, usernameKey, prefix, `${prefix}\uffff`],
     );
   }
+
+  /**
+   * Drops up to `limit` codes that expired at or before `now`. A missing code gets the same
+   * answer as an expired one (ExpiredCodeException), so nobody can tell the difference.
+   */
+  async purgeExpired(now: number, limit = 1000): Promise<number> {
+    const r = await this.sql.run(
+      `DELETE FROM verification_codes WHERE (pool_id, username_key, purpose) IN
+         (SELECT pool_id, username_key, purpose FROM verification_codes WHERE expires_at <= ? LIMIT ?)`,
+      [now, limit],
+    );
+    return r.changes;
+  }
 }

@@ -95,4 +95,13 @@ export class KeyRepo {
     ]);
     return r.changes;
   }
+
+  /** Forgets up to `limit` keys, of any pool, that left the JWKS at or before `now`. */
+  async purgeExpired(now: number, limit = 1000): Promise<number> {
+    const r = await this.sql.run(
+      'DELETE FROM signing_keys WHERE kid IN (SELECT kid FROM signing_keys WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)',
+      [now, limit],
+    );
+    return r.changes;
+  }
 }

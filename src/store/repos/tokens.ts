@@ -111,10 +111,19 @@ export class TokenRepo {
     return r !== undefined;
   }
 
-  /** Drops refresh tokens and revocation marks that can no longer matter. */
-  async purgeExpired(now: number): Promise<number> {
-    const a = await this.sql.run('DELETE FROM refresh_tokens WHERE expires_at <= ?', [now]);
-    const b = await this.sql.run('DELETE FROM revoked_tokens WHERE expires_at <= ?', [now]);
+  /**
+   * Drops up to `limit` refresh tokens and up to `limit` revocation marks that expired at or
+   * before `now` (a revocation mark lives as long as the tokens it stops). Returns how many.
+   */
+  async purgeExpired(now: number, limit = 1000): Promise<number> {
+    const a = await this.sql.run(
+      'DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens WHERE expires_at <= ? LIMIT ?)',
+      [now, limit],
+    );
+    const b = await this.sql.run(
+      'DELETE FROM revoked_tokens WHERE origin_jti IN (SELECT origin_jti FROM revoked_tokens WHERE expires_at <= ? LIMIT ?)',
+      [now, limit],
+    );
     return a.changes + b.changes;
   }
 }

@@ -1,0 +1,48 @@
+import type { Clock } from '../clock.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * Sweeps what can no longer matter: refresh tokens past their expiry, revocation marks whose
+ * tokens have all expired, verification codes past theirs, signing keys that have left the JWKS,
+ * challenge sessions that ended an hour ago and rate-limit windows that closed a day ago.
+ *
+ * Every node of a cluster may sweep at once: each statement deletes rows by key, and deleting a
+ * row twice is no harm. Rows go in batches, each its own statement, so a sweep never holds the
+ * database for long.
+ */
+export interface SweepResult {
+  refreshTokensAndRevocations: number;
+  codes: number;
+  keys: number;
+  sessions: number;
+  counters: number;
+}
+
+const BATCH = 1000;
+const HOUR = 60 * 60 * 1000;
+
+async function drain(purge: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await purge();
+    total += n;
+    if (n < BATCH) return total;
+  }
+}
+
+export async function sweepExpired(env: { store: Store; clock: Clock }): Promise<SweepResult> {
+  const { store } = env;
+  const now = env.clock.now();
+  return {
+    refreshTokensAndRevocations: await drain(() => store.tokens.purgeExpired(now, BATCH)),
+    codes: await drain(() => store.codes.purgeExpired(now, BATCH)),
+    keys: await drain(() => store.keys.purgeExpired(now, BATCH)),
+    // A used or expired session is told apart from garbage for an hour (auth/sessions.ts).
+    sessions: await store.sessions.prune(now - HOUR),
+    // The longest rate-limit window is an hour; a day leaves room for any window added later.
+    counters: await store.counters.prune(now - 24 * HOUR),
+  };
+}
+
+/** How often a running server sweeps; its first sweep comes one interval after it starts. */
+export const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
