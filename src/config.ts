@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /** Server settings, from flags, then environment variables, then these defaults. */
 export interface Config {
   host: string;
@@ -28,6 +29,11 @@ export interface Config {
   smsWebhookUrl: string | null;
   /** Bearer token that opens the operator endpoints (/_tobira/outbox) to non-loopback callers. */
   adminToken: string | null;
+  /**
+   * Encrypts signing keys, client secrets and pool secrets at rest (store/sealing.ts). From
+   * TOBIRA_MASTER_KEY or --master-key-file, never a flag of its own (it would show in `ps`).
+   */
+  masterKey: string | null;
 }
 
 export interface SmtpConfig {
@@ -64,6 +70,17 @@ export function parseSmtpUrl(url: string, from?: string): SmtpConfig {
   };
 }
 
+/** The master key kept in a file (its first line), as secret managers mount them. */
+export function readMasterKeyFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the master key file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return text.split(/\r?\n/)[0];
+}
+
 export const DEFAULT_PORT = 9329;
 
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -81,5 +98,6 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtp: env.TOBIRA_SMTP_URL ? parseSmtpUrl(env.TOBIRA_SMTP_URL, env.TOBIRA_SMTP_FROM) : null,
     smsWebhookUrl: env.TOBIRA_SMS_WEBHOOK_URL || null,
     adminToken: env.TOBIRA_ADMIN_TOKEN || null,
+    masterKey: env.TOBIRA_MASTER_KEY || null,
   };
 }

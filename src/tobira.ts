@@ -16,6 +16,13 @@ export interface Running {
 /** Opens the store, builds the server and listens. Port 0 picks a free port. */
 export async function startTobira(config: Config, opts: Omit<AppOptions, 'config'> = {}): Promise<Running> {
   const app = createApp({ config, ...opts });
+  try {
+    const sealed = await app.store.prepareSecrets();
+    if (sealed > 0) app.log.info({ sealed }, 'sealed secrets stored in clear under the master key');
+  } catch (err) {
+    await app.store.db.close();
+    throw err;
+  }
   const server = buildServer(app);
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();

@@ -1,16 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
-import { defaultConfig } from '../config.ts';
+import { defaultConfig, readMasterKeyFile } from '../config.ts';
 import { rotatePoolKeys } from '../domain/keys.ts';
 import { SqliteDatabase } from '../store/sqlite.ts';
 import { Store } from '../store/store.ts';
+import { clearSealer, masterKeySealer } from '../store/sealing.ts';
 import { flagString, type ParsedArgs } from './args.ts';
 
 export const KEYS_USAGE = `  keys rotate  New signing keys for token signing; the previous ones stay in the JWKS for a day,
              until the last token they signed has expired. Safe while the server runs.
              --pool <ID>         only this user pool (default: every pool)
              --data-dir <DIR>    the store (env TOBIRA_DATA_DIR, default ./.tobira)
+             --master-key-file <F> the server's master key, if it has one (env TOBIRA_MASTER_KEY)
 `;
 
 /** `tobira keys rotate [--pool ID] [--data-dir DIR]`: prints one line per pool with the new kids. */
@@ -18,12 +20,15 @@ export async function keys(args: ParsedArgs, out: (line: string) => void = (l) =
   if (args.positional[0] !== 'rotate') throw new Error(`usage: tobira keys rotate [--pool ID] [--data-dir DIR]\n${KEYS_USAGE}`);
   const config = defaultConfig();
   config.dataDir = flagString(args, 'data-dir') ?? config.dataDir;
+  const masterKeyFile = flagString(args, 'master-key-file');
+  if (masterKeyFile !== undefined) config.masterKey = readMasterKeyFile(masterKeyFile);
   if (!config.dataDir || !existsSync(join(config.dataDir, 'tobira.sqlite'))) {
     throw new Error(`no Tobira data in ${config.dataDir ?? '(none)'} (give --data-dir)`);
   }
   const db = SqliteDatabase.open(config.dataDir);
   try {
-    const store = new Store(db);
+    const store = new Store(db, config.masterKey ? masterKeySealer(config.masterKey) : clearSealer);
+    await store.prepareSecrets();
     const only = flagString(args, 'pool');
     const pools = only ? [await store.pools.get(only)] : await store.pools.all();
     if (only && !pools[0]) throw new Error(`User pool ${only} does not exist.`);

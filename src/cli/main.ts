@@ -1,4 +1,4 @@
-import { defaultConfig, parseSmtpUrl, type Config } from '../config.ts';
+import { defaultConfig, parseSmtpUrl, readMasterKeyFile, type Config } from '../config.ts';
 import { flagString, parseArgs, type ParsedArgs } from './args.ts';
 import { OUTBOX_USAGE, outbox } from './outbox.ts';
 import { GATEWAY_USAGE, gateway, startGatewayBeside } from './gateway.ts';
@@ -23,6 +23,8 @@ Commands:
              --smtp-from <ADDR>  From address of emails (env TOBIRA_SMTP_FROM)
              --sms-webhook <URL> POST each SMS as JSON {destination, body} here (env TOBIRA_SMS_WEBHOOK_URL)
              --admin-token <T>   Bearer token for /_tobira/* from other machines (env TOBIRA_ADMIN_TOKEN)
+             --master-key-file <F> encrypt signing keys and client secrets at rest with the key in F
+                                 (env TOBIRA_MASTER_KEY; 16 characters or more)
              (env TOBIRA_DEV_MODE=false: no outbox copy of delivered messages, no codes in the log)
              --gateway-config <F> also serve the gateway of this JSON file on its own port
 ` + OUTBOX_USAGE + GATEWAY_USAGE + KEYS_USAGE;
@@ -51,6 +53,8 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   else if (smtpFrom && config.smtp) config.smtp.from = smtpFrom;
   config.smsWebhookUrl = flagString(args, 'sms-webhook') ?? config.smsWebhookUrl;
   config.adminToken = flagString(args, 'admin-token') ?? config.adminToken;
+  const masterKeyFile = flagString(args, 'master-key-file');
+  if (masterKeyFile !== undefined) config.masterKey = readMasterKeyFile(masterKeyFile);
   return config;
 }
 

@@ -28,19 +28,6 @@ export interface KeyEnv {
   config: Config;
 }
 
-/**
- * How private keys are kept at rest. Today they are stored as JWK text; encryption with an
- * operator's master key (DESIGN.md, "Data") plugs in here without touching the callers.
- */
-export interface KeyProtector {
-  seal(privateJwk: string): string;
-  open(stored: string): string;
-}
-const plaintext: KeyProtector = { seal: (s) => s, open: (s) => s };
-export function keyProtector(_config: Config): KeyProtector {
-  return plaintext;
-}
-
 /** A public key as the JWKS lists it (members in Cognito's alphabetical order). */
 export interface PublicJwk {
   alg: 'RS256';
@@ -78,7 +65,7 @@ const record = (k: NewKey, env: KeyEnv, poolId: string, tokenUse: KeyUse, now: n
   kid: k.kid,
   poolId,
   tokenUse,
-  privateJwk: keyProtector(env.config).seal(k.privateJwk),
+  privateJwk: k.privateJwk, // sealed by the store under the master key, when there is one
   publicJwk: k.publicJwk,
   createdAt: now,
   retiredAt: null,
@@ -139,7 +126,7 @@ export async function signingKey(env: KeyEnv, poolId: string, use: KeyUse): Prom
   }
   const cached = privateKeys.get(current.kid);
   if (cached) return { kid: current.kid, key: cached };
-  const jwk = JSON.parse(keyProtector(env.config).open(current.privateJwk));
+  const jwk = JSON.parse(current.privateJwk);
   return { kid: current.kid, key: remember(privateKeys, current.kid, createPrivateKey({ key: jwk, format: 'jwk' })) };
 }
 

@@ -1,4 +1,5 @@
 import type { Sql } from '../db.ts';
+import { clearSealer, type Sealer } from '../sealing.ts';
 
 export type KeyUse = 'id' | 'access';
 
@@ -7,7 +8,7 @@ export interface SigningKeyRecord {
   kid: string;
   poolId: string;
   tokenUse: KeyUse;
-  /** The private key as JWK JSON, passed through the KeyProtector (domain/keys.ts) before it is stored. */
+  /** The private key as JWK JSON; sealed under the master key at rest when there is one (store/sealing.ts). */
   privateJwk: string;
   /** The public key as JWK JSON ({kty, n, e}). */
   publicJwk: string;
@@ -31,19 +32,25 @@ interface Row {
 
 const num = (v: number | null) => (v === null || v === undefined ? null : Number(v));
 
-const fromRow = (r: Row): SigningKeyRecord => ({
+const fromRow = (r: Row, sealer: Sealer): SigningKeyRecord => ({
   kid: r.kid,
   poolId: r.pool_id,
   tokenUse: r.token_use as KeyUse,
-  privateJwk: r.private_jwk,
+  privateJwk: sealer.open(r.private_jwk, sealedRow(r.kid)),
   publicJwk: r.public_jwk,
   createdAt: Number(r.created_at),
   retiredAt: num(r.retired_at),
   expiresAt: num(r.expires_at),
 });
 
+/** What a sealed private key is bound to. */
+export const sealedRow = (kid: string) => `signing_keys/${kid}`;
+
 export class KeyRepo {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly sealer: Sealer = clearSealer,
+  ) {}
 
   /** The key that signs a pool's tokens of one use now: the newest one not retired. */
   async current(poolId: string, tokenUse: KeyUse): Promise<SigningKeyRecord | undefined> {
@@ -52,12 +59,12 @@ export class KeyRepo {
        ORDER BY created_at DESC, kid DESC LIMIT 1`,
       [poolId, tokenUse],
     );
-    return row && fromRow(row);
+    return row && fromRow(row, this.sealer);
   }
 
   async get(kid: string): Promise<SigningKeyRecord | undefined> {
     const row = await this.sql.get<Row>('SELECT * FROM signing_keys WHERE kid = ?', [kid]);
-    return row && fromRow(row);
+    return row && fromRow(row, this.sealer);
   }
 
   /** The keys a pool's JWKS lists at `now`: every key whose tokens may still be alive, oldest first. */
@@ -67,14 +74,14 @@ export class KeyRepo {
        ORDER BY created_at, token_use, kid`,
       [poolId, now],
     );
-    return rows.map(fromRow);
+    return rows.map((r) => fromRow(r, this.sealer));
   }
 
   async insert(k: SigningKeyRecord): Promise<void> {
     await this.sql.run(
       `INSERT INTO signing_keys (kid, pool_id, token_use, private_jwk, public_jwk, created_at, retired_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [k.kid, k.poolId, k.tokenUse, k.privateJwk, k.publicJwk, k.createdAt, k.retiredAt, k.expiresAt],
+      [k.kid, k.poolId, k.tokenUse, this.sealer.seal(k.privateJwk, sealedRow(k.kid)), k.publicJwk, k.createdAt, k.retiredAt, k.expiresAt],
     );
   }
 

@@ -1,4 +1,5 @@
 import type { Sql } from '../db.ts';
+import { clearSealer, type Sealer } from '../sealing.ts';
 
 /** A sign-in in progress between challenges, stored under the SHA-256 of its Session string. */
 export interface AuthSessionRecord {
@@ -35,8 +36,14 @@ const fromRow = (r: Row): AuthSessionRecord => ({
 });
 
 /** Challenge sessions (auth_sessions) and per-pool secrets of the sign-in flows (pool_secrets). */
+/** What a sealed pool secret is bound to. */
+export const sealedRow = (poolId: string, purpose: string) => `pool_secrets/${poolId}/${purpose}`;
+
 export class SessionRepo {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly sealer: Sealer = clearSealer,
+  ) {}
 
   async insert(s: AuthSessionRecord): Promise<void> {
     await this.sql.run(
@@ -76,12 +83,12 @@ export class SessionRepo {
   async poolSecret(poolId: string, purpose: string, candidate: string, now: number): Promise<string> {
     await this.sql.run(
       'INSERT INTO pool_secrets (pool_id, purpose, secret, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (pool_id, purpose) DO NOTHING',
-      [poolId, purpose, candidate, now],
+      [poolId, purpose, this.sealer.seal(candidate, sealedRow(poolId, purpose)), now],
     );
     const row = await this.sql.get<{ secret: string }>('SELECT secret FROM pool_secrets WHERE pool_id = ? AND purpose = ?', [
       poolId,
       purpose,
     ]);
-    return row?.secret ?? candidate;
+    return row ? this.sealer.open(row.secret, sealedRow(poolId, purpose)) : candidate;
   }
 }
