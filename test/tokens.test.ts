@@ -48,6 +48,7 @@ describe('tokens issued at sign-in', () => {
       phone_number: '+15555550100',
       phone_number_verified: 'false',
       name: 'Alice',
+      address: '1 Main St, Springfield',
       updated_at: '1700000000',
       'custom:tier': '3',
       'dev:custom:secret': 'hidden',
@@ -80,6 +81,7 @@ describe('tokens issued at sign-in', () => {
     assert.equal(p.phone_number, '+15555550100');
     assert.equal(p.name, 'Alice');
     assert.equal(p.updated_at, 1700000000, 'updated_at is a number, as in Cognito and OIDC');
+    assert.deepEqual(p.address, { formatted: '1 Main St, Springfield' }, 'address is an OIDC address object, as in Cognito');
     assert.equal(p['custom:tier'], '3', 'custom attributes are strings whatever their type');
     assert.equal(p['dev:custom:secret'], undefined);
     assert.equal(p['cognito:groups'], undefined, 'no groups claim without groups');

@@ -90,8 +90,10 @@ export function idTokenClaims(c: ClaimInput): Claims {
   for (const [name, value] of Object.entries(attrs)) {
     if (placed.has(name) || name.startsWith('custom:')) continue;
     // updated_at is a JSON number in Cognito's ID tokens, as OIDC has it (floci#985, checked
-    // against AWS); every other standard attribute stays a string.
-    out[name] = name === 'updated_at' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+    // against AWS), and address an object whose `formatted` member is the stored string
+    // (amplify-js#4935); every other standard attribute stays a string.
+    if (name === 'address') out.address = { formatted: value };
+    else out[name] = name === 'updated_at' && /^\d{1,15}$/.test(value) ? Number(value) : value;
   }
   out.exp = c.idExp;
   out.iat = c.iat;
