@@ -70,7 +70,10 @@ describe("a session's life with amazon-cognito-identity-js", () => {
     assert.match(byName.sub, /^[0-9a-f-]{36}$/);
 
     assert.equal(await call<string>((cb) => current!.changePassword('Dana#Pass1', 'Dana#Pass2', cb)), 'SUCCESS');
-    const wrongOld = await call((cb) => current!.changePassword('Dana#Pass1', 'Dana#Pass3', cb)).catch((e) => e);
+    const wrongOld = await call((cb) => current!.changePassword('Dana#Pass1', 'Dana#Pass3', cb)).then(
+      () => assert.fail('expected a failure'),
+      (e: any) => e,
+    );
     assert.equal(wrongOld.code, 'NotAuthorizedException');
     assert.equal(wrongOld.message, 'Incorrect username or password.');
     const again = new CognitoUser({ Username: 'dana', Pool: pool, Storage: memoryStorage() });
@@ -85,17 +88,26 @@ describe("a session's life with amazon-cognito-identity-js", () => {
     await new Promise<void>((resolve, reject) => user.globalSignOut({ onSuccess: () => resolve(), onFailure: reject }));
     const probe = new CognitoUser({ Username: 'eli', Pool: pool, Storage: memoryStorage() });
     probe.setSignInUserSession(first);
-    const revoked = await call((cb) => probe.getUserAttributes(cb)).catch((e) => e);
+    const revoked = await call((cb) => probe.getUserAttributes(cb)).then(
+      () => assert.fail('expected a failure'),
+      (e: any) => e,
+    );
     assert.equal(revoked.code, 'NotAuthorizedException');
     assert.equal(revoked.message, 'Access Token has been revoked');
-    const refreshAfterGlobal = await call((cb) => probe.refreshSession(first.getRefreshToken(), cb)).catch((e) => e);
+    const refreshAfterGlobal = await call((cb) => probe.refreshSession(first.getRefreshToken(), cb)).then(
+      () => assert.fail('expected a failure'),
+      (e: any) => e,
+    );
     assert.equal(refreshAfterGlobal.code, 'NotAuthorizedException');
 
     // signOut() calls RevokeToken with the refresh token (the client has revocation on by default).
     const second = await signIn(user, 'eli', 'Eli#Pass12');
     await new Promise<void>((resolve, reject) => user.signOut((err?: Error) => (err ? reject(err) : resolve())));
     const after = new CognitoUser({ Username: 'eli', Pool: pool, Storage: memoryStorage() });
-    const refreshAfterSignOut = await call((cb) => after.refreshSession(second.getRefreshToken(), cb)).catch((e) => e);
+    const refreshAfterSignOut = await call((cb) => after.refreshSession(second.getRefreshToken(), cb)).then(
+      () => assert.fail('expected a failure'),
+      (e: any) => e,
+    );
     assert.equal(refreshAfterSignOut.code, 'NotAuthorizedException');
     assert.equal(refreshAfterSignOut.message, 'Refresh Token has been revoked');
   });
@@ -111,7 +123,10 @@ describe("a session's life with amazon-cognito-identity-js", () => {
     assert.deepEqual(resent.CodeDeliveryDetails, { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: 'f***@e***.com' });
     const code = await lastCode(t.url, 'fumi@example.com');
     if (code !== firstCode) {
-      const stale = await call((cb) => user.confirmRegistration(firstCode, false, cb)).catch((e) => e);
+      const stale = await call((cb) => user.confirmRegistration(firstCode, false, cb)).then(
+      () => assert.fail('expected a failure'),
+      (e: any) => e,
+    );
       assert.equal(stale.code, 'CodeMismatchException');
     }
     assert.equal(await call((cb) => user.confirmRegistration(code, false, cb)), 'SUCCESS');

@@ -7,6 +7,10 @@ import type { ShapeSpec } from '../generated/cognito-idp.ts';
  * into one InvalidParameterException with AWS's wording ("1 validation error detected: Value
  * 'x' at 'userPoolId' failed to satisfy constraint: ..."); a value of the wrong JSON type is a
  * SerializationException, as AWS answers it. Unknown members are ignored, as AWS ignores them.
+ *
+ * A JSON null is no value: a member set to null is removed from the body (so handlers see it
+ * absent, as AWS's deserializer leaves it unset), as are nulls inside lists and map values (the
+ * model's lists and maps are dense). Length limits apply to what remains.
  */
 export class ModelValidator {
   private readonly patterns = new Map<string, RegExp>();
@@ -44,6 +48,7 @@ export class ModelValidator {
     }
     for (const [member, memberShape] of Object.entries(shape.members ?? {})) {
       const v = value[member];
+      if (v === null) delete value[member];
       if (v === undefined || v === null) continue;
       this.checkValue(memberShape, v, join(path, member), problems);
     }
@@ -62,20 +67,19 @@ export class ModelValidator {
         return;
       case 'list': {
         if (!Array.isArray(value)) throw serialization(path, 'list');
+        for (let i = value.length - 1; i >= 0; i--) if (value[i] === null || value[i] === undefined) value.splice(i, 1);
         this.checkLength(value.length, shape, fail);
-        value.forEach((item, i) => {
-          if (item === null || item === undefined) return;
-          this.checkValue(shape.member!, item, `${path}.${i + 1}.member`, problems);
-        });
+        value.forEach((item, i) => this.checkValue(shape.member!, item, `${path}.${i + 1}.member`, problems));
         return;
       }
       case 'map': {
         if (!isObject(value)) throw serialization(path, 'map');
+        for (const [k, v] of Object.entries(value)) if (v === null || v === undefined) delete value[k];
         const entries = Object.entries(value);
         this.checkLength(entries.length, shape, fail);
         for (const [k, v] of entries) {
           this.checkValue(shape.key!, k, `${path}.key`, problems);
-          if (v !== null && v !== undefined) this.checkValue(shape.value!, v, `${path}.value`, problems);
+          this.checkValue(shape.value!, v, `${path}.value`, problems);
         }
         return;
       }

@@ -1,0 +1,198 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { handlers } from '../src/api/index.ts';
+import { computeSecretHash } from '../src/domain/auth/secret-hash.ts';
+import type { Running } from '../src/tobira.ts';
+import { rawCall, startTestServer } from './helpers/tobira.ts';
+
+/**
+ * Every implemented operation, called with a valid request and then with that request bent out
+ * of shape one member at a time: the member left out, or replaced by a value of another type, an
+ * empty or huge string, control characters, an unpaired surrogate, a number out of range, an
+ * injection attempt. Whatever the request, the answer must be a Cognito-style 2xx or 4xx with a
+ * JSON body (`__type` and `message` on errors), never a 5xx, and the server must stay up with its
+ * data intact.
+ */
+
+const WEIRD: unknown[] = [
+  null,
+  '',
+  ' ',
+  'x'.repeat(5000),
+  '\u0000\u0001\u001f',
+  '\ud800',
+  "' OR 1=1 --",
+  '../../etc/passwd',
+  '{"__proto__":{"polluted":true}}',
+  0,
+  -1,
+  1.5,
+  1e308,
+  Number.MAX_SAFE_INTEGER + 2,
+  true,
+  [],
+  ['a'],
+  [null],
+  {},
+  { Name: 'email' },
+];
+
+type Request = [operation: string, body: Record<string, unknown>];
+
+describe('robustness: every operation, bent out of shape', () => {
+  let t: Running;
+  const base: Request[] = [];
+  let poolId = '';
+  let clientId = '';
+  let secretClientId = '';
+  let secret = '';
+  let accessToken = '';
+  let refreshToken = '';
+
+  const ok = async (op: string, body: unknown) => {
+    const r = await rawCall(t.url, op, body);
+    assert.equal(r.status, 200, `${op}: ${r.text}`);
+    return r.json;
+  };
+
+  before(async () => {
+    t = await startTestServer();
+    poolId = (
+      await ok('CreateUserPool', {
+        PoolName: 'robust',
+        AliasAttributes: ['email'],
+        AutoVerifiedAttributes: ['email'],
+        Schema: [{ Name: 'tier', AttributeDataType: 'Number', Mutable: true }],
+      })
+    ).UserPool.Id;
+    const flows = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'];
+    clientId = (await ok('CreateUserPoolClient', { UserPoolId: poolId, ClientName: 'web', ExplicitAuthFlows: flows })).UserPoolClient.ClientId;
+    const sc = (await ok('CreateUserPoolClient', { UserPoolId: poolId, ClientName: 'server', GenerateSecret: true, ExplicitAuthFlows: flows }))
+      .UserPoolClient;
+    secretClientId = sc.ClientId;
+    secret = sc.ClientSecret;
+    await ok('AdminCreateUser', {
+      UserPoolId: poolId,
+      Username: 'alice',
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [
+        { Name: 'email', Value: 'alice@example.com' },
+        { Name: 'email_verified', Value: 'true' },
+      ],
+    });
+    await ok('AdminSetUserPassword', { UserPoolId: poolId, Username: 'alice', Password: 'Alice#Pass1', Permanent: true });
+    await ok('CreateGroup', { UserPoolId: poolId, GroupName: 'staff' });
+    const auth = (await ok('InitiateAuth', { ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD: 'Alice#Pass1' } }))
+      .AuthenticationResult;
+    accessToken = auth.AccessToken;
+    refreshToken = auth.RefreshToken;
+    const arn = (await ok('DescribeUserPool', { UserPoolId: poolId })).UserPool.Arn;
+
+    const P = { UserPoolId: poolId };
+    base.push(
+      ['CreateUserPool', { PoolName: 'other', Policies: { PasswordPolicy: { MinimumLength: 8 } }, MfaConfiguration: 'OFF' }],
+      ['DescribeUserPool', P],
+      ['ListUserPools', { MaxResults: 10 }],
+      ['UpdateUserPool', { ...P, AutoVerifiedAttributes: ['email'], UserPoolTags: { team: 'a' } }],
+      ['AddCustomAttributes', { ...P, CustomAttributes: [{ Name: 'plan', AttributeDataType: 'String' }] }],
+      ['TagResource', { ResourceArn: arn, Tags: { env: 'test' } }],
+      ['UntagResource', { ResourceArn: arn, TagKeys: ['env'] }],
+      ['ListTagsForResource', { ResourceArn: arn }],
+      ['CreateUserPoolClient', { ...P, ClientName: 'more', AccessTokenValidity: 2, TokenValidityUnits: { AccessToken: 'hours' } }],
+      ['DescribeUserPoolClient', { ...P, ClientId: clientId }],
+      ['UpdateUserPoolClient', { ...P, ClientId: clientId, ClientName: 'web', ExplicitAuthFlows: flows, ReadAttributes: ['email', 'custom:tier'] }],
+      ['ListUserPoolClients', { ...P, MaxResults: 5 }],
+      ['CreateGroup', { ...P, GroupName: 'admins', Precedence: 1, RoleArn: 'arn:aws:iam::000000000000:role/admin' }],
+      ['GetGroup', { ...P, GroupName: 'staff' }],
+      ['UpdateGroup', { ...P, GroupName: 'staff', Description: 'the staff' }],
+      ['ListGroups', { ...P, Limit: 5 }],
+      ['AdminAddUserToGroup', { ...P, Username: 'alice', GroupName: 'staff' }],
+      ['AdminListGroupsForUser', { ...P, Username: 'alice', Limit: 5 }],
+      ['ListUsersInGroup', { ...P, GroupName: 'staff', Limit: 5 }],
+      ['AdminRemoveUserFromGroup', { ...P, Username: 'alice', GroupName: 'staff' }],
+      ['AdminCreateUser', { ...P, Username: 'bob', MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp#Pass1', UserAttributes: [{ Name: 'email', Value: 'bob@example.com' }], DesiredDeliveryMediums: ['EMAIL'] }],
+      ['AdminGetUser', { ...P, Username: 'alice' }],
+      ['AdminSetUserPassword', { ...P, Username: 'alice', Password: 'Alice#Pass1', Permanent: true }],
+      ['AdminUpdateUserAttributes', { ...P, Username: 'alice', UserAttributes: [{ Name: 'custom:tier', Value: '2' }] }],
+      ['AdminDeleteUserAttributes', { ...P, Username: 'alice', UserAttributeNames: ['custom:tier'] }],
+      ['AdminEnableUser', { ...P, Username: 'alice' }],
+      ['AdminConfirmSignUp', { ...P, Username: 'alice' }],
+      ['ListUsers', { ...P, Filter: 'email ^= "ali"', Limit: 10, AttributesToGet: ['email'] }],
+      ['InitiateAuth', { ClientId: clientId, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'alice', SRP_A: 'ab'.repeat(384) } }],
+      ['InitiateAuth', { ClientId: secretClientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: refreshToken, SECRET_HASH: 'x' } }],
+      ['AdminInitiateAuth', { ...P, ClientId: secretClientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD: 'wrong', SECRET_HASH: computeSecretHash(secret, 'alice', secretClientId) } }],
+      ['RespondToAuthChallenge', { ClientId: clientId, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 'AYAB' + 'x'.repeat(40), ChallengeResponses: { USERNAME: 'alice', NEW_PASSWORD: 'New#Pass1' } }],
+      ['AdminRespondToAuthChallenge', { ...P, ClientId: clientId, ChallengeName: 'PASSWORD_VERIFIER', Session: 'AYAB' + 'y'.repeat(40), ChallengeResponses: { USERNAME: 'alice', PASSWORD_CLAIM_SIGNATURE: 'AAAA', PASSWORD_CLAIM_SECRET_BLOCK: 'AAAA', TIMESTAMP: 'Sun Nov 2 03:04:05 UTC 2025' } }],
+      ['GetUser', { AccessToken: accessToken }],
+      ['ChangePassword', { AccessToken: accessToken, PreviousPassword: 'wrong-pass', ProposedPassword: 'Alice#Pass2' }],
+      ['GetTokensFromRefreshToken', { ClientId: clientId, RefreshToken: refreshToken }],
+      ['SignUp', { ClientId: clientId, Username: 'carol', Password: 'Carol#Pass1', UserAttributes: [{ Name: 'email', Value: 'carol@example.com' }], ValidationData: [], ClientMetadata: { a: 'b' } }],
+      ['ConfirmSignUp', { ClientId: clientId, Username: 'carol', ConfirmationCode: '123456', ForceAliasCreation: false }],
+      ['ResendConfirmationCode', { ClientId: clientId, Username: 'carol' }],
+      ['ForgotPassword', { ClientId: clientId, Username: 'alice' }],
+      ['ConfirmForgotPassword', { ClientId: clientId, Username: 'alice', ConfirmationCode: '123456', Password: 'Alice#Pass3' }],
+      ['AdminResetUserPassword', { ...P, Username: 'bob' }],
+      ['GetUserAttributeVerificationCode', { AccessToken: accessToken, AttributeName: 'email' }],
+      ['VerifyUserAttribute', { AccessToken: accessToken, AttributeName: 'email', Code: '123456' }],
+      ['UpdateUserAttributes', { AccessToken: accessToken, UserAttributes: [{ Name: 'name', Value: 'Alice' }] }],
+      ['DeleteUserAttributes', { AccessToken: accessToken, UserAttributeNames: ['name'] }],
+      ['AdminDisableUser', { ...P, Username: 'bob' }],
+      ['RevokeToken', { ClientId: clientId, Token: refreshToken }],
+      ['GlobalSignOut', { AccessToken: accessToken }],
+      ['AdminUserGlobalSignOut', { ...P, Username: 'alice' }],
+      // Destructive ones last, on things made for them.
+      ['DeleteUser', { AccessToken: 'not-a-token' }],
+      ['AdminDeleteUser', { ...P, Username: 'bob' }],
+      ['DeleteGroup', { ...P, GroupName: 'admins' }],
+      ['DeleteUserPoolClient', { ...P, ClientId: 'nosuchclient00000000000000' }],
+      ['DeleteUserPool', { UserPoolId: 'us-east-1_NoSuchPoo' }],
+    );
+  });
+  after(() => t.close());
+
+  test('the valid requests cover every implemented operation', () => {
+    const covered = new Set(base.map(([op]) => op));
+    assert.deepEqual(Object.keys(handlers).filter((op) => !covered.has(op)), []);
+  });
+
+  test('no request, however bent, gets a 5xx or a body that is not Cognito-style JSON', async () => {
+    const failures: string[] = [];
+    let sent = 0;
+    const check = async (op: string, body: unknown, what: string) => {
+      sent++;
+      const r = await rawCall(t.url, op, body);
+      if (r.status >= 500) failures.push(`${op} ${what}: ${r.status} ${r.text.slice(0, 200)}`);
+      else if (r.status !== 200 && (typeof r.json?.__type !== 'string' || typeof r.json?.message !== 'string')) {
+        failures.push(`${op} ${what}: ${r.status} without __type/message: ${r.text.slice(0, 200)}`);
+      }
+    };
+    for (const [op, body] of base) {
+      await check(op, body, 'as given');
+      for (const key of Object.keys(body)) {
+        const { [key]: _dropped, ...without } = body;
+        await check(op, without, `without ${key}`);
+        for (const v of WEIRD) await check(op, { ...body, [key]: v }, `${key}=${JSON.stringify(v)?.slice(0, 30)}`);
+        // One level down: each member of a nested object, and the first element of a list of objects.
+        const inner = body[key];
+        const nested = Array.isArray(inner) && inner[0] && typeof inner[0] === 'object' ? inner[0] : !Array.isArray(inner) && inner && typeof inner === 'object' ? inner : null;
+        if (nested) {
+          for (const k2 of Object.keys(nested as object)) {
+            for (const v of WEIRD) {
+              const bent = { ...(nested as object), [k2]: v };
+              await check(op, { ...body, [key]: Array.isArray(inner) ? [bent, ...inner.slice(1)] : bent }, `${key}.${k2}=${JSON.stringify(v)?.slice(0, 30)}`);
+            }
+          }
+        }
+      }
+    }
+    assert.ok(sent > 2000, `only ${sent} requests sent`);
+    assert.deepEqual(failures, []);
+
+    // Still up, data intact.
+    assert.equal((await fetch(`${t.url}/health`)).status, 200);
+    const pool = await ok('DescribeUserPool', { UserPoolId: poolId });
+    assert.equal(pool.UserPool.Name, 'robust');
+    assert.equal((await ok('AdminGetUser', { UserPoolId: poolId, Username: 'alice' })).Username, 'alice');
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+});
