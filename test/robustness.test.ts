@@ -196,3 +196,107 @@ describe('robustness: every operation, bent out of shape', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });
+
+/** A small seeded generator, so a failure names a case that can be replayed. */
+function prng(seed: number) {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = s;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
+  return { int, pick };
+}
+
+/** Random edits of a valid string: flipped, dropped, doubled or inserted characters, cut ends. */
+function mutate(r: ReturnType<typeof prng>, s: string): string {
+  const alphabet = ['.', '-', '_', '=', '"', '\\', ' ', 'A', '0', 'é', '\u0000', '%', '+', '/'];
+  let out = s;
+  for (let n = 1 + r.int(3); n > 0; n--) {
+    const i = r.int(out.length + 1);
+    switch (r.int(5)) {
+      case 0: out = out.slice(0, i) + r.pick(alphabet) + out.slice(i + 1); break;
+      case 1: out = out.slice(0, i) + out.slice(i + 1); break;
+      case 2: out = out.slice(0, i) + r.pick(alphabet) + out.slice(i); break;
+      case 3: out = out.slice(0, i); break;
+      default: out = out.slice(0, i) + out.slice(i, i + 8) + out.slice(i); break;
+    }
+  }
+  return out;
+}
+
+/** A JWT with its signature re-encoded, so two spellings of the same bytes compare equal. */
+function canonicalJwt(token: string): string {
+  const p = token.split('.');
+  return p.length === 3 && /^[\w-]*$/.test(p[2]) ? `${p[0]}.${p[1]}.${Buffer.from(p[2], 'base64url').toString('base64url')}` : token;
+}
+
+describe('robustness: parsers of tokens, sessions and filters, fuzzed', () => {
+  let t: Running;
+  let poolId = '';
+  let clientId = '';
+  let tokens: { AccessToken: string; RefreshToken: string; IdToken: string };
+  let session = '';
+  const ok = async (op: string, body: unknown) => {
+    const r = await rawCall(t.url, op, body);
+    assert.equal(r.status, 200, `${op}: ${r.text}`);
+    return r.json;
+  };
+  before(async () => {
+    t = await startTestServer();
+    poolId = (await ok('CreateUserPool', { PoolName: 'fuzz' })).UserPool.Id;
+    clientId = (await ok('CreateUserPoolClient', { UserPoolId: poolId, ClientName: 'c', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))
+      .UserPoolClient.ClientId;
+    await ok('AdminCreateUser', { UserPoolId: poolId, Username: 'zoe', MessageAction: 'SUPPRESS', TemporaryPassword: 'Zoe#Pass12' });
+    session = (await ok('InitiateAuth', { ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'zoe', PASSWORD: 'Zoe#Pass12' } })).Session;
+    await ok('AdminSetUserPassword', { UserPoolId: poolId, Username: 'zoe', Password: 'Zoe#Pass12', Permanent: true });
+    tokens = (await ok('InitiateAuth', { ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'zoe', PASSWORD: 'Zoe#Pass12' } }))
+      .AuthenticationResult;
+  });
+  after(() => t.close());
+
+  test('mutated access, ID and refresh tokens, sessions and filters get 4xx answers, never a 5xx, and never succeed by accident', async () => {
+    const r = prng(20261129);
+    const failures: string[] = [];
+    const expect4xx = async (op: string, body: Record<string, unknown>, what: string) => {
+      const res = await rawCall(t.url, op, body);
+      if (res.status !== 400 || typeof res.json?.__type !== 'string') failures.push(`${op} ${what}: ${res.status} ${res.text.slice(0, 160)}`);
+    };
+    for (let i = 0; i < 150; i++) {
+      const access = mutate(r, tokens.AccessToken);
+      // A changed last character of the signature may carry only its unused low bits: the same
+      // signature, rightly accepted. Only tokens that differ in bytes must be refused.
+      if (canonicalJwt(access) !== canonicalJwt(tokens.AccessToken)) await expect4xx('GetUser', { AccessToken: access }, `AccessToken #${i} ${JSON.stringify(access.slice(-20))}`);
+      const id = mutate(r, tokens.IdToken);
+      await expect4xx('GetUser', { AccessToken: id }, `an ID token as access token #${i}`);
+      const refresh = mutate(r, tokens.RefreshToken);
+      if (refresh !== tokens.RefreshToken) {
+        await expect4xx('InitiateAuth', { ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: refresh } }, `RefreshToken #${i}`);
+      }
+      const s = mutate(r, session);
+      if (s !== session) {
+        await expect4xx(
+          'RespondToAuthChallenge',
+          { ClientId: clientId, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: s, ChallengeResponses: { USERNAME: 'zoe', NEW_PASSWORD: 'Zoe#Pass99' } },
+          `Session #${i}`,
+        );
+      }
+    }
+    // Filters: mutations of valid ones must parse or be refused with InvalidParameterException.
+    const filters = ['email = "a@b.c"', 'username ^= "zo"', 'cognito:user_status = "CONFIRMED"', 'status = "Enabled"', 'name ^= "a \\" b"'];
+    for (let i = 0; i < 300; i++) {
+      const f = mutate(r, r.pick(filters));
+      const res = await rawCall(t.url, 'ListUsers', { UserPoolId: poolId, Filter: f });
+      if (res.status >= 500 || (res.status === 400 && res.json?.__type !== 'InvalidParameterException')) {
+        failures.push(`ListUsers Filter ${JSON.stringify(f)}: ${res.status} ${res.text.slice(0, 160)}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+    // The real ones still work.
+    assert.equal((await ok('GetUser', { AccessToken: tokens.AccessToken })).Username, 'zoe');
+  });
+});
