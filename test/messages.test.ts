@@ -247,6 +247,24 @@ describe('SMS through a webhook', () => {
       const [kept2] = await outboxMessages(t.url, { to: '+15550004444' });
       assert.equal(kept2.kind, 'invitation');
       assert.equal(kept2.delivery, 'failed');
+
+      // With both mediums, a refused SMS does not keep the email from going out.
+      const both = await idp
+        .send(
+          new AdminCreateUserCommand({
+            UserPoolId: poolId,
+            Username: 'uma',
+            DesiredDeliveryMediums: ['SMS', 'EMAIL'],
+            UserAttributes: [{ Name: 'phone_number', Value: '+15550005555' }, { Name: 'email', Value: 'uma@example.com' }],
+          }),
+        )
+        .then(() => assert.fail('expected a delivery failure'), (e: Error) => e);
+      assert.equal(both.name, 'CodeDeliveryFailureException');
+      const [sms] = await outboxMessages(t.url, { to: '+15550005555' });
+      assert.equal(sms.delivery, 'failed');
+      const [mail] = await outboxMessages(t.url, { to: 'uma@example.com' });
+      assert.equal(mail.kind, 'invitation');
+      assert.notEqual(mail.delivery, 'failed');
     } finally {
       failNext = false;
       await t.close();

@@ -67,6 +67,9 @@ function deliveryMediums(input: AdminCreateUserRequest, attrs: Record<string, st
  * created, and MessageAction RESEND tries again.
  */
 async function sendInvitation(app: App, pool: UserPool, user: User, displayName: string, password: string, mediums: DeliveryMediumType[]) {
+  // Every medium is tried, so an email refused by SMTP does not keep the SMS from going out;
+  // the first refusal is reported afterwards.
+  let refused: unknown;
   for (const channel of mediums) {
     const { subject, body } = renderInvitation(pool, { channel, username: displayName, tempPassword: password });
     await app.messenger.send({
@@ -79,8 +82,11 @@ async function sendInvitation(app: App, pool: UserPool, user: User, displayName:
       username: user.username,
       code: password,
       codeIsPassword: true,
+    }).catch((err: unknown) => {
+      refused ??= err;
     });
   }
+  if (refused !== undefined) throw refused;
 }
 
 /**
