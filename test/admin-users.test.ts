@@ -261,7 +261,7 @@ describe('admin user operations', () => {
     await update({ email: 'newer@example.com', email_verified: 'true' });
     assert.equal((await get()).email_verified, 'true');
     e = await sdkError(update({ 'custom:tier': 'plat' }));
-    assert.deepEqual(e, { name: 'InvalidParameterException', message: 'Attributes did not conform to the schema: custom:tier: Attribute cannot be updated.\n' });
+    assert.deepEqual(e, { name: 'InvalidParameterException', message: 'user.custom:tier: Attribute cannot be updated.\n' });
     e = await sdkError(update({ sub: '00000000-0000-4000-8000-000000000000' }));
     assert.equal(e.name, 'InvalidParameterException');
     const got = await sdk.send(new AdminGetUserCommand({ UserPoolId: pool, Username: 'a' }));

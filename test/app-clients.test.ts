@@ -292,9 +292,11 @@ describe('app clients over the JS SDK v3', () => {
   });
 
   test('OAuth consistency checks', async () => {
+    // A code flow needs callback URLs; Cognito names this one InvalidOAuthFlowException
+    // (cisagov/crossfeed#440; exact texts in error-texts.test.ts).
+    const noCallbacks = await sdkError(create({ AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'], AllowedOAuthScopes: ['openid'] }));
+    assert.equal(noCallbacks.name, 'InvalidOAuthFlowException');
     const cases: Array<Record<string, unknown>> = [
-      // A code flow needs callback URLs.
-      { AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'], AllowedOAuthScopes: ['openid'] },
       // client_credentials needs a secret.
       { AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['client_credentials'], AllowedOAuthScopes: ['api/read'] },
       // OAuth flows without AllowedOAuthFlowsUserPoolClient.

@@ -67,7 +67,7 @@ describe('account recovery', () => {
     });
     assert.deepEqual(await sdkError(idp.send(new ConfirmForgotPasswordCommand({ ClientId: clientId, Username: 'alice', ConfirmationCode: code, Password: 'weak' }))), {
       name: 'InvalidPasswordException',
-      message: 'Password did not conform with password policy: Password not long enough',
+      message: 'Password does not conform to policy: Password not long enough',
     });
     await idp.send(new ConfirmForgotPasswordCommand({ ClientId: clientId, Username: 'alice', ConfirmationCode: code, Password: 'NewPass123!' }));
     const u = await storedUser(poolId, 'alice');

@@ -61,7 +61,7 @@ describe('NEW_PASSWORD_REQUIRED with the JS SDK v3', () => {
     await userWithPassword(t.url, poolId, 'ben', 'Temp#Pass1', { temporary: true });
     const { Session } = await challenge('ben');
     let e = await sdkError(respond(Session, { USERNAME: 'ben', NEW_PASSWORD: 'short', 'userAttributes.name': 'Ben', 'userAttributes.email': 'ben@example.com' }));
-    assert.deepEqual(e, { name: 'InvalidPasswordException', message: 'Password did not conform with password policy: Password not long enough' });
+    assert.deepEqual(e, { name: 'InvalidPasswordException', message: 'Password does not conform to policy: Password not long enough' });
     e = await sdkError(respond(Session, { USERNAME: 'ben', NEW_PASSWORD: 'Ben#Perm123' }));
     assert.deepEqual(e, { name: 'InvalidParameterException', message: 'Invalid attributes given, name and email is missing' });
     e = await sdkError(respond(Session, { USERNAME: 'ben', NEW_PASSWORD: 'Ben#Perm123', 'userAttributes.email': 'ben@example.com' }));

@@ -104,7 +104,7 @@ describe('SignUp and ConfirmSignUp with the JS SDK v3', () => {
     });
     assert.deepEqual(await sdkError(idp.send(new SignUpCommand({ ...base, Username: 'dave', Password: 'short' }))), {
       name: 'InvalidPasswordException',
-      message: 'Password did not conform with password policy: Password not long enough',
+      message: 'Password did not conform with policy: Password not long enough',
     });
     const missing = await sdkError(idp.send(new SignUpCommand({ ...base, Username: 'dave', UserAttributes: [{ Name: 'email', Value: 'd@example.com' }] })));
     assert.equal(missing.name, 'InvalidParameterException');

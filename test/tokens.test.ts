@@ -330,8 +330,9 @@ describe('refreshing tokens', () => {
     assert.equal(after.iat, before.iat + 600);
     assert.equal(decodeJwt(res.IdToken!).payload.origin_jti, before.origin_jti);
 
+    // Another client of the pool is told so since January 2022 (aws/aws-sdk-js#4016).
     const e = await sdkError(idp.send(new GetTokensFromRefreshTokenCommand({ ClientId: other.clientId, RefreshToken: first.RefreshToken })));
-    assert.deepEqual(e, { name: 'NotAuthorizedException', message: 'Invalid Refresh Token.' });
+    assert.deepEqual(e, { name: 'NotAuthorizedException', message: 'Refresh Token has different Client' });
     const bogus = await sdkError(idp.send(new GetTokensFromRefreshTokenCommand({ ClientId: clientId, RefreshToken: 'not.a.token' })));
     assert.deepEqual(bogus, { name: 'NotAuthorizedException', message: 'Invalid Refresh Token.' });
 

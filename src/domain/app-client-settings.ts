@@ -171,7 +171,8 @@ function checkOAuth(s: Settings, hasSecret: boolean): void {
     if (flows.length > 1) throw invalidParameter('client_credentials flow can not be selected along with code flow or implicit flow.');
     if (!hasSecret) throw invalidParameter('client_credentials flow can not be selected if client does not have a client secret.');
   } else if (!(s.CallbackURLs ?? []).length) {
-    throw invalidParameter('CallbackURLs must be provided when code or implicit flow is allowed.');
+    // Cognito's own name and words, "Urls" included (cisagov/crossfeed#440, anomalyco/sst#6272).
+    throw new CognitoError('InvalidOAuthFlowException', 'CallbackUrls can not be empty when code flow or implicit flow is selected');
   }
   const oidc = ['openid', 'email', 'phone', 'profile', 'aws.cognito.signin.user.admin'];
   for (const scope of scopes) {
@@ -182,8 +183,10 @@ function checkOAuth(s: Settings, hasSecret: boolean): void {
     if (!oidc.includes(scope) && !scope.includes('/')) {
       throw new CognitoError('ScopeDoesNotExistException', `Invalid scope requested: ${scope}`);
     }
+    // Seen for openid (hashicorp/terraform-provider-aws#4984); the other user-pool scopes are
+    // refused in the same words.
     if (flows.includes('client_credentials') && oidc.includes(scope)) {
-      throw invalidParameter(`${scope} scope is not allowed with client_credentials flow.`);
+      throw new CognitoError('InvalidOAuthFlowException', `${scope} is not supported with client_credentials flow`);
     }
   }
   if (scopes.some((x) => x === 'email' || x === 'phone' || x === 'profile') && !scopes.includes('openid')) {

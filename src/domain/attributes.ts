@@ -47,7 +47,8 @@ export interface AttributeCheckOptions {
 /**
  * Checks attributes against the pool schema and returns them as a name-to-value map. Throws
  * InvalidParameterException "Attributes did not conform to the schema: ..." listing every
- * problem, or the format errors Cognito gives for email and phone_number.
+ * problem, "user.<name>: ..." for a change an existing user's attribute does not allow, or the
+ * format errors Cognito gives for email and phone_number.
  */
 export function validateAttributes(pool: UserPool, attrs: AttributeType[] | undefined, opts: AttributeCheckOptions): Record<string, string> {
   const out: Record<string, string> = {};
@@ -59,17 +60,24 @@ export function validateAttributes(pool: UserPool, attrs: AttributeType[] | unde
       problems.push(`${name}: Attribute does not exist in the schema.`);
       continue;
     }
-    if (name === 'sub' || (!opts.creating && def.Mutable === false && opts.existing?.[name] !== value)) {
+    if (name === 'sub') {
       problems.push(`${name}: Attribute cannot be updated.`);
       continue;
+    }
+    // A refused change to an existing user's attribute is worded `user.<name>: ...`, without the
+    // schema prefix: "Attribute cannot be updated.\n" here (UpdateUserAttributes in
+    // aws-amplify/amplify-swift#3981; the hosted UI's in aws-amplify/amplify-js#3526) and
+    // "Required attribute cannot be deleted." below (aws-amplify/aws-sdk-ios#4251).
+    if (!opts.creating && def.Mutable === false && opts.existing?.[name] !== value) {
+      throw invalidParameter(`user.${name}: Attribute cannot be updated.\n`);
     }
     if (opts.mode === 'user' && def.DeveloperOnlyAttribute) {
       throw new CognitoError('NotAuthorizedException', 'A client attempted to write unauthorized attribute');
     }
     // A blank value deletes the attribute (AdminUpdateUserAttributes documents this).
     if (value === '') {
-      if (def.Required && !opts.creating) problems.push(`${name}: The attribute is required`);
-      else out[name] = '';
+      if (def.Required && !opts.creating) throw invalidParameter(`user.${name}: Required attribute cannot be deleted.`);
+      out[name] = '';
       continue;
     }
     const problem = checkValue(def, value);

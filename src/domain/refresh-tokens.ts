@@ -22,6 +22,8 @@ export interface RedeemedRefreshToken {
 export const invalidRefreshToken = () => notAuthorized('Invalid Refresh Token.');
 const revokedRefreshToken = () => notAuthorized('Refresh Token has been revoked');
 const expiredRefreshToken = () => notAuthorized('Refresh Token has expired');
+// Cognito's answer since January 2022; before, "Invalid Refresh Token." (aws/aws-sdk-js#4016).
+const otherClientsRefreshToken = () => notAuthorized('Refresh Token has different Client');
 
 /** Refresh-token rotation (client RefreshTokenRotation): on, and its grace period in ms. */
 export function rotation(client: AppClient): { enabled: boolean; graceMs: number } {
@@ -32,15 +34,16 @@ export function rotation(client: AppClient): { enabled: boolean; graceMs: number
 /**
  * Checks a refresh token presented by `client` (REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken,
  * the refresh_token grant) and returns what it continues, or throws NotAuthorizedException with
- * Cognito's texts: "Invalid Refresh Token." (unknown, or issued to another client), "Refresh
- * Token has been revoked" (RevokeToken, sign-out, disabling, or a rotated-out token past its
- * grace period), "Refresh Token has expired"; "User is disabled."; UserNotFoundException when
- * the user is gone. Read-only: works on `store` inside or outside a transaction.
+ * Cognito's texts: "Invalid Refresh Token." (unknown), "Refresh Token has different Client"
+ * (issued to another client of the pool), "Refresh Token has been revoked" (RevokeToken,
+ * sign-out, disabling, or a rotated-out token past its grace period), "Refresh Token has
+ * expired"; "User is disabled."; UserNotFoundException when the user is gone. Read-only: works on `store` inside or outside a transaction.
  */
 export async function redeemRefreshToken(app: App, store: Store, client: AppClient, token: string): Promise<RedeemedRefreshToken> {
   const rec = typeof token === 'string' ? await store.tokens.getRefresh(refreshTokenHash(token)) : undefined;
-  // A token of another client is answered as an unknown one (Cognito: "Invalid Refresh Token").
-  if (!rec || rec.clientId !== client.clientId) throw invalidRefreshToken();
+  // A token of another pool is as unknown to this client as a made-up one.
+  if (!rec || rec.poolId !== client.poolId) throw invalidRefreshToken();
+  if (rec.clientId !== client.clientId) throw otherClientsRefreshToken();
   const now = app.clock.now();
   const pool = await getPool(store, rec.poolId);
   const user = await store.users.get(rec.poolId, rec.usernameKey);

@@ -1,6 +1,6 @@
 import type { App, Random } from '../app.ts';
 import { CognitoError, userNotFound } from '../errors.ts';
-import { checkPasswordPolicy } from './password-policy.ts';
+import { checkPasswordPolicy, type PasswordSetting } from './password-policy.ts';
 import { passwordSecrets, verifyPassword, type PasswordSecrets } from './passwords.ts';
 import type { User, UserPool } from './types.ts';
 import { randomString } from '../util/ids.ts';
@@ -25,7 +25,7 @@ export interface PreparedPassword {
 
 /**
  * Step one of setting a password: checks the policy (InvalidPasswordException with Cognito's
- * text), refuses any of the last PasswordHistorySize passwords
+ * text for `setting`), refuses any of the last PasswordHistorySize passwords
  * (PasswordHistoryPolicyViolationException), and hashes. Call it BEFORE opening a transaction.
  */
 export async function preparePassword(
@@ -33,9 +33,9 @@ export async function preparePassword(
   pool: UserPool,
   user: Pick<User, 'username' | 'data'>,
   password: string,
-  opts: { checkHistory?: boolean } = {},
+  opts: { checkHistory?: boolean; setting?: PasswordSetting } = {},
 ): Promise<PreparedPassword> {
-  checkPasswordPolicy(pool, password);
+  checkPasswordPolicy(pool, password, opts.setting);
   const n = historySize(pool);
   if (n > 0 && opts.checkHistory !== false) {
     for (const old of (user.data.passwordHistory ?? []).slice(0, n)) {

@@ -97,7 +97,7 @@ export async function respondNewPassword(
   const missing = missingRequired(pool, applyAttributeChanges(user.attributes, changes));
   if (missing.length) throw invalidParameter(`Invalid attributes given, ${listNames(missing)} is missing`);
 
-  const prepared = await preparePassword(app, pool, user, password);
+  const prepared = await preparePassword(app, pool, user, password, { setting: 'NEW_PASSWORD_REQUIRED' });
   const saved = await app.store.tx(async (s) => {
     await consumeSession(app, s, record);
     const fresh = await s.users.get(pool.id, user.usernameKey);

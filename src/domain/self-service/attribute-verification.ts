@@ -20,7 +20,8 @@ export const pendingOf = (user: User): Partial<Record<VerifiableAttribute, strin
 
 function verifiable(name: string): VerifiableAttribute {
   if (name === 'email' || name === 'phone_number') return name;
-  throw invalidParameter(`Invalid attribute name: ${name}`);
+  // Cognito's words for GetUserAttributeVerificationCode (aws-amplify/amplify-js#3652).
+  throw invalidParameter('Invalid attribute name. Only phone_number and email can be verified.');
 }
 
 /** The value a verification concerns: the pending new value if any, else the current one. */

@@ -74,7 +74,7 @@ export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswo
   await countAttempt(app, app.store, 'ConfirmForgotPassword', pool.id, found.usernameKey);
   const first = await checkCode(app, app.store, pool.id, found.usernameKey, 'forgot-password', input.ConfirmationCode);
   if (!first.ok) throw await countWrongEntry(app.store, pool.id, found.usernameKey, 'forgot-password', first.error);
-  const prepared = await preparePassword(app, pool, found, input.Password);
+  const prepared = await preparePassword(app, pool, found, input.Password, { setting: 'ConfirmForgotPassword' });
   const failure = await app.store.tx(async (s) => {
     const user = await s.users.get(pool.id, found.usernameKey);
     if (!user) throw userNotFound();

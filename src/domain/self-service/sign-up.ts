@@ -48,7 +48,7 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
   const now = app.clock.now();
   const user = newUser(pool, { username, sub, status: 'UNCONFIRMED', attributes: attrs, now });
   // Hashing is slow: before the transaction.
-  const prepared = await preparePassword(app, pool, user, input.Password, { checkHistory: false });
+  const prepared = await preparePassword(app, pool, user, input.Password, { checkHistory: false, setting: 'SignUp' });
   applyPassword(app, pool, user, prepared, { permanent: true });
   user.status = 'UNCONFIRMED';
 
