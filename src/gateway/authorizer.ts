@@ -38,6 +38,9 @@ export class Authorizer {
   ) {}
 
   async authorize(route: GatewayRoute, header: string | string[] | undefined): Promise<AuthResult> {
+    // Two token headers: which one the integration reads (the Lambda event keeps the last, an
+    // upstream gets both) need not be the one checked here, so neither is trusted.
+    if (Array.isArray(header) && header.length > 1) return deny(401, 'several token headers');
     let token = (Array.isArray(header) ? header[0] : header)?.trim() ?? '';
     // Clients send the bare token or `Bearer <token>`; API Gateway takes both.
     if (/^bearer\s/i.test(token)) token = token.slice(7).trim();

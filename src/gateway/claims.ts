@@ -7,6 +7,8 @@ export const pad = (n: number) => String(n).padStart(2, '0');
 /** Java's Date.toString in UTC, e.g. `Tue Mar 21 18:36:55 UTC 2023` (day zero-padded). */
 export function javaDate(epochSeconds: number): string {
   const d = new Date(epochSeconds * 1000);
+  // Past JavaScript's dates (a year beyond 275760): the number itself rather than "undefined NaN".
+  if (Number.isNaN(d.getTime())) return String(epochSeconds);
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
 }
 

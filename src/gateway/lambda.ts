@@ -89,7 +89,8 @@ export class LocalLambdas {
           settle(null, out);
         }
       } catch (err) {
-        settle(err);
+        // `throw null` fails the invocation too.
+        settle(err ?? new Error(`the handler threw ${String(err)}`));
       }
     });
   }
@@ -127,7 +128,8 @@ function bodyOf(result: Record<string, unknown>, strict: boolean): Buffer {
 
 function statusOf(v: unknown): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 100 || n > 599) throw new MalformedLambdaResponse(`invalid statusCode ${String(v)}`);
+  // A 1xx is never a final answer (RFC 9110 15.2): sent as one, clients wait for the real answer.
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 200 || n > 599) throw new MalformedLambdaResponse(`invalid statusCode ${String(v)}`);
   return n;
 }
 

@@ -10,7 +10,7 @@ import { httpApiResult, LambdaTimeout, LocalLambdas, MalformedLambdaResponse, re
 import { httpApiEvent, restEvent } from './lambda-event.ts';
 import type { GatewayRequest } from './request.ts';
 import { gatewayError, type GatewayResponse } from './responses.ts';
-import { matchTemplate } from './routes.ts';
+import { HTTP_METHODS, matchTemplate } from './routes.ts';
 import { TokenStatusClient } from './token-status.ts';
 import { BadUpstreamPath, forward, upstreamUrl, UpstreamTimeout } from './upstream.ts';
 
@@ -57,7 +57,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
 
     let auth: Extract<AuthResult, { ok: true }> | null = null;
     if (route.authorizer !== 'none') {
-      const result = await authorizer.authorize(route, req.headers[route.tokenSource]);
+      const result = await authorizer.authorize(route, headerValues(req.rawHeaders, route.tokenSource));
       if (!result.ok) {
         log.debug({ requestId: req.requestId, route: route.key, reason: result.reason }, 'gateway: refused');
         const kind = result.status === 403 ? 'forbidden' : 'unauthorized';
@@ -173,6 +173,9 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
 }
 
 function findRoute(config: GatewayConfig, req: GatewayRequest): { route: GatewayRoute; pathParameters: Record<string, string> | null } | null {
+  // ANY stands for API Gateway's seven methods; TRACE, PROPFIND ... have no method on any
+  // resource, and a method a resource lacks is 403 Missing Authentication Token.
+  if (!HTTP_METHODS.includes(req.method)) return null;
   for (const route of config.routes) {
     if (route.method !== 'ANY' && route.method !== req.method) continue;
     const m = matchTemplate(route.template, req.path);
@@ -194,6 +197,8 @@ function toGatewayRequest(
   stage: string | null,
 ): GatewayRequest | null {
   const rawUrl = req.url ?? '/';
+  // `OPTIONS *` and proxy-style `GET http://host/...` name no resource of the API.
+  if (!rawUrl.startsWith('/')) return null;
   const q = rawUrl.indexOf('?');
   const fullPath = (q >= 0 ? rawUrl.slice(0, q) : rawUrl) || '/';
   let path = fullPath;
@@ -201,6 +206,8 @@ function toGatewayRequest(
     if (fullPath !== `/${stage}` && !fullPath.startsWith(`/${stage}/`)) return null;
     path = fullPath.slice(stage.length + 1) || '/';
   }
+  // `/prod//orders` reaches `/orders` on AWS (localstack#11253, #11304); requestContext.path keeps them.
+  path = path.replace(/^\/{2,}/, '/');
   return {
     ...ids,
     protocol: `HTTP/${req.httpVersion}`,
@@ -215,6 +222,13 @@ function toGatewayRequest(
     receivedAt: now,
     host: String(req.headers.host ?? 'localhost').replace(/:\d+$/, ''),
   };
+}
+
+/** Every value the client sent for a header, in order; a string when it sent one. */
+function headerValues(rawHeaders: string[], name: string): string | string[] | undefined {
+  const values: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === name) values.push(rawHeaders[i + 1]);
+  return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
 }
 
 /** The whole body, or null past API Gateway's 10 MB limit. */

@@ -75,27 +75,44 @@ export function forward(
   headers['x-forwarded-proto'] ??= 'http';
   headers['x-forwarded-host'] ??= req.host;
   headers['x-amzn-requestid'] = req.requestId;
-  if (claims && claimsHeader) headers[claimsHeader] = JSON.stringify(claims);
+  if (claims && claimsHeader) headers[claimsHeader] = asciiJson(claims);
   if (req.body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(req.method)) headers['content-length'] = String(req.body.length);
 
   const isHttps = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
     const out = (isHttps ? https : http).request(
       url,
-      { method: req.method, headers, agent: isHttps ? agents.https : agents.http, timeout: timeoutMs },
+      { method: req.method, headers, agent: isHttps ? agents.https : agents.http },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
+        res.on('error', fail);
         res.on('end', () => {
+          clearTimeout(timer);
           const h: Record<string, string | string[]> = {};
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !HOP.has(k)) h[k] = v;
           resolve({ status: res.statusCode ?? 502, headers: h, body: Buffer.concat(chunks) });
         });
       },
     );
-    out.on('timeout', () => out.destroy(new UpstreamTimeout('upstream timed out')));
-    out.on('error', reject);
+    function fail(err: Error): void {
+      clearTimeout(timer);
+      reject(err);
+    }
+    // The integration timeout bounds the whole exchange, as API Gateway's does (504 past it,
+    // knowledge center "api-gateway-504-errors"), so an upstream trickling its body cannot hold
+    // the request open; a socket idle timeout alone would be reset by every byte.
+    const timer = setTimeout(() => out.destroy(new UpstreamTimeout('upstream timed out')), timeoutMs);
+    out.on('error', fail);
     out.end(req.body);
   });
+}
+
+/**
+ * JSON with every non-ASCII character escaped (`\u5c71`): a header value must be Latin-1, and
+ * Node refuses anything beyond it, so a user named 山田 would otherwise fail every upstream call.
+ * JSON.parse gives back the same claims.
+ */
+function asciiJson(v: unknown): string {
+  return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
