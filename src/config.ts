@@ -5,6 +5,8 @@ export interface Config {
   port: number;
   /** Directory of the embedded SQLite database; null keeps everything in memory. */
   dataDir: string | null;
+  /** A PostgreSQL database shared by several nodes (postgres://...); when set, dataDir is not used. */
+  databaseUrl: string | null;
   /** The region of requests that carry no SigV4 credential scope. */
   region: string;
   /** Account id used in ARNs. */
@@ -88,6 +90,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.TOBIRA_HOST ?? '127.0.0.1',
     port: env.TOBIRA_PORT ? Number(env.TOBIRA_PORT) : DEFAULT_PORT,
     dataDir: env.TOBIRA_DATA_DIR ?? './.tobira',
+    databaseUrl: env.TOBIRA_DATABASE_URL || null,
     region: env.TOBIRA_REGION ?? 'us-east-1',
     accountId: env.TOBIRA_ACCOUNT_ID ?? '000000000000',
     publicUrl: env.TOBIRA_PUBLIC_URL ?? null,

@@ -4,6 +4,7 @@ import { systemClock } from '../clock.ts';
 import { defaultConfig, readMasterKeyFile } from '../config.ts';
 import { rotatePoolKeys } from '../domain/keys.ts';
 import { SqliteDatabase } from '../store/sqlite.ts';
+import { PostgresDatabase } from '../store/postgres.ts';
 import { Store } from '../store/store.ts';
 import { clearSealer, masterKeySealer } from '../store/sealing.ts';
 import { flagString, type ParsedArgs } from './args.ts';
@@ -12,6 +13,7 @@ export const KEYS_USAGE = `  keys rotate  New signing keys for token signing; th
              until the last token they signed has expired. Safe while the server runs.
              --pool <ID>         only this user pool (default: every pool)
              --data-dir <DIR>    the store (env TOBIRA_DATA_DIR, default ./.tobira)
+             --database-url <U>  the PostgreSQL store instead (env TOBIRA_DATABASE_URL)
              --master-key-file <F> the server's master key, if it has one (env TOBIRA_MASTER_KEY)
 `;
 
@@ -20,12 +22,13 @@ export async function keys(args: ParsedArgs, out: (line: string) => void = (l) =
   if (args.positional[0] !== 'rotate') throw new Error(`usage: tobira keys rotate [--pool ID] [--data-dir DIR]\n${KEYS_USAGE}`);
   const config = defaultConfig();
   config.dataDir = flagString(args, 'data-dir') ?? config.dataDir;
+  config.databaseUrl = flagString(args, 'database-url') ?? config.databaseUrl;
   const masterKeyFile = flagString(args, 'master-key-file');
   if (masterKeyFile !== undefined) config.masterKey = readMasterKeyFile(masterKeyFile);
-  if (!config.dataDir || !existsSync(join(config.dataDir, 'tobira.sqlite'))) {
-    throw new Error(`no Tobira data in ${config.dataDir ?? '(none)'} (give --data-dir)`);
+  if (!config.databaseUrl && (!config.dataDir || !existsSync(join(config.dataDir, 'tobira.sqlite')))) {
+    throw new Error(`no Tobira data in ${config.dataDir ?? '(none)'} (give --data-dir or --database-url)`);
   }
-  const db = SqliteDatabase.open(config.dataDir);
+  const db = config.databaseUrl ? await PostgresDatabase.open(config.databaseUrl) : SqliteDatabase.open(config.dataDir);
   try {
     const store = new Store(db, config.masterKey ? masterKeySealer(config.masterKey) : clearSealer);
     await store.prepareSecrets();

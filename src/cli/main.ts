@@ -12,6 +12,8 @@ Commands:
              --host <H>          address (env TOBIRA_HOST, default 127.0.0.1)
              --data-dir <DIR>    SQLite data directory (env TOBIRA_DATA_DIR, default ./.tobira)
              --in-memory         keep everything in memory
+             --database-url <U>  PostgreSQL shared by several nodes: postgres://user:pass@host/db
+                                 (env TOBIRA_DATABASE_URL; the database needs LC_COLLATE 'C')
              --region <R>        default region (env TOBIRA_REGION, default us-east-1)
              --public-url <URL>  URL clients reach this server at (token issuer)
              --issuer aws        tokens carry https://cognito-idp.<region>.amazonaws.com/<poolId> as iss
@@ -40,6 +42,7 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   config.host = flagString(args, 'host') ?? config.host;
   config.dataDir = flagString(args, 'data-dir') ?? config.dataDir;
   if (args.flags['in-memory']) config.dataDir = null;
+  config.databaseUrl = flagString(args, 'database-url') ?? config.databaseUrl;
   config.region = flagString(args, 'region') ?? config.region;
   config.publicUrl = flagString(args, 'public-url') ?? config.publicUrl;
   const issuer = flagString(args, 'issuer');
@@ -58,13 +61,28 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   return config;
 }
 
+/** Where the data is, for the start-up line; a database URL without its password. */
+function where(config: Config): string {
+  if (config.databaseUrl) {
+    try {
+      const u = new URL(config.databaseUrl);
+      u.password = u.password ? '***' : '';
+      return `in PostgreSQL ${u.toString()}`;
+    } catch {
+      return 'in PostgreSQL';
+    }
+  }
+  return config.dataDir ? `in ${config.dataDir}` : 'in memory';
+}
+
 async function start(args: ParsedArgs): Promise<void> {
   const { startTobira } = await import('../tobira.ts');
   const config = configFromArgs(args);
-  const running = await startTobira(config);
+  const database = config.databaseUrl ? await (await import('../store/postgres.ts')).PostgresDatabase.open(config.databaseUrl) : undefined;
+  const running = await startTobira(config, { database });
   running.app.log.info(
-    { url: running.url, data: config.dataDir ?? 'in memory', region: config.region },
-    `Tobira listening on ${running.url}, data ${config.dataDir ? `in ${config.dataDir}` : 'in memory'}`,
+    { url: running.url, data: where(config), region: config.region },
+    `Tobira listening on ${running.url}, data ${where(config)}`,
   );
   const gatewayFile = flagString(args, 'gateway-config');
   const gw = gatewayFile
