@@ -161,6 +161,13 @@ print(json.dumps(out))
     assert.match(r.json.message, /Value 'MAYBE' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: \[OFF, ON, OPTIONAL\]/);
   });
 
+  test('a string with U+0000 is refused with InvalidParameterException, on every store alike', async () => {
+    const r = await rawCall(t.url, 'CreateUserPool', { PoolName: 'nul', UserPoolTags: { team: 'a\u0000b' } });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.__type, 'InvalidParameterException');
+    assert.match(r.json.message, /^1 validation error detected: Value '.*' at 'userPoolTags.value' failed to satisfy constraint: Member must not contain the null character U\+0000$/s);
+  });
+
   test('two problems give "2 validation errors detected: ...; ..."', async () => {
     const r = await rawCall(t.url, 'ListUserPools', { MaxResults: 0, NextToken: ' ' });
     assert.equal(r.json.__type, 'InvalidParameterException');

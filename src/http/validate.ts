@@ -91,7 +91,10 @@ export class ModelValidator {
           return;
         }
         const length = [...value].length;
-        if (shape.min !== undefined && length < shape.min) fail(`have length greater than or equal to ${shape.min}`);
+        // U+0000 is refused everywhere: PostgreSQL cannot store it in TEXT, and no Cognito value
+        // needs it (Tobira's rule; the model's patterns already exclude it for most members).
+        if (value.includes('\u0000')) fail('not contain the null character U+0000');
+        else if (shape.min !== undefined && length < shape.min) fail(`have length greater than or equal to ${shape.min}`);
         else if (shape.max !== undefined && length > shape.max) fail(`have length less than or equal to ${shape.max}`);
         else if (shape.pattern !== undefined && !this.regex(shape.pattern).test(value)) {
           fail(`satisfy regular expression pattern: ${shape.pattern}`);

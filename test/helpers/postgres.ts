@@ -62,23 +62,28 @@ export async function startPostgres(bin: string): Promise<RunningPostgres> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  let n = 0;
   return {
-    async newDatabase() {
-      const name = `tobira_${process.pid}_${++n}`;
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      try {
-        await c.query(`CREATE DATABASE ${name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' ENCODING 'UTF8'`);
-      } finally {
-        await c.end();
-      }
-      return `postgres://postgres@127.0.0.1:${port}/${name}`;
-    },
+    newDatabase: () => createDatabase(admin),
     async stop() {
       server.kill('SIGINT');
       await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+let made = 0;
+/** A fresh database with byte-order collation on the server of `admin`; returns its URL. */
+export async function createDatabase(admin: string): Promise<string> {
+  const name = `tobira_${process.pid}_${++made}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' ENCODING 'UTF8'`);
+  } finally {
+    await c.end();
+  }
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

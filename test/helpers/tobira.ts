@@ -18,6 +18,14 @@ export async function startTestServer(
     logLevel: 'silent',
     ...overrides,
   };
+  // TOBIRA_TEST_POSTGRES=<admin URL>: every in-memory test server gets a fresh PostgreSQL database
+  // instead, so the whole suite can run on PostgreSQL (see README, "Tests on PostgreSQL").
+  const admin = process.env.TOBIRA_TEST_POSTGRES;
+  if (admin && config.dataDir === null && !opts.database) {
+    const { PostgresDatabase } = await import('../../src/store/postgres.ts');
+    const { createDatabase } = await import('./postgres.ts');
+    return startTobira(config, { ...opts, database: await PostgresDatabase.open(await createDatabase(admin)) });
+  }
   return startTobira(config, opts);
 }
 
