@@ -1,11 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { aws, startTestServer } from './helpers/tobira.ts';
 import { curl, gatewayFor, OffsetClock, seedPoolAndUser, signIn, type SeedUser } from './helpers/gateway.ts';
 import type { Running } from '../src/tobira.ts';
 import type { RunningGateway } from '../src/gateway/server.ts';
 
-const events = () => ((globalThis as any).__tobiraHelloEvents ??= []) as { event: any; context: any }[];
+// The handler runs in the gateway's worker thread and writes what it saw here (fixtures/hello.mjs).
+const LAMBDA_LOG = join(mkdtempSync(join(tmpdir(), 'tobira-lambda-')), 'events.jsonl');
+process.env.TOBIRA_TEST_LAMBDA_LOG = LAMBDA_LOG;
+const events = () =>
+  (existsSync(LAMBDA_LOG) ? readFileSync(LAMBDA_LOG, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []) as { event: any; context: any }[];
 const lastEvent = () => events()[events().length - 1].event;
 const payload = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 const UNAUTHORIZED = '{"message":"Unauthorized"}';

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { aws, startTestServer } from './helpers/tobira.ts';
 import { curl, gatewayFor, seedPoolAndUser, signIn, type CurlResult, type SeedUser } from './helpers/gateway.ts';
 import { freePort } from './helpers/process.ts';
@@ -22,7 +25,10 @@ const MISSING = '{"message":"Missing Authentication Token"}';
 const BAD_GATEWAY = '{"message": "Internal server error"}';
 const TIMED_OUT = '{"message": "Endpoint request timed out"}';
 
-const echoCalls = () => ((globalThis as any).__tobiraEchoBodyCalls ?? 0) as number;
+// The handler runs in the gateway's worker thread and counts its calls here (fixtures/misbehaving.mjs).
+const LAMBDA_LOG = join(mkdtempSync(join(tmpdir(), 'tobira-lambda-')), 'calls.log');
+process.env.TOBIRA_TEST_LAMBDA_LOG = LAMBDA_LOG;
+const echoCalls = () => (existsSync(LAMBDA_LOG) ? readFileSync(LAMBDA_LOG, 'utf8').split('\n').filter(Boolean).length : 0);
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const decode = (jwt: string, i: 0 | 1) => JSON.parse(Buffer.from(jwt.split('.')[i], 'base64url').toString());
 

@@ -1,98 +1,128 @@
-import { randomUUID } from 'node:crypto';
-import { basename, extname } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { GatewayResponse } from './responses.ts';
-
-type Handler = (event: unknown, context: LambdaContext, callback: (err?: unknown, result?: unknown) => void) => unknown;
-
-export interface LambdaContext {
-  functionName: string;
-  functionVersion: string;
-  invokedFunctionArn: string;
-  memoryLimitInMB: string;
-  awsRequestId: string;
-  logGroupName: string;
-  logStreamName: string;
-  callbackWaitsForEmptyEventLoop: boolean;
-  getRemainingTimeInMillis(): number;
-  done(err?: unknown, result?: unknown): void;
-  succeed(result?: unknown): void;
-  fail(err?: unknown): void;
-}
 
 export class LambdaTimeout extends Error {}
 /** The handler's answer is not one API Gateway can turn into a response. */
 export class MalformedLambdaResponse extends Error {}
+/** The handler failed: it threw, rejected, called back with an error, or its environment died. */
+export class LambdaError extends Error {}
 
-/** Local Lambda handler modules (`file.mjs#handler`, `.ts` through tsx), each loaded once. */
+const WORKER = new URL('./lambda-worker.mjs', import.meta.url);
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(err: Error): void;
+}
+
+/**
+ * One execution environment: a worker thread that has loaded one handler module and runs its
+ * invocations (lambda-worker.mjs). Warm between invocations, as on Lambda: module state stays.
+ */
+class Environment {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private readonly ready: Promise<void>;
+  dead = false;
+
+  constructor(file: string, region: string, accountId: string, private readonly onDeath: () => void) {
+    this.worker = new Worker(WORKER, { workerData: { file, region, accountId } });
+    this.worker.unref();
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.on('message', (msg: { type: string; id?: number; result?: unknown; error?: { name: string; message: string; stack?: string }; malformed?: string }) => {
+        if (msg.type === 'ready') resolve();
+        else if (msg.type === 'loadError') {
+          const err = new LambdaError(`${file} cannot be loaded: ${msg.error!.message}`);
+          reject(err);
+          this.kill(err);
+        } else if (msg.type === 'result') {
+          const p = this.pending.get(msg.id!);
+          if (!p) return; // answered after its timeout: ignored, as Lambda ignores it
+          this.pending.delete(msg.id!);
+          if (msg.malformed) p.reject(new MalformedLambdaResponse(msg.malformed));
+          else if (msg.error) p.reject(Object.assign(new LambdaError(msg.error.message), { name: msg.error.name, stack: msg.error.stack }));
+          else p.resolve(msg.result);
+        }
+      });
+      // An uncaught exception or unhandled rejection inside ends the worker: every invocation
+      // in it fails (502), and the next request starts a fresh environment.
+      this.worker.on('error', (err: Error) => {
+        reject(err);
+        this.kill(new LambdaError(`the handler's environment failed: ${err.message}`));
+      });
+      this.worker.on('exit', (code) => {
+        const err = new LambdaError(`the handler's environment exited with code ${code}`);
+        reject(err);
+        this.kill(err);
+      });
+    });
+    this.ready.catch(() => {});
+  }
+
+  async invoke(name: string, event: unknown, timeoutMs: number): Promise<unknown> {
+    await this.ready;
+    const id = ++this.nextId;
+    const deadline = Date.now() + timeoutMs;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new LambdaTimeout(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`));
+        // Lambda resets the environment after a timeout; a handler stuck in a loop would
+        // otherwise hold this one for ever.
+        this.kill(new LambdaError('the environment was reset after a timeout'));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (r) => (clearTimeout(timer), resolve(r)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      try {
+        this.worker.postMessage({ type: 'invoke', id, name, event, deadline });
+      } catch (err) {
+        this.pending.get(id)?.reject(new LambdaError(`the event cannot be passed to the handler: ${(err as Error).message}`));
+        this.pending.delete(id);
+      }
+    });
+  }
+
+  kill(reason: Error): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.onDeath();
+    for (const p of this.pending.values()) p.reject(reason);
+    this.pending.clear();
+    void this.worker.terminate();
+  }
+}
+
+/** Local Lambda handler modules (`file.mjs#handler`, `.ts` through tsx), each in its own environment. */
 export class LocalLambdas {
-  private readonly modules = new Map<string, Promise<Record<string, unknown>>>();
+  private readonly environments = new Map<string, Environment>();
 
   constructor(
     private readonly region: string,
     private readonly accountId: string,
   ) {}
 
-  async handler(file: string, name: string): Promise<Handler> {
-    let mod = this.modules.get(file);
-    if (!mod) {
-      mod = import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
-      this.modules.set(file, mod);
-      // A module that fails to load is retried on the next request (it may be fixed by then).
-      mod.catch(() => this.modules.delete(file));
-    }
-    const m = await mod;
-    const fn = m[name] ?? (m.default as Record<string, unknown> | undefined)?.[name];
-    if (typeof fn !== 'function') throw new Error(`${file} exports no function "${name}"`);
-    return fn as Handler;
-  }
-
   /**
-   * Invokes like the Node.js Lambda runtime: an async handler's promise, or the callback
-   * (also context.succeed/fail/done), whichever settles first; a throw is an error.
+   * Invokes like the Node.js Lambda runtime (lambda-worker.mjs). A module that fails to load,
+   * or an environment that died, is started afresh on the next request.
    */
   async invoke(file: string, name: string, event: unknown, timeoutMs: number): Promise<unknown> {
-    const fn = await this.handler(file, name);
-    const functionName = basename(file, extname(file));
-    const deadline = Date.now() + timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const settle = (err: unknown, result?: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (err !== undefined && err !== null) reject(err);
-        else resolve(result);
-      };
-      timer = setTimeout(() => settle(new LambdaTimeout(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`)), timeoutMs);
-      const context: LambdaContext = {
-        functionName,
-        functionVersion: '$LATEST',
-        invokedFunctionArn: `arn:aws:lambda:${this.region}:${this.accountId}:function:${functionName}`,
-        memoryLimitInMB: '128',
-        awsRequestId: randomUUID(),
-        logGroupName: `/aws/lambda/${functionName}`,
-        logStreamName: `tobira/[$LATEST]${randomUUID().replace(/-/g, '')}`,
-        callbackWaitsForEmptyEventLoop: true,
-        getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-        done: (err, result) => settle(err, result),
-        succeed: (result) => settle(null, result),
-        fail: (err) => settle(err ?? new Error('failed')),
-      };
-      try {
-        const out = fn(event, context, (err, result) => settle(err, result));
-        if (out && typeof (out as Promise<unknown>).then === 'function') {
-          (out as Promise<unknown>).then((r) => settle(null, r), (e) => settle(e ?? new Error('rejected')));
-        } else if (fn.length < 3) {
-          // A synchronous handler without a callback parameter answers with its return value.
-          settle(null, out);
-        }
-      } catch (err) {
-        // `throw null` fails the invocation too.
-        settle(err ?? new Error(`the handler threw ${String(err)}`));
-      }
-    });
+    let env = this.environments.get(file);
+    if (!env || env.dead) {
+      const fresh: Environment = new Environment(file, this.region, this.accountId, () => {
+        if (this.environments.get(file) === fresh) this.environments.delete(file);
+      });
+      env = fresh;
+      this.environments.set(file, env);
+    }
+    return env.invoke(name, event, timeoutMs);
+  }
+
+  /** Ends every environment (the gateway is closing). */
+  close(): void {
+    for (const env of this.environments.values()) env.kill(new LambdaError('the gateway is closing'));
+    this.environments.clear();
   }
 }
 

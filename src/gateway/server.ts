@@ -166,7 +166,10 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     config,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          lambdas.close();
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };
