@@ -200,6 +200,14 @@ describe('PostgreSQL store', { skip }, () => {
       assert.equal((await rotate.exited).code, 0, rotate.output());
       const after = await (await fetch(`${a}/${poolId}/.well-known/jwks.json`)).json();
       assert.equal(after.keys.length, before.keys.length + 2);
+      // An invitation sent by node b, read with `tobira outbox --database-url`.
+      const invited = await rawCall(b, 'AdminCreateUser', { UserPoolId: poolId, Username: 'olu', UserAttributes: [{ Name: 'email', Value: 'olu@example.com' }], DesiredDeliveryMediums: ['EMAIL'] });
+      assert.equal(invited.status, 200, invited.text);
+      const box = spawnTobira(['outbox', '--database-url', url, '--to', 'olu@example.com', '--json']);
+      assert.equal((await box.exited).code, 0, box.output());
+      const [message] = box.output().trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      assert.equal(message.destination, 'olu@example.com');
+      assert.equal(message.kind, 'invitation');
       const logs = procs.map((p) => p.output()).join('\n');
       assert.match(logs, /data in PostgreSQL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
       assert.ok(!logs.includes('s3cret-pw'), 'the database password is never logged');

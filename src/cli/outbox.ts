@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../config.ts';
 import { SqliteDatabase } from '../store/sqlite.ts';
+import { PostgresDatabase } from '../store/postgres.ts';
+import type { Database } from '../store/db.ts';
 import { Store } from '../store/store.ts';
 import { FOLLOW_LOOKBACK_SEQ, outboxJson } from '../store/repos/outbox.ts';
 import { flagString, type ParsedArgs } from './args.ts';
@@ -13,6 +15,7 @@ export const OUTBOX_USAGE = `  outbox     Show the emails and SMS Tobira kept (d
              --limit <N>         how many of the newest to show first (default 20)
              --json              one JSON object per line
              --data-dir <DIR>    read the store directly (env TOBIRA_DATA_DIR, default ./.tobira)
+             --database-url <U>  read the PostgreSQL store directly (env TOBIRA_DATABASE_URL)
              --url <URL>         read a running server's /_tobira/outbox instead
                                  (env TOBIRA_URL; sends TOBIRA_ADMIN_TOKEN when set)
 `;
@@ -40,9 +43,13 @@ interface Query {
 
 type Source = (q: Query) => Promise<Message[]>;
 
-function storeSource(dataDir: string): { read: Source; close: () => Promise<void> } {
-  if (!existsSync(join(dataDir, 'tobira.sqlite'))) throw new Error(`no Tobira data in ${dataDir} (give --data-dir, or --url of a running server)`);
-  const db = SqliteDatabase.open(dataDir);
+async function storeSource(at: { dataDir: string } | { databaseUrl: string }): Promise<{ read: Source; close: () => Promise<void> }> {
+  let db: Database;
+  if ('databaseUrl' in at) db = await PostgresDatabase.open(at.databaseUrl);
+  else {
+    if (!existsSync(join(at.dataDir, 'tobira.sqlite'))) throw new Error(`no Tobira data in ${at.dataDir} (give --data-dir, or --url of a running server)`);
+    db = SqliteDatabase.open(at.dataDir);
+  }
   const store = new Store(db);
   return {
     read: async (q) =>
@@ -83,7 +90,10 @@ function print(m: Message, json: boolean): void {
 
 export async function outbox(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const url = flagString(args, 'url') ?? env.TOBIRA_URL;
-  const source = url ? httpSource(url, env.TOBIRA_ADMIN_TOKEN) : storeSource(flagString(args, 'data-dir') ?? defaultConfig(env).dataDir ?? './.tobira');
+  const databaseUrl = flagString(args, 'database-url') ?? defaultConfig(env).databaseUrl;
+  const source = url
+    ? httpSource(url, env.TOBIRA_ADMIN_TOKEN)
+    : await storeSource(databaseUrl ? { databaseUrl } : { dataDir: flagString(args, 'data-dir') ?? defaultConfig(env).dataDir ?? './.tobira' });
   const limitFlag = flagString(args, 'limit');
   const limit = limitFlag !== undefined ? Number(limitFlag) : 20;
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`invalid --limit: ${limitFlag}`);
