@@ -97,6 +97,13 @@ export async function rawCall(endpoint: string, operation: string, body: unknown
   return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
 }
 
+/** A raw cognito-idp call that must succeed; returns the answer's JSON. */
+export async function okCall(endpoint: string, operation: string, body: unknown): Promise<any> {
+  const r = await rawCall(endpoint, operation, body);
+  assert.equal(r.status, 200, `${operation}: ${r.text}`);
+  return r.json;
+}
+
 /** The error an SDK call rejects with, as {name, message}; fails the test when the call succeeds. */
 export async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string }> {
   try {
