@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig } from '../src/config.ts';
 import { startTobira } from '../src/tobira.ts';
+import { PostgresDatabase } from '../src/store/postgres.ts';
+import { createDatabase } from '../test/helpers/postgres.ts';
 import { passwordSecrets } from '../src/domain/passwords.ts';
 import { aliasKeysFor, newUser } from '../src/domain/users.ts';
 import { getPool } from '../src/domain/user-pools.ts';
@@ -18,7 +20,11 @@ const LISTS = 1_000;
 
 export async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'tobira-bench-users-'));
-  const running = await startTobira({ ...defaultConfig({}), port: 0, dataDir: dir, logLevel: 'silent' });
+  // BENCH_POSTGRES=<admin URL>: the same figures on a fresh PostgreSQL database of that server.
+  const admin = process.env.BENCH_POSTGRES;
+  const database = admin ? await PostgresDatabase.open(await createDatabase(admin)) : undefined;
+  console.log(`store: ${admin ? 'PostgreSQL' : 'SQLite (on disk, WAL)'}`);
+  const running = await startTobira({ ...defaultConfig({}), port: 0, dataDir: dir, logLevel: 'silent' }, { database });
   const { app, url } = running;
   try {
     const poolId = (await idpCall(url, 'CreateUserPool', { PoolName: 'bench', AliasAttributes: ['email'] })).UserPool.Id;

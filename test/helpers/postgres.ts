@@ -23,7 +23,7 @@ export interface RunningPostgres {
  * A throwaway PostgreSQL server in a temporary directory, on a free loopback port, with trust
  * authentication.
  */
-export async function startPostgres(bin: string): Promise<RunningPostgres> {
+export async function startPostgres(bin: string, opts: { durable?: boolean } = {}): Promise<RunningPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'tobira-pg-'));
   // PostgreSQL refuses to run as root: under root (CI) its processes run as the postgres user.
   const asRoot = process.getuid?.() === 0;
@@ -40,8 +40,9 @@ export async function startPostgres(bin: string): Promise<RunningPostgres> {
     join(bin, 'postgres'),
     [
       '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-      // Throwaway data: durability settings off for speed.
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+      '-c', 'max_connections=200',
+      // Throwaway data: durability off for speed, unless measuring (benchmarks).
+      ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...ids },
   );
