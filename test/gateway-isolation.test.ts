@@ -22,7 +22,7 @@ describe('local Lambda handlers run in environments of their own', () => {
     gw = await gatewayFor({
       endpoint: t.url,
       stage: 'test',
-      routes: [route('counter'), route('exits'), route('throwsLater'), route('rejectsUnhandled'), route('spins', 0.5), route('returnsFunction')],
+      routes: [route('counter'), route('exits'), route('throwsLater'), route('rejectsUnhandled'), route('spins', 0.5), route('returnsFunction'), route('slow'), route('hangs', 0.3)],
     });
   });
   after(async () => {
@@ -60,5 +60,13 @@ describe('local Lambda handlers run in environments of their own', () => {
 
   test('an answer that cannot leave the handler (a function in it) is a malformed answer: 502', async () => {
     assert.deepEqual(await get('returnsFunction'), { status: 502, body: BAD_GATEWAY });
+  });
+
+  test('concurrent invocations get environments of their own: a timeout in one leaves the others running', async () => {
+    // A slow invocation (0.8 s, within its 2 s) runs while another in the same module hangs past
+    // its 0.3 s timeout; resetting the hung one's environment must not touch the slow one's.
+    const [slow, hung] = await Promise.all([get('slow'), get('hangs')]);
+    assert.deepEqual(hung, { status: 504, body: TIMED_OUT });
+    assert.equal(slow.status, 200, slow.body);
   });
 });

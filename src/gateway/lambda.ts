@@ -24,6 +24,8 @@ class Environment {
   private nextId = 0;
   private readonly ready: Promise<void>;
   dead = false;
+  /** Invocations given to it and not yet answered (counted from the moment they are given). */
+  busy = 0;
 
   constructor(file: string, region: string, accountId: string, private readonly onDeath: () => void) {
     this.worker = new Worker(WORKER, { workerData: { file, region, accountId } });
@@ -60,6 +62,15 @@ class Environment {
   }
 
   async invoke(name: string, event: unknown, timeoutMs: number): Promise<unknown> {
+    this.busy++;
+    try {
+      return await this.run(name, event, timeoutMs);
+    } finally {
+      this.busy--;
+    }
+  }
+
+  private async run(name: string, event: unknown, timeoutMs: number): Promise<unknown> {
     await this.ready;
     const id = ++this.nextId;
     const deadline = Date.now() + timeoutMs;
@@ -94,37 +105,46 @@ class Environment {
   }
 }
 
-/** Local Lambda handler modules (`file.mjs#handler`, `.ts` through tsx), each in its own environment. */
+/**
+ * Local Lambda handler modules (`file.mjs#handler`, `.ts` through tsx). As on Lambda, an
+ * environment runs one invocation at a time: a request finds an idle warm environment of its
+ * module, or starts a new one, so a timeout or crash resets only the environment it happened in.
+ * Past MAX_ENVIRONMENTS per module, invocations share the least busy one.
+ */
 export class LocalLambdas {
-  private readonly environments = new Map<string, Environment>();
+  private readonly environments = new Map<string, Environment[]>();
 
   constructor(
     private readonly region: string,
     private readonly accountId: string,
   ) {}
 
-  /**
-   * Invokes like the Node.js Lambda runtime (lambda-worker.mjs). A module that fails to load,
-   * or an environment that died, is started afresh on the next request.
-   */
+  /** Invokes like the Node.js Lambda runtime (lambda-worker.mjs). */
   async invoke(file: string, name: string, event: unknown, timeoutMs: number): Promise<unknown> {
-    let env = this.environments.get(file);
-    if (!env || env.dead) {
+    const pool = this.environments.get(file) ?? [];
+    this.environments.set(file, pool);
+    let env = pool.find((e) => !e.dead && e.busy === 0);
+    if (!env && pool.length < MAX_ENVIRONMENTS) {
       const fresh: Environment = new Environment(file, this.region, this.accountId, () => {
-        if (this.environments.get(file) === fresh) this.environments.delete(file);
+        const i = pool.indexOf(fresh);
+        if (i >= 0) pool.splice(i, 1);
       });
+      pool.push(fresh);
       env = fresh;
-      this.environments.set(file, env);
     }
+    env ??= pool.reduce((a, b) => (b.busy < a.busy ? b : a));
     return env.invoke(name, event, timeoutMs);
   }
 
   /** Ends every environment (the gateway is closing). */
   close(): void {
-    for (const env of this.environments.values()) env.kill(new LambdaError('the gateway is closing'));
+    for (const pool of this.environments.values()) for (const env of [...pool]) env.kill(new LambdaError('the gateway is closing'));
     this.environments.clear();
   }
 }
+
+/** Environments per handler module; a worker thread each (about 10 MB). */
+const MAX_ENVIRONMENTS = 8;
 
 function headerMap(result: Record<string, unknown>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
