@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseCredentials } from './http/sigv4.ts';
 /** Server settings, from flags, then environment variables, then these defaults. */
 export interface Config {
   host: string;
@@ -36,6 +37,11 @@ export interface Config {
    * TOBIRA_MASTER_KEY or --master-key-file, never a flag of its own (it would show in `ps`).
    */
   masterKey: string | null;
+  /**
+   * Access key id -> secret: when set, admin operations must carry a SigV4 signature by one of
+   * them (http/sigv4.ts). From TOBIRA_ADMIN_CREDENTIALS (AKID:SECRET,...) or --admin-credentials-file.
+   */
+  adminCredentials: ReadonlyMap<string, string> | null;
 }
 
 export interface SmtpConfig {
@@ -83,6 +89,16 @@ export function readMasterKeyFile(file: string): string {
   return text.split(/\r?\n/)[0];
 }
 
+/** Admin credentials kept in a file: AKID:SECRET lines. */
+export function readAdminCredentialsFile(file: string): Map<string, string> {
+  try {
+    return parseCredentials(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read the admin credentials file ${file}: ${code ?? (err as Error).message}`);
+  }
+}
+
 export const DEFAULT_PORT = 9329;
 
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -102,5 +118,6 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsWebhookUrl: env.TOBIRA_SMS_WEBHOOK_URL || null,
     adminToken: env.TOBIRA_ADMIN_TOKEN || null,
     masterKey: env.TOBIRA_MASTER_KEY || null,
+    adminCredentials: env.TOBIRA_ADMIN_CREDENTIALS ? parseCredentials(env.TOBIRA_ADMIN_CREDENTIALS) : null,
   };
 }

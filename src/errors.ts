@@ -6,6 +6,7 @@ type FrontEndError =
   | 'UnknownOperationException'
   | 'UnrecognizedClientException'
   | 'InvalidSignatureException'
+  | 'IncompleteSignatureException'
   | 'MissingAuthenticationTokenException'
   | 'AccessDeniedException';
 

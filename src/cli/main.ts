@@ -1,4 +1,4 @@
-import { defaultConfig, parseSmtpUrl, readMasterKeyFile, type Config } from '../config.ts';
+import { defaultConfig, parseSmtpUrl, readAdminCredentialsFile, readMasterKeyFile, type Config } from '../config.ts';
 import { flagString, parseArgs, type ParsedArgs } from './args.ts';
 import { OUTBOX_USAGE, outbox } from './outbox.ts';
 import { GATEWAY_USAGE, gateway, startGatewayBeside } from './gateway.ts';
@@ -25,6 +25,8 @@ Commands:
              --smtp-from <ADDR>  From address of emails (env TOBIRA_SMTP_FROM)
              --sms-webhook <URL> POST each SMS as JSON {destination, body} here (env TOBIRA_SMS_WEBHOOK_URL)
              --admin-token <T>   Bearer token for /_tobira/* from other machines (env TOBIRA_ADMIN_TOKEN)
+             --admin-credentials-file <F> admin operations must be SigV4-signed by one of the
+                                 AKID:SECRET lines of F (env TOBIRA_ADMIN_CREDENTIALS=AKID:SECRET,...)
              --master-key-file <F> encrypt signing keys and client secrets at rest with the key in F
                                  (env TOBIRA_MASTER_KEY; 16 characters or more)
              (env TOBIRA_DEV_MODE=false: no outbox copy of delivered messages, no codes in the log)
@@ -58,6 +60,8 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   config.adminToken = flagString(args, 'admin-token') ?? config.adminToken;
   const masterKeyFile = flagString(args, 'master-key-file');
   if (masterKeyFile !== undefined) config.masterKey = readMasterKeyFile(masterKeyFile);
+  const credentialsFile = flagString(args, 'admin-credentials-file');
+  if (credentialsFile !== undefined) config.adminCredentials = readAdminCredentialsFile(credentialsFile);
   return config;
 }
 

@@ -11,7 +11,10 @@ import { authenticate } from './sigv4.ts';
 export interface WireRequest {
   target: string | undefined;
   body: string;
-  authorization: string | undefined;
+  method: string;
+  /** Path and query as sent. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
   sourceIp: string;
 }
 
@@ -42,8 +45,14 @@ export async function handleCognitoIdp(app: App, req: WireRequest): Promise<Wire
       throw new CognitoError('UnknownOperationException', `Unknown operation: ${target || '(no X-Amz-Target header)'}`);
     }
     const op = operation as OperationName;
+    // The signature is checked first, as AWS's front end does: an unsigned admin call learns
+    // nothing about its body.
+    const scope = authenticate(
+      { operationAuth: OPERATIONS[op].auth, method: req.method, url: req.url, headers: req.headers, body: req.body },
+      app.config.adminCredentials,
+      app.clock.now(),
+    );
     const body = parseJsonObject(req.body);
-    const scope = authenticate({ authorization: req.authorization, operationAuth: OPERATIONS[op].auth });
     validator.validate(OPERATIONS[op].input, body);
     const handler = handlers[op] as ((input: unknown, ctx: RequestContext) => Promise<unknown>) | undefined;
     if (!handler) {

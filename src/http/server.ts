@@ -43,7 +43,9 @@ export function buildServer(app: App): FastifyInstance {
     const res = await handleCognitoIdp(app, {
       target: header(req.headers['x-amz-target']),
       body: typeof req.body === 'string' ? req.body : '',
-      authorization: header(req.headers.authorization),
+      method: req.method,
+      url: req.raw.url ?? '/',
+      headers: req.headers,
       sourceIp: req.ip,
     });
     // A Buffer, so fastify adds no "; charset=utf-8" that Cognito does not send.

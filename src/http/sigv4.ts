@@ -1,9 +1,14 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { CognitoError } from '../errors.ts';
+
 /**
- * The SigV4 seam. Admin (IAM) operations arrive signed by the CLI and SDKs; end-user operations
- * arrive unsigned. Today Tobira reads the credential scope (for the region) and accepts any
- * signature; checking signatures against configured credentials is a later issue and belongs here:
- * it will throw UnrecognizedClientException / InvalidSignatureException /
- * MissingAuthenticationTokenException as AWS's front end does.
+ * AWS Signature Version 4 on the admin (IAM) operations. The CLI and SDKs sign those; end-user
+ * operations (the model's `auth: none`: InitiateAuth, SignUp, GetUser ...) arrive unsigned and
+ * are never checked. Without configured credentials every admin call is accepted, as in
+ * development; with them (TOBIRA_ADMIN_CREDENTIALS or --admin-credentials-file), an admin call
+ * must be signed by one of them, and is refused with the errors AWS's front end gives:
+ * MissingAuthenticationTokenException, IncompleteSignatureException, UnrecognizedClientException,
+ * InvalidSignatureException.
  */
 export interface SigV4Scope {
   accessKeyId: string;
@@ -19,12 +24,156 @@ export function parseCredentialScope(authorization: string | undefined): SigV4Sc
   return { accessKeyId: m[1], date: m[2], region: m[3], service: m[4] };
 }
 
+/** What signature checking needs of a request, as it arrived. */
 export interface SignedRequest {
-  authorization: string | undefined;
   operationAuth: 'none' | 'sigv4';
+  method: string;
+  /** The request target as sent: path and query, still percent-encoded. */
+  url: string;
+  /** Header names in lower case (Node's form); repeated ones joined with ", ". */
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
 }
 
-/** Authenticates an admin call. Accepts every request until signature checking lands. */
-export function authenticate(req: SignedRequest): SigV4Scope | undefined {
-  return parseCredentialScope(req.authorization);
+/** Access key id -> secret access key. */
+export type Credentials = ReadonlyMap<string, string>;
+
+const SERVICE = 'cognito-idp';
+/** AWS's allowed clock skew. */
+const MAX_SKEW_MS = 5 * 60 * 1000;
+
+const missingToken = () => new CognitoError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+const incomplete = (msg: string) => new CognitoError('IncompleteSignatureException', msg);
+const invalidSignature = (msg: string) => new CognitoError('InvalidSignatureException', msg);
+const MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+
+/**
+ * Authenticates a call: returns its credential scope (whose region is the request's region), or
+ * throws as AWS does. Checks signatures only for admin operations and only when credentials are
+ * configured.
+ */
+export function authenticate(req: SignedRequest, credentials: Credentials | null, now: number): SigV4Scope | undefined {
+  const authorization = single(req.headers.authorization);
+  if (!credentials || req.operationAuth === 'none') return parseCredentialScope(authorization);
+  if (!authorization) throw missingToken();
+  const auth = parseAuthorization(authorization);
+  const scope = parseCredentialScope(authorization)!;
+  const secret = credentials.get(scope.accessKeyId);
+  if (secret === undefined) throw new CognitoError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+  if (scope.service !== SERVICE) throw invalidSignature(`Credential should be scoped to correct service: '${SERVICE}'. `);
+
+  const amzDate = single(req.headers['x-amz-date']);
+  if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate)) {
+    throw incomplete(`Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization}`);
+  }
+  const signedAt = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
+  if (signedAt < now - MAX_SKEW_MS) {
+    throw invalidSignature(`Signature expired: ${amzDate} is now earlier than ${basic(now - MAX_SKEW_MS)} (${basic(now)} - 5 min.)`);
+  }
+  if (signedAt > now + MAX_SKEW_MS) {
+    throw invalidSignature(`Signature not yet current: ${amzDate} is still later than ${basic(now + MAX_SKEW_MS)} (${basic(now)} + 5 min.)`);
+  }
+  if (scope.date !== amzDate.slice(0, 8)) throw invalidSignature(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scope.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+  if (!auth.signedHeaders.includes('host')) throw invalidSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+
+  const expected = signature(secret, scope, amzDate, canonicalRequest(req, auth.signedHeaders));
+  const given = Buffer.from(auth.signature, 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidSignature(MISMATCH);
+  return scope;
+}
+
+interface ParsedAuthorization {
+  signedHeaders: string[];
+  signature: string;
+}
+
+function parseAuthorization(header: string): ParsedAuthorization {
+  if (!header.startsWith('AWS4-HMAC-SHA256 ')) throw incomplete(`Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=${header}`);
+  const params = new Map<string, string>();
+  for (const part of header.slice('AWS4-HMAC-SHA256 '.length).split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) params.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((p) => !params.get(p));
+  if (missing.length || !parseCredentialScope(header)) {
+    const names = missing.length ? missing : ['Credential'];
+    throw incomplete(`${names.map((p) => `Authorization header requires '${p}' parameter.`).join(' ')} Authorization=${header}`);
+  }
+  const signature = params.get('Signature')!;
+  if (!/^[0-9a-f]{64}$/.test(signature)) throw invalidSignature(MISMATCH);
+  return { signedHeaders: params.get('SignedHeaders')!.toLowerCase().split(';'), signature };
+}
+
+/** RFC 3986 encoding, as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
+const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+const decode = (s: string) => {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+};
+
+/** The canonical request of SigV4 (non-S3 rules: each path segment encoded twice). */
+export function canonicalRequest(req: Pick<SignedRequest, 'method' | 'url' | 'headers' | 'body'>, signedHeaders: string[]): string {
+  const q = req.url.indexOf('?');
+  const path = q < 0 ? req.url : req.url.slice(0, q);
+  const query = q < 0 ? '' : req.url.slice(q + 1);
+  const canonicalUri = path.split('/').map((seg) => rfc3986(rfc3986(decode(seg)))).join('/') || '/';
+  const canonicalQuery = query
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const k = eq < 0 ? pair : pair.slice(0, eq);
+      const v = eq < 0 ? '' : pair.slice(eq + 1);
+      return [rfc3986(decode(k)), rfc3986(decode(v))] as const;
+    })
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const headerLines = signedHeaders.map((name) => {
+    const raw = req.headers[name];
+    const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    return `${name}:${values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',')}\n`;
+  });
+  const payloadHash = createHash('sha256').update(req.body, 'utf8').digest('hex');
+  return [req.method.toUpperCase(), canonicalUri, canonicalQuery, headerLines.join(''), signedHeaders.join(';'), payloadHash].join('\n');
+}
+
+/** The signature over a canonical request, as bytes. */
+export function signature(secret: string, scope: Omit<SigV4Scope, 'accessKeyId'>, amzDate: string, canonical: string): Buffer {
+  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+  const credentialScope = `${scope.date}/${scope.region}/${scope.service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, createHash('sha256').update(canonical, 'utf8').digest('hex')].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, scope.date), scope.region), scope.service), 'aws4_request');
+  return hmac(key, stringToSign);
+}
+
+function single(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** 20260101T000000Z */
+function basic(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/**
+ * Admin credentials from `AKID:SECRET` pairs, separated by commas or new lines (`#` starts a
+ * comment line), as TOBIRA_ADMIN_CREDENTIALS or the lines of --admin-credentials-file give them.
+ */
+export function parseCredentials(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of text.split(/[\n,]/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0 || colon === line.length - 1) throw new Error('admin credentials are AKID:SECRET pairs, separated by commas or new lines');
+    out.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  if (out.size === 0) throw new Error('no admin credentials given');
+  return out;
 }
