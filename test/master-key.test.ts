@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  CreateIdentityProviderCommand,
   CreateUserPoolClientCommand,
+  DescribeIdentityProviderCommand,
   DescribeUserPoolClientCommand,
   GetUserCommand,
   InitiateAuthCommand,
@@ -52,6 +54,14 @@ describe('the master key seals secrets at rest', () => {
       const clientId = c.UserPoolClient!.ClientId!;
       const secret = c.UserPoolClient!.ClientSecret!;
       await userWithPassword(t.url, poolId, 'mei', 'Passw0rd!x');
+      await idp.send(
+        new CreateIdentityProviderCommand({
+          UserPoolId: poolId,
+          ProviderName: 'Google',
+          ProviderType: 'Google',
+          ProviderDetails: { client_id: 'gid', client_secret: 'google-secret-value', authorize_scopes: 'openid email' },
+        }),
+      );
       const signIn = (url: string) =>
         idpClient(url).send(
           new InitiateAuthCommand({
@@ -70,6 +80,7 @@ describe('the master key seals secrets at rest', () => {
           return {
             keys: db.prepare('SELECT private_jwk AS v FROM signing_keys').all() as { v: string }[],
             secret: (db.prepare('SELECT client_secret AS v FROM user_pool_clients WHERE client_id = ?').get(clientId) as { v: string }).v,
+            provider: (db.prepare('SELECT provider_details AS v FROM identity_providers').get() as { v: string }).v,
           };
         } finally {
           db.close();
@@ -82,7 +93,10 @@ describe('the master key seals secrets at rest', () => {
       t = await startTestServer({ dataDir: dir, publicUrl: ISSUER_BASE, masterKey: MASTER });
       const sealed = raw();
       assert.ok(sealed.keys.length >= 2);
-      for (const v of [sealed.secret, ...sealed.keys.map((k) => k.v)]) assert.match(v, /^sealed:v1:/);
+      for (const v of [sealed.secret, sealed.provider, ...sealed.keys.map((k) => k.v)]) assert.match(v, /^sealed:v1:/);
+      assert.ok(!sealed.provider.includes('google-secret-value'));
+      const google = await idpClient(t.url).send(new DescribeIdentityProviderCommand({ UserPoolId: poolId, ProviderName: 'Google' }));
+      assert.equal(google.IdentityProvider!.ProviderDetails!.client_secret, 'google-secret-value');
       assert.ok(!sealed.secret.includes(secret));
       const described = await idpClient(t.url).send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
       assert.equal(described.UserPoolClient!.ClientSecret, secret);

@@ -4,6 +4,7 @@ import { ManualClock } from '../src/clock.ts';
 import { sweepExpired } from '../src/domain/housekeeping.ts';
 import { PostgresDatabase, numbered } from '../src/store/postgres.ts';
 import { UniqueViolation } from '../src/store/db.ts';
+import { MIGRATIONS } from '../src/store/migrations.ts';
 import type { Running } from '../src/tobira.ts';
 import { lastCode } from './helpers/outbox.ts';
 import { postgresBinDir, startPostgres, type RunningPostgres } from './helpers/postgres.ts';
@@ -47,7 +48,7 @@ describe('PostgreSQL store', { skip }, () => {
     const [a, b, c] = await Promise.all([PostgresDatabase.open(url), PostgresDatabase.open(url), PostgresDatabase.open(url)]);
     try {
       const versions = await a.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5]);
+      assert.deepEqual(versions.map((v) => v.version), MIGRATIONS.map((m) => m.version));
       await a.run("INSERT INTO rate_counters (counter_key, window_start, count) VALUES ('k', 1, 1)");
       await assert.rejects(b.run("INSERT INTO rate_counters (counter_key, window_start, count) VALUES ('k', 2, 1)"), (e: unknown) => e instanceof UniqueViolation && e.table === 'rate_counters');
       // BIGINT comes back as a number.

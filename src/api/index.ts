@@ -6,6 +6,8 @@ import { userHandlers } from './users.ts';
 import { authHandlers } from './auth.ts';
 import { tokenHandlers } from './tokens.ts';
 import { selfServiceHandlers } from './self-service.ts';
+import { identityProviderHandlers } from './identity-providers.ts';
+import { domainHandlers } from './domains.ts';
 
 /**
  * Every implemented cognito-idp operation. Each module exports the handlers of one operation
@@ -19,4 +21,6 @@ export const handlers: Handlers = {
   ...authHandlers,
   ...tokenHandlers,
   ...selfServiceHandlers,
+  ...identityProviderHandlers,
+  ...domainHandlers,
 };

@@ -1,4 +1,6 @@
 import type {
+  CustomDomainConfigType,
+  IdentityProviderTypeType,
   UserPoolType,
   UserPoolClientType,
   UserStatusType,
@@ -64,6 +66,29 @@ export interface Group {
   description: string | null;
   roleArn: string | null;
   precedence: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A user pool's identity provider (federation), as CreateIdentityProvider stored it. */
+export interface IdentityProvider {
+  poolId: string;
+  providerName: string;
+  providerType: IdentityProviderTypeType;
+  providerDetails: Record<string, string>;
+  attributeMapping: Record<string, string>;
+  idpIdentifiers: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A user pool domain: a prefix domain, or a custom one (with its certificate). */
+export interface UserPoolDomain {
+  region: string;
+  domain: string;
+  poolId: string;
+  customDomainConfig: CustomDomainConfigType | null;
+  managedLoginVersion: number | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -195,10 +195,15 @@ export function poolArn(app: App, pool: UserPool): string {
 
 /** The pool as DescribeUserPool and CreateUserPool answer it. */
 export async function describePool(app: App, pool: UserPool): Promise<UserPoolType> {
+  const domains = await app.store.domains.ofPool(pool.id);
+  const prefix = domains.find((d) => d.customDomainConfig === null);
+  const custom = domains.find((d) => d.customDomainConfig !== null);
   return {
     Id: pool.id,
     Name: pool.name,
     ...pool.config,
+    ...(prefix ? { Domain: prefix.domain } : {}),
+    ...(custom ? { CustomDomain: custom.domain } : {}),
     Arn: poolArn(app, pool),
     CreationDate: pool.createdAt / 1000,
     LastModifiedDate: pool.updatedAt / 1000,
@@ -274,6 +279,11 @@ export async function deleteUserPool(app: App, poolId: string): Promise<void> {
       throw invalidParameter(
         'The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.',
       );
+    }
+    // Cognito refuses while a domain is configured (hashicorp/terraform-provider-aws#16479,
+    // rebuy-de/aws-nuke#330); providers and everything else go with the pool.
+    if ((await s.domains.ofPool(poolId)).length) {
+      throw invalidParameter('User pool cannot be deleted. It has a domain configured that should be deleted first.');
     }
     await s.pools.delete(poolId);
   });

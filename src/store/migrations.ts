@@ -227,4 +227,35 @@ CREATE INDEX verification_codes_by_expiry ON verification_codes (expires_at);
 CREATE INDEX signing_keys_by_expiry ON signing_keys (expires_at);
 `,
   },
+  {
+    // Federation's stored half (domain/identity-providers.ts, domain/domains.ts): a pool's
+    // identity providers, and its domains. A domain is unique per region across pools, so it is
+    // keyed by (region, domain); both go with their pool.
+    version: 6,
+    sql: `
+CREATE TABLE identity_providers (
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  provider_name TEXT NOT NULL,
+  provider_type TEXT NOT NULL,
+  provider_details TEXT NOT NULL,
+  attribute_mapping TEXT NOT NULL,
+  idp_identifiers TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, provider_name)
+);
+
+CREATE TABLE user_pool_domains (
+  region TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  custom_domain_config TEXT,
+  managed_login_version INTEGER,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (region, domain)
+);
+CREATE INDEX user_pool_domains_by_pool ON user_pool_domains (pool_id);
+`,
+  },
 ];

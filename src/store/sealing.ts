@@ -2,8 +2,9 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync }
 
 /**
  * Encryption at rest of the secrets the store must be able to read back: token signing keys,
- * app client secrets (DescribeUserPoolClient shows them again, and SECRET_HASH needs them) and
- * per-pool secrets of the sign-in flows. Hashing would not do for these.
+ * app client secrets (DescribeUserPoolClient shows them again, and SECRET_HASH needs them),
+ * identity providers' details (client_secret, private_key; DescribeIdentityProvider shows them)
+ * and per-pool secrets of the sign-in flows. Hashing would not do for these.
  *
  * With an operator's master key (TOBIRA_MASTER_KEY or --master-key-file), each value is stored as
  * `sealed:v1:<fingerprint>:<base64url(iv | ciphertext | tag)>`, AES-256-GCM under a key derived
@@ -22,7 +23,7 @@ export interface Sealer {
 }
 
 const PREFIX = 'sealed:v1:';
-/** A stored value that was sealed (client secrets match [\w+]+ and JWKs start with '{': never this). */
+/** A stored value that was sealed (client secrets match [\w+]+, JWKs and details start with '{': never this). */
 export const isSealed = (stored: string): boolean => stored.startsWith(PREFIX);
 
 export class MasterKeyMissing extends Error {}

@@ -9,9 +9,12 @@ import { TokenRepo } from './repos/tokens.ts';
 import { CodeRepo } from './repos/codes.ts';
 import { OutboxRepo } from './repos/outbox.ts';
 import { CounterRepo } from './repos/counters.ts';
+import { IdentityProviderRepo } from './repos/identity-providers.ts';
+import { DomainRepo } from './repos/domains.ts';
 import { sealedRow as clientRow } from './repos/clients.ts';
 import { sealedRow as keyRow } from './repos/keys.ts';
 import { sealedRow as poolSecretRow } from './repos/sessions.ts';
+import { sealedRow as providerRow } from './repos/identity-providers.ts';
 import { clearSealer, isSealed, type Sealer } from './sealing.ts';
 
 /**
@@ -30,6 +33,8 @@ export class Store {
   readonly codes: CodeRepo;
   readonly outbox: OutboxRepo;
   readonly counters: CounterRepo;
+  readonly identityProviders: IdentityProviderRepo;
+  readonly domains: DomainRepo;
 
   constructor(
     readonly db: Database,
@@ -47,6 +52,8 @@ export class Store {
     this.codes = new CodeRepo(sql);
     this.outbox = new OutboxRepo(sql);
     this.counters = new CounterRepo(sql);
+    this.identityProviders = new IdentityProviderRepo(sql, sealer);
+    this.domains = new DomainRepo(sql);
   }
 
   /** Runs fn in one transaction; nested calls join the open one. */
@@ -109,5 +116,12 @@ const SEALED_COLUMNS = [
     update: 'UPDATE pool_secrets SET secret = ? WHERE pool_id = ? AND purpose = ?',
     key: (r: Found) => [r.k1, r.k2],
     row: (r: Found) => poolSecretRow(r.k1, r.k2),
+  },
+  {
+    column: 'provider_details',
+    select: 'SELECT pool_id AS k1, provider_name AS k2, provider_details AS v FROM identity_providers',
+    update: 'UPDATE identity_providers SET provider_details = ? WHERE pool_id = ? AND provider_name = ?',
+    key: (r: Found) => [r.k1, r.k2],
+    row: (r: Found) => providerRow(r.k1, r.k2),
   },
 ];
