@@ -185,14 +185,19 @@ describe('identity providers and domains (seed 003)', () => {
 
     // A custom domain beside the prefix one, with its certificate stored.
     const cert = 'arn:aws:acm:us-east-1:000000000000:certificate/abc';
-    const custom = await sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: a, Domain: 'auth-example-com', CustomDomainConfig: { CertificateArn: cert } }));
+    const custom = await sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: a, Domain: 'auth.example.com', CustomDomainConfig: { CertificateArn: cert } }));
     assert.match(custom.CloudFrontDomain!, /^d[0-9a-f]{13}\.cloudfront\.net$/);
+    // A dotted name is a custom domain: without its certificate it is refused.
+    const bare = await sdkError(sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: b, Domain: 'login.example.org' })));
+    assert.equal(bare.name, 'InvalidParameterException');
+    assert.match(bare.message, /custom domain: give CustomDomainConfig/);
+    assert.equal((await sdkError(sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: b, Domain: 'bad..name' })))).name, 'InvalidParameterException');
     const pool = (await sdk.send(new DescribeUserPoolCommand({ UserPoolId: a }))).UserPool!;
     assert.equal(pool.Domain, 'shared-name');
-    assert.equal(pool.CustomDomain, 'auth-example-com');
+    assert.equal(pool.CustomDomain, 'auth.example.com');
     const cert2 = 'arn:aws:acm:us-east-1:000000000000:certificate/def';
-    await sdk.send(new UpdateUserPoolDomainCommand({ UserPoolId: a, Domain: 'auth-example-com', CustomDomainConfig: { CertificateArn: cert2 } }));
-    assert.deepEqual((await sdk.send(new DescribeUserPoolDomainCommand({ Domain: 'auth-example-com' }))).DomainDescription!.CustomDomainConfig, { CertificateArn: cert2 });
+    await sdk.send(new UpdateUserPoolDomainCommand({ UserPoolId: a, Domain: 'auth.example.com', CustomDomainConfig: { CertificateArn: cert2 } }));
+    assert.deepEqual((await sdk.send(new DescribeUserPoolDomainCommand({ Domain: 'auth.example.com' }))).DomainDescription!.CustomDomainConfig, { CertificateArn: cert2 });
     await sdk.send(new UpdateUserPoolDomainCommand({ UserPoolId: a, Domain: 'shared-name', ManagedLoginVersion: 2 }));
     assert.equal((await sdk.send(new DescribeUserPoolDomainCommand({ Domain: 'shared-name' }))).DomainDescription!.ManagedLoginVersion, 2);
 
@@ -206,7 +211,7 @@ describe('identity providers and domains (seed 003)', () => {
       message: 'User pool cannot be deleted. It has a domain configured that should be deleted first.',
     });
     await sdk.send(new DeleteUserPoolDomainCommand({ UserPoolId: a, Domain: 'shared-name' }));
-    await sdk.send(new DeleteUserPoolDomainCommand({ UserPoolId: a, Domain: 'auth-example-com' }));
+    await sdk.send(new DeleteUserPoolDomainCommand({ UserPoolId: a, Domain: 'auth.example.com' }));
     await sdk.send(new DeleteUserPoolCommand({ UserPoolId: a }));
     // The name is free again.
     await sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: b, Domain: 'shared-name' }));

@@ -59,6 +59,11 @@ export async function createDomain(app: App, region: string, input: CreateUserPo
     updatedAt: now,
   };
   if (d.managedLoginVersion !== 1 && d.managedLoginVersion !== 2) throw invalidParameter('ManagedLoginVersion must be 1 or 2.');
+  // A prefix domain is one DNS label under Cognito's auth domain; a name with dots is the
+  // operator's own (custom) domain and needs its certificate (Tobira's wording).
+  if (d.domain.includes('.') && !d.customDomainConfig) {
+    throw invalidParameter(`${d.domain} is a custom domain: give CustomDomainConfig with the CertificateArn of its certificate.`);
+  }
   try {
     await app.store.tx(async (s) => {
       await getPool(s, input.UserPoolId);

@@ -15,7 +15,14 @@ import type { ShapeSpec } from '../generated/cognito-idp.ts';
 export class ModelValidator {
   private readonly patterns = new Map<string, RegExp>();
 
-  constructor(private readonly shapes: Record<string, ShapeSpec>) {}
+  private readonly shapes: Record<string, ShapeSpec>;
+
+  constructor(shapes: Record<string, ShapeSpec>) {
+    this.shapes = { ...shapes };
+    for (const [name, override] of Object.entries(SHAPE_OVERRIDES)) {
+      if (this.shapes[name]) this.shapes[name] = { ...this.shapes[name], ...override };
+    }
+  }
 
   validate(shapeName: string | undefined, body: Record<string, unknown>): void {
     if (!shapeName) return;
@@ -123,6 +130,16 @@ export class ModelValidator {
     else if (shape.max !== undefined && length > shape.max) fail(`have length less than or equal to ${shape.max}`);
   }
 }
+
+/**
+ * Where the published model is stricter than the service. DomainType allows one DNS label (a
+ * prefix domain such as `my-app-auth`), yet CreateUserPoolDomain takes custom domains such as
+ * `auth.example.com` with a CustomDomainConfig; the domain rules (domain/domains.ts) tell the two
+ * apart.
+ */
+const SHAPE_OVERRIDES: Record<string, Partial<ShapeSpec>> = {
+  DomainType: { max: 253, pattern: '^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?)*$' },
+};
 
 /**
  * The model's patterns are Java regular expressions matched against the whole value. Java's
