@@ -1,4 +1,5 @@
 import type { EXCEPTIONS } from './generated/cognito-idp.ts';
+import type { EXCEPTIONS as IDENTITY_EXCEPTIONS } from './generated/cognito-identity.ts';
 
 /** Errors that the AWS front end sends, outside Cognito's own model. */
 type FrontEndError =
@@ -8,9 +9,11 @@ type FrontEndError =
   | 'InvalidSignatureException'
   | 'IncompleteSignatureException'
   | 'MissingAuthenticationTokenException'
-  | 'AccessDeniedException';
+  | 'AccessDeniedException'
+  // cognito-identity's front end answers constraint failures with this (getmoto/moto#1979).
+  | 'ValidationException';
 
-export type CognitoErrorName = (typeof EXCEPTIONS)[number] | FrontEndError;
+export type CognitoErrorName = (typeof EXCEPTIONS)[number] | (typeof IDENTITY_EXCEPTIONS)[number] | FrontEndError;
 
 /**
  * One Cognito exception as it goes on the wire: `__type`, message and HTTP status. The domain

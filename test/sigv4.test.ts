@@ -105,6 +105,33 @@ describe('SigV4 on admin operations, with admin credentials configured', () => {
     assert.deepEqual(tampered.json, { __type: 'InvalidSignatureException', message: MISMATCH });
   });
 
+  test('cognito-identity calls are checked against their own service name; its end-user operations stay unsigned', async () => {
+    const cli = await aws(t.url, ['cognito-identity', 'list-identity-pools', '--max-results', '10']);
+    assert.equal(cli.code, 0, cli.stderr);
+    // Signed correctly, but for cognito-idp: AWS's front end names the service it wanted.
+    const url = new URL(t.url);
+    const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const target = 'AWSCognitoIdentityService.ListIdentityPools';
+    const headers = { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-date': amzDate, 'x-amz-target': target };
+    const signed = ['content-type', 'host', 'x-amz-date', 'x-amz-target'];
+    const body = '{"MaxResults":10}';
+    const scoped = (service: string) => {
+      const sig = signature(SECRET, { date: amzDate.slice(0, 8), region: 'us-east-1', service }, amzDate, canonicalRequest({ method: 'POST', url: '/', headers, body }, signed)).toString('hex');
+      return `AWS4-HMAC-SHA256 Credential=${KEY}/${amzDate.slice(0, 8)}/us-east-1/${service}/aws4_request, SignedHeaders=${signed.join(';')}, Signature=${sig}`;
+    };
+    const send = (service: string) => rawCall(t.url, 'ListIdentityPools', body, { 'x-amz-target': target, 'x-amz-date': amzDate, authorization: scoped(service) });
+    assert.equal((await send('cognito-identity')).status, 200);
+    assert.deepEqual((await send('cognito-idp')).json, {
+      __type: 'InvalidSignatureException',
+      message: "Credential should be scoped to correct service: 'cognito-identity'. ",
+    });
+    const unsigned = await rawCall(t.url, 'ListIdentityPools', body, { 'x-amz-target': target });
+    assert.equal(unsigned.json.__type, 'MissingAuthenticationTokenException');
+    // GetId is `auth: none` in the model: no signature asked, so it reaches "not supported yet".
+    const getId = await rawCall(t.url, 'GetId', { IdentityPoolId: 'us-east-1:0000' }, { 'x-amz-target': 'AWSCognitoIdentityService.GetId' });
+    assert.deepEqual(getId.json, { __type: 'InvalidParameterException', message: 'Tobira does not support the GetId operation yet.' });
+  });
+
   test('end-user operations stay unsigned, as the SDKs send them', async () => {
     const poolId = (await sdk({ accessKeyId: KEY, secretAccessKey: SECRET }).send(new CreateUserPoolCommand({ PoolName: 'users' }))).UserPool!.Id!;
     const clientId = (

@@ -1,5 +1,6 @@
 import type { App } from '../app.ts';
 import type { OperationIO, OperationName } from '../generated/cognito-idp.ts';
+import type { OperationIO as IdentityIO, OperationName as IdentityOperation } from '../generated/cognito-identity.ts';
 
 /** What one request knows besides its input. */
 export interface RequestContext {
@@ -17,6 +18,11 @@ export type Handler<K extends OperationName> = (
 ) => Promise<OperationIO[K]['output'] | Record<string, never>>;
 
 export type Handlers = { [K in OperationName]?: Handler<K> };
+
+/** The handlers of cognito-identity (identity pools) operations. */
+export type IdentityHandlers = {
+  [K in IdentityOperation]?: (input: IdentityIO[K]['input'], ctx: RequestContext) => Promise<IdentityIO[K]['output'] | Record<string, never>>;
+};
 
 /** Epoch milliseconds to the wire's epoch seconds (with fraction). */
 export const toEpochSeconds = (ms: number) => ms / 1000;

@@ -1,4 +1,4 @@
-import type { Handlers } from './context.ts';
+import type { Handlers, IdentityHandlers } from './context.ts';
 import { userPoolHandlers } from './user-pools.ts';
 import { appClientHandlers } from './app-clients.ts';
 import { groupHandlers } from './groups.ts';
@@ -8,6 +8,7 @@ import { tokenHandlers } from './tokens.ts';
 import { selfServiceHandlers } from './self-service.ts';
 import { identityProviderHandlers } from './identity-providers.ts';
 import { domainHandlers } from './domains.ts';
+import { identityPoolHandlers } from './identity-pools.ts';
 
 /**
  * Every implemented cognito-idp operation. Each module exports the handlers of one operation
@@ -23,4 +24,12 @@ export const handlers: Handlers = {
   ...selfServiceHandlers,
   ...identityProviderHandlers,
   ...domainHandlers,
+};
+
+/**
+ * Every implemented cognito-identity operation (identity pools); the others (GetId,
+ * GetCredentialsForIdentity ...) answer "not supported yet" as cognito-idp's do.
+ */
+export const identityHandlers: IdentityHandlers = {
+  ...identityPoolHandlers,
 };

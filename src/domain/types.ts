@@ -5,6 +5,7 @@ import type {
   UserPoolClientType,
   UserStatusType,
 } from '../generated/cognito-idp.ts';
+import type { IdentityPool as IdentityPoolType, RoleMapping } from '../generated/cognito-identity.ts';
 
 /** A user pool as stored: Cognito's UserPoolType minus what is derived at read time. */
 export interface UserPool {
@@ -89,6 +90,22 @@ export interface UserPoolDomain {
   poolId: string;
   customDomainConfig: CustomDomainConfigType | null;
   managedLoginVersion: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An identity pool (cognito-identity) as stored: its settings in Cognito's shape, roles and tags apart. */
+export interface IdentityPool {
+  /** `<region>:<uuid>` */
+  id: string;
+  region: string;
+  name: string;
+  config: Omit<IdentityPoolType, 'IdentityPoolId' | 'IdentityPoolName' | 'IdentityPoolTags'>;
+  /** `authenticated` / `unauthenticated` -> role ARN (SetIdentityPoolRoles). */
+  roles: Record<string, string>;
+  /** Provider name -> role mapping (SetIdentityPoolRoles). */
+  roleMappings: Record<string, RoleMapping>;
+  tags: Record<string, string>;
   createdAt: number;
   updatedAt: number;
 }

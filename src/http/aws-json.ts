@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { App } from '../app.ts';
 import { CognitoError } from '../errors.ts';
-import { OPERATIONS, SHAPES, TARGET_PREFIX, type OperationName } from '../generated/cognito-idp.ts';
-import { handlers } from '../api/index.ts';
+import * as idp from '../generated/cognito-idp.ts';
+import * as identity from '../generated/cognito-identity.ts';
+import { handlers, identityHandlers } from '../api/index.ts';
 import type { RequestContext } from '../api/context.ts';
 import { ModelValidator } from './validate.ts';
 import { parseJsonObject } from '../util/json.ts';
@@ -24,15 +25,43 @@ export interface WireResponse {
   body: string;
 }
 
-const validator = new ModelValidator(SHAPES);
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+/** One awsJson 1.1 service served on `POST /`: what its X-Amz-Target prefix selects. */
+interface Service {
+  /** The SigV4 signing name the credential scope must carry. */
+  signingName: string;
+  operations: Record<string, { input?: string; auth: 'none' | 'sigv4' }>;
+  validator: ModelValidator;
+  handlers: Record<string, ((input: never, ctx: RequestContext) => Promise<unknown>) | undefined>;
+}
+
+/**
+ * The services by target prefix. The AWS CLI and SDKs post both to the one endpoint URL they
+ * are given, so the target alone tells them apart.
+ */
+const SERVICES: Record<string, Service> = {
+  [idp.TARGET_PREFIX]: {
+    signingName: 'cognito-idp',
+    operations: idp.OPERATIONS,
+    validator: new ModelValidator(idp.SHAPES),
+    handlers,
+  },
+  [identity.TARGET_PREFIX]: {
+    signingName: 'cognito-identity',
+    operations: identity.OPERATIONS,
+    validator: new ModelValidator(identity.SHAPES, 'ValidationException'),
+    handlers: identityHandlers,
+  },
+};
 
 
 /**
- * Handles one awsJson1_1 call: picks the operation from X-Amz-Target, parses and validates the
- * body against the model, runs the handler, and encodes the answer or the error as AWS does.
+ * Handles one awsJson1_1 call of cognito-idp or cognito-identity: picks the service and the
+ * operation from X-Amz-Target, parses and validates the body against that service's model, runs
+ * the handler, and encodes the answer or the error as AWS does.
  */
-export async function handleCognitoIdp(app: App, req: WireRequest): Promise<WireResponse> {
+export async function handleAwsJson(app: App, req: WireRequest): Promise<WireResponse> {
   const requestId = randomUUID();
   const started = performance.now();
   let operation = '-';
@@ -41,20 +70,24 @@ export async function handleCognitoIdp(app: App, req: WireRequest): Promise<Wire
     const dot = target.lastIndexOf('.');
     const prefix = target.slice(0, dot);
     operation = target.slice(dot + 1);
-    if (dot < 0 || prefix !== TARGET_PREFIX || !Object.hasOwn(OPERATIONS, operation)) {
+    const service = dot < 0 || !Object.hasOwn(SERVICES, prefix) ? undefined : SERVICES[prefix];
+    if (!service || !Object.hasOwn(service.operations, operation)) {
       throw new CognitoError('UnknownOperationException', `Unknown operation: ${target || '(no X-Amz-Target header)'}`);
     }
-    const op = operation as OperationName;
+    const op = operation;
+    const spec = service.operations[op];
     // The signature is checked first, as AWS's front end does: an unsigned admin call learns
     // nothing about its body.
     const scope = authenticate(
-      { operationAuth: OPERATIONS[op].auth, method: req.method, url: req.url, headers: req.headers, body: req.body },
+      { operationAuth: spec.auth, service: service.signingName, method: req.method, url: req.url, headers: req.headers, body: req.body },
       app.config.adminCredentials,
       app.clock.now(),
     );
     const body = parseJsonObject(req.body);
-    validator.validate(OPERATIONS[op].input, body);
-    const handler = handlers[op] as ((input: unknown, ctx: RequestContext) => Promise<unknown>) | undefined;
+    service.validator.validate(spec.input, body);
+    const handler = (Object.hasOwn(service.handlers, op) ? service.handlers[op] : undefined) as
+      | ((input: unknown, ctx: RequestContext) => Promise<unknown>)
+      | undefined;
     if (!handler) {
       throw new CognitoError(
         'InvalidParameterException',

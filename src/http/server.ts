@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
 import { CognitoError } from '../errors.ts';
-import { encodeError, handleCognitoIdp } from './aws-json.ts';
+import { encodeError, handleAwsJson } from './aws-json.ts';
 import { randomUUID } from 'node:crypto';
 
 const CORS_HEADERS = {
@@ -40,7 +40,7 @@ export function buildServer(app: App): FastifyInstance {
   server.options('/*', async (_req, reply) => reply.code(204).send());
 
   server.post('/', async (req, reply) => {
-    const res = await handleCognitoIdp(app, {
+    const res = await handleAwsJson(app, {
       target: header(req.headers['x-amz-target']),
       body: typeof req.body === 'string' ? req.body : '',
       method: req.method,

@@ -27,6 +27,8 @@ export function parseCredentialScope(authorization: string | undefined): SigV4Sc
 /** What signature checking needs of a request, as it arrived. */
 export interface SignedRequest {
   operationAuth: 'none' | 'sigv4';
+  /** The service's signing name, which the credential scope must name: cognito-idp or cognito-identity. */
+  service: string;
   method: string;
   /** The request target as sent: path and query, still percent-encoded. */
   url: string;
@@ -38,7 +40,6 @@ export interface SignedRequest {
 /** Access key id -> secret access key. */
 export type Credentials = ReadonlyMap<string, string>;
 
-const SERVICE = 'cognito-idp';
 /** AWS's allowed clock skew. */
 const MAX_SKEW_MS = 5 * 60 * 1000;
 
@@ -61,7 +62,7 @@ export function authenticate(req: SignedRequest, credentials: Credentials | null
   const scope = parseCredentialScope(authorization)!;
   const secret = credentials.get(scope.accessKeyId);
   if (secret === undefined) throw new CognitoError('UnrecognizedClientException', 'The security token included in the request is invalid.');
-  if (scope.service !== SERVICE) throw invalidSignature(`Credential should be scoped to correct service: '${SERVICE}'. `);
+  if (scope.service !== req.service) throw invalidSignature(`Credential should be scoped to correct service: '${req.service}'. `);
 
   const amzDate = single(req.headers['x-amz-date']);
   if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate)) {

@@ -1,4 +1,4 @@
-import { CognitoError } from '../errors.ts';
+import { CognitoError, type CognitoErrorName } from '../errors.ts';
 import type { ShapeSpec } from '../generated/cognito-idp.ts';
 
 /**
@@ -17,7 +17,15 @@ export class ModelValidator {
 
   private readonly shapes: Record<string, ShapeSpec>;
 
-  constructor(shapes: Record<string, ShapeSpec>) {
+  constructor(
+    shapes: Record<string, ShapeSpec>,
+    /**
+     * What constraint failures are answered with: cognito-idp says InvalidParameterException,
+     * cognito-identity ValidationException with the same wording (getmoto/moto#1979, a pattern
+     * failure on CreateIdentityPool seen against AWS).
+     */
+    private readonly constraintError: CognitoErrorName = 'InvalidParameterException',
+  ) {
     this.shapes = { ...shapes };
     for (const [name, override] of Object.entries(SHAPE_OVERRIDES)) {
       if (this.shapes[name]) this.shapes[name] = { ...this.shapes[name], ...override };
@@ -31,7 +39,7 @@ export class ModelValidator {
     if (problems.length > 0) {
       const n = problems.length;
       throw new CognitoError(
-        'InvalidParameterException',
+        this.constraintError,
         `${n} validation error${n === 1 ? '' : 's'} detected: ${problems.join('; ')}`,
       );
     }

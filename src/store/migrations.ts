@@ -258,4 +258,24 @@ CREATE TABLE user_pool_domains (
 CREATE INDEX user_pool_domains_by_pool ON user_pool_domains (pool_id);
 `,
   },
+  {
+    // Identity pools (cognito-identity; domain/identity-pools.ts). Ids are `<region>:<uuid>`;
+    // ListIdentityPools pages one region's pools in id order. Settings, roles, role mappings and
+    // tags are JSON documents in Cognito's own shapes.
+    version: 7,
+    sql: `
+CREATE TABLE identity_pools (
+  id TEXT PRIMARY KEY,
+  region TEXT NOT NULL,
+  name TEXT NOT NULL,
+  config TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  role_mappings TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX identity_pools_by_region ON identity_pools (region, id);
+`,
+  },
 ];

@@ -11,6 +11,7 @@ import { OutboxRepo } from './repos/outbox.ts';
 import { CounterRepo } from './repos/counters.ts';
 import { IdentityProviderRepo } from './repos/identity-providers.ts';
 import { DomainRepo } from './repos/domains.ts';
+import { IdentityPoolRepo } from './repos/identity-pools.ts';
 import { sealedRow as clientRow } from './repos/clients.ts';
 import { sealedRow as keyRow } from './repos/keys.ts';
 import { sealedRow as poolSecretRow } from './repos/sessions.ts';
@@ -35,6 +36,7 @@ export class Store {
   readonly counters: CounterRepo;
   readonly identityProviders: IdentityProviderRepo;
   readonly domains: DomainRepo;
+  readonly identityPools: IdentityPoolRepo;
 
   constructor(
     readonly db: Database,
@@ -54,6 +56,7 @@ export class Store {
     this.counters = new CounterRepo(sql);
     this.identityProviders = new IdentityProviderRepo(sql, sealer);
     this.domains = new DomainRepo(sql);
+    this.identityPools = new IdentityPoolRepo(sql);
   }
 
   /** Runs fn in one transaction; nested calls join the open one. */
