@@ -59,3 +59,34 @@ test("a write refused by a unique key is a UniqueViolation naming the table, and
   await assert.rejects(db.run('SELECT * FROM no_such_table'), (e: unknown) => !(e instanceof UniqueViolation));
   await db.close();
 });
+
+test('processes opening one new data directory at once: each migration is applied exactly once, and every process opens', async () => {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { MIGRATIONS } = await import('../src/store/migrations.ts');
+  const opener = `import { SqliteDatabase } from ${JSON.stringify(new URL('../src/store/sqlite.ts', import.meta.url).pathname)};
+const db = SqliteDatabase.open(process.argv[1]);
+await db.close();`;
+  for (let round = 0; round < 3; round++) {
+    const dir = mkdtempSync(join(tmpdir(), 'tobira-migrate-race-'));
+    try {
+      const runs = Array.from({ length: 4 }, () =>
+        new Promise<{ code: number | null; err: string }>((resolve) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', opener, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+          let err = '';
+          child.stderr.on('data', (d) => (err += d));
+          child.on('exit', (code) => resolve({ code, err }));
+        }),
+      );
+      for (const r of await Promise.all(runs)) assert.equal(r.code, 0, r.err);
+      const db = SqliteDatabase.open(dir);
+      const versions = await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      assert.deepEqual(versions.map((v) => v.version), MIGRATIONS.map((m) => m.version));
+      await db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});

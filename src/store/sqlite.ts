@@ -45,18 +45,19 @@ export class SqliteDatabase implements Database {
     return db;
   }
 
+  /**
+   * Brings the schema up to date. Several processes may open one new data directory at once (two
+   * nodes starting together): each migration is applied in a write transaction taken before it
+   * looks at what is applied, so exactly one process applies it and the others see it done.
+   */
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
-    const applied = new Set(
-      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
-    );
-    for (const m of MIGRATIONS) {
-      if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
-      })();
-    }
+    const apply = this.db.transaction((m: (typeof MIGRATIONS)[number]) => {
+      if (this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return;
+      this.db.exec(m.sql);
+      this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+    });
+    for (const m of MIGRATIONS) apply.immediate(m);
   }
 
   private stmt(sql: string): BetterSqlite3.Statement {
