@@ -74,18 +74,21 @@ describe('the master key seals secrets at rest', () => {
       const jwksBefore = await (await fetch(`${t.url}/${poolId}/.well-known/jwks.json`)).text();
       await t.close();
 
-      const raw = () => {
-        const db = new Database(join(dir, 'tobira.sqlite'), { readonly: true });
+      /** Rows as stored on disk, read past Tobira by opening the file directly. */
+      const stored = <T>(sql: string, ...params: string[]): T[] => {
+        const db = new Database(join(dir, 'tobira.sqlite'), { fileMustExist: true });
         try {
-          return {
-            keys: db.prepare('SELECT private_jwk AS v FROM signing_keys').all() as { v: string }[],
-            secret: (db.prepare('SELECT client_secret AS v FROM user_pool_clients WHERE client_id = ?').get(clientId) as { v: string }).v,
-            provider: (db.prepare('SELECT provider_details AS v FROM identity_providers').get() as { v: string }).v,
-          };
+          return db.prepare(sql).all(...params) as T[];
         } finally {
           db.close();
         }
       };
+      const clientSecretOf = (id: string) => stored<{ v: string }>('SELECT client_secret AS v FROM user_pool_clients WHERE client_id = ?', id)[0].v;
+      const raw = () => ({
+        keys: stored<{ v: string }>('SELECT private_jwk AS v FROM signing_keys'),
+        secret: clientSecretOf(clientId),
+        provider: stored<{ v: string }>('SELECT provider_details AS v FROM identity_providers')[0].v,
+      });
       assert.equal(raw().secret, secret, 'stored in clear without a master key');
       assert.ok(raw().keys.every((k) => k.v.startsWith('{')));
 
@@ -107,10 +110,7 @@ describe('the master key seals secrets at rest', () => {
       // A client made now is sealed from the start.
       const c2 = await idpClient(t.url).send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'secret2', GenerateSecret: true }));
       await t.close();
-      const db = new Database(join(dir, 'tobira.sqlite'), { readonly: true });
-      const stored2 = (db.prepare('SELECT client_secret AS v FROM user_pool_clients WHERE client_id = ?').get(c2.UserPoolClient!.ClientId) as { v: string }).v;
-      db.close();
-      assert.match(stored2, /^sealed:v1:/);
+      assert.match(clientSecretOf(c2.UserPoolClient!.ClientId!), /^sealed:v1:/);
 
       // 3. Without the key, or with another one, the server refuses to start and says why.
       await assert.rejects(startTestServer({ dataDir: dir, publicUrl: ISSUER_BASE }), /sealed with a master key: start Tobira with TOBIRA_MASTER_KEY or --master-key-file/);
