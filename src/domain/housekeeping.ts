@@ -3,8 +3,9 @@ import type { Store } from '../store/store.ts';
 
 /**
  * Sweeps what can no longer matter: refresh tokens past their expiry, revocation marks whose
- * tokens have all expired, verification codes past theirs, signing keys that have left the JWKS,
- * challenge sessions that ended an hour ago and rate-limit windows that closed a day ago.
+ * tokens have all expired, verification codes past theirs, signing keys that have left the JWKS
+ * and challenge sessions that ended an hour ago. (Rate-limit counters prune themselves as they
+ * count: repos/counters.ts.)
  *
  * Every node of a cluster may sweep at once: each statement deletes rows by key, and deleting a
  * row twice is no harm. Rows go in batches, each its own statement, so a sweep never holds the
@@ -15,7 +16,6 @@ export interface SweepResult {
   codes: number;
   keys: number;
   sessions: number;
-  counters: number;
 }
 
 const BATCH = 1000;
@@ -39,8 +39,6 @@ export async function sweepExpired(env: { store: Store; clock: Clock }): Promise
     keys: await drain(() => store.keys.purgeExpired(now, BATCH)),
     // A used or expired session is told apart from garbage for an hour (auth/sessions.ts).
     sessions: await store.sessions.prune(now - HOUR),
-    // The longest rate-limit window is an hour; a day leaves room for any window added later.
-    counters: await store.counters.prune(now - 24 * HOUR),
   };
 }
 
