@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import type { Database } from './store/db.ts';
 import { SqliteDatabase } from './store/sqlite.ts';
 import { Store } from './store/store.ts';
-import { clearSealer, masterKeySealer } from './store/sealing.ts';
+import { sealerFor } from './store/sealing.ts';
 import type { Messenger } from './domain/messages/messenger.ts';
 import { createMessenger } from './domain/messages/index.ts';
 
@@ -42,7 +42,7 @@ export function createApp(opts: AppOptions): App {
   const { config } = opts;
   const database = opts.database ?? SqliteDatabase.open(config.dataDir);
   const log = opts.log ?? pino({ level: config.logLevel, base: undefined });
-  const store = new Store(database, config.masterKey ? masterKeySealer(config.masterKey) : clearSealer);
+  const store = new Store(database, sealerFor(config.masterKey));
   const app: App = {
     config,
     clock: opts.clock ?? systemClock,

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseCredentials } from './http/sigv4.ts';
 /** Server settings, from flags, then environment variables, then these defaults. */
 export interface Config {
   host: string;
@@ -97,6 +96,23 @@ export function readAdminCredentialsFile(file: string): Map<string, string> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`cannot read the admin credentials file ${file}: ${code ?? (err as Error).message}`);
   }
+}
+
+/**
+ * Admin credentials from `AKID:SECRET` pairs, separated by commas or new lines (`#` starts a
+ * comment line), as TOBIRA_ADMIN_CREDENTIALS or the lines of --admin-credentials-file give them.
+ */
+export function parseCredentials(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of text.split(/[\n,]/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0 || colon === line.length - 1) throw new Error('admin credentials are AKID:SECRET pairs, separated by commas or new lines');
+    out.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  if (out.size === 0) throw new Error('no admin credentials given');
+  return out;
 }
 
 export const DEFAULT_PORT = 9329;

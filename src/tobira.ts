@@ -15,7 +15,9 @@ export interface Running {
 
 /** Opens the store, builds the server and listens. Port 0 picks a free port. */
 export async function startTobira(config: Config, opts: Omit<AppOptions, 'config'> = {}): Promise<Running> {
-  const app = createApp({ config, ...opts });
+  // PostgreSQL opens asynchronously, so it is opened here rather than in createApp.
+  const database = opts.database ?? (config.databaseUrl ? await (await import('./store/postgres.ts')).PostgresDatabase.open(config.databaseUrl) : undefined);
+  const app = createApp({ config, ...opts, database });
   try {
     const sealed = await app.store.prepareSecrets();
     if (sealed > 0) app.log.info({ sealed }, 'sealed secrets stored in clear under the master key');

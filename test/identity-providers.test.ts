@@ -102,7 +102,11 @@ describe('identity providers and domains (seed 003)', () => {
     });
     assert.equal((await sdkError(create({ ProviderName: 'COGNITO', ProviderType: 'OIDC', ProviderDetails: OIDC }))).name, 'InvalidParameterException');
     assert.equal((await sdkError(create({ ProviderName: 'corp', ProviderType: 'OIDC', ProviderDetails: { client_id: 'c' } }))).name, 'InvalidParameterException');
-    assert.equal((await sdkError(create({ ProviderName: 'saml', ProviderType: 'SAML', ProviderDetails: {} }))).name, 'InvalidParameterException');
+    // Cognito's words (hashicorp/terraform-provider-aws#4815).
+    assert.deepEqual(await sdkError(create({ ProviderName: 'saml', ProviderType: 'SAML', ProviderDetails: {} })), {
+      name: 'InvalidParameterException',
+      message: 'At least one of the MetadataURL or MetadataFile should be provided.',
+    });
     // Facebook's URLs carry the API version; username maps to Facebook's id.
     const fb = (await create({ ProviderName: 'Facebook', ProviderType: 'Facebook', ProviderDetails: { client_id: 'a', client_secret: 'b', authorize_scopes: 'email', api_version: 'v17.0' } })).IdentityProvider!;
     assert.equal(fb.ProviderDetails!.authorize_url, 'https://www.facebook.com/v17.0/dialog/oauth');
@@ -171,7 +175,11 @@ describe('identity providers and domains (seed 003)', () => {
       name: 'InvalidParameterException',
       message: 'Domain already associated with another user pool.',
     });
-    assert.equal((await sdkError(sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: a, Domain: 'second-name' })))).name, 'InvalidParameterException');
+    // Cognito's words for a second prefix domain (aws/aws-cdk#10062).
+    assert.deepEqual(await sdkError(sdk.send(new CreateUserPoolDomainCommand({ UserPoolId: a, Domain: 'second-name' }))), {
+      name: 'InvalidParameterException',
+      message: 'User pool already has a domain configured.',
+    });
     // Another region is another namespace.
     const west = idpClient(t.url, 'us-west-2');
     const c = (await west.send(new CreateUserPoolCommand({ PoolName: 'dom-c' }))).UserPool!.Id!;

@@ -8,7 +8,7 @@ import { MIGRATIONS } from '../src/store/migrations.ts';
 import type { Running } from '../src/tobira.ts';
 import { lastCode } from './helpers/outbox.ts';
 import { postgresBinDir, startPostgres, type RunningPostgres } from './helpers/postgres.ts';
-import { rawCall, startTestServer } from './helpers/tobira.ts';
+import { okCall, rawCall, startTestServer } from './helpers/tobira.ts';
 import { freePort, spawnTobira, waitForHealth } from './helpers/process.ts';
 
 /**
@@ -32,11 +32,7 @@ describe('PostgreSQL store', { skip }, () => {
   });
   after(() => server?.stop());
 
-  const call = async (t: Running, op: string, body: unknown) => {
-    const r = await rawCall(t.url, op, body);
-    assert.equal(r.status, 200, `${op}: ${r.text}`);
-    return r.json;
-  };
+  const call = (t: Running, op: string, body: unknown) => okCall(t.url, op, body);
   const failure = async (t: Running, op: string, body: unknown) => {
     const r = await rawCall(t.url, op, body);
     assert.equal(r.status, 400, `${op} should fail: ${r.text}`);

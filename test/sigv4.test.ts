@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, InitiateAuthCommand, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { canonicalRequest, parseCredentials, signature } from '../src/http/sigv4.ts';
+import { canonicalRequest, signature } from '../src/http/sigv4.ts';
+import { parseCredentials } from '../src/config.ts';
 import { configFromArgs } from '../src/cli/main.ts';
 import { parseArgs } from '../src/cli/args.ts';
 import type { Running } from '../src/tobira.ts';
@@ -83,22 +84,26 @@ describe('SigV4 on admin operations, with admin credentials configured', () => {
     assert.match(cli.stderr, /An error occurred \(MissingAuthenticationTokenException\) when calling the ListUserPools operation: Missing Authentication Token/);
   });
 
-  test('a body changed after signing is refused', async () => {
-    const url = new URL(t.url);
+  /**
+   * Headers of a call signed by hand with KEY over `signedBody` (which need not be the body sent),
+   * for `service`'s credential scope.
+   */
+  function signedBy(target: string, signedBody: string, service = 'cognito-idp'): Record<string, string> {
     const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    const headers = {
-      host: url.host,
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-date': amzDate,
-      'x-amz-target': 'AWSCognitoIdentityProviderService.ListUserPools',
-    };
+    const headers = { host: new URL(t.url).host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-date': amzDate, 'x-amz-target': target };
     const signed = ['content-type', 'host', 'x-amz-date', 'x-amz-target'];
-    const sign = (body: string) =>
-      signature(SECRET, { date: amzDate.slice(0, 8), region: 'us-east-1', service: 'cognito-idp' }, amzDate, canonicalRequest({ method: 'POST', url: '/', headers, body }, signed)).toString('hex');
-    const authorization = (body: string) =>
-      `AWS4-HMAC-SHA256 Credential=${KEY}/${amzDate.slice(0, 8)}/us-east-1/cognito-idp/aws4_request, SignedHeaders=${signed.join(';')}, Signature=${sign(body)}`;
+    const scope = { date: amzDate.slice(0, 8), region: 'us-east-1', service };
+    const sig = signature(SECRET, scope, amzDate, canonicalRequest({ method: 'POST', url: '/', headers, body: signedBody }, signed)).toString('hex');
+    return {
+      'x-amz-target': target,
+      'x-amz-date': amzDate,
+      authorization: `AWS4-HMAC-SHA256 Credential=${KEY}/${scope.date}/us-east-1/${service}/aws4_request, SignedHeaders=${signed.join(';')}, Signature=${sig}`,
+    };
+  }
+
+  test('a body changed after signing is refused', async () => {
     const send = (signedBody: string, sentBody: string) =>
-      rawCall(t.url, 'ListUserPools', sentBody, { 'x-amz-date': amzDate, authorization: authorization(signedBody) });
+      rawCall(t.url, 'ListUserPools', sentBody, signedBy('AWSCognitoIdentityProviderService.ListUserPools', signedBody));
     const honest = await send('{"MaxResults":10}', '{"MaxResults":10}');
     assert.equal(honest.status, 200, honest.text);
     const tampered = await send('{"MaxResults":10}', '{"MaxResults":60}');
@@ -109,17 +114,9 @@ describe('SigV4 on admin operations, with admin credentials configured', () => {
     const cli = await aws(t.url, ['cognito-identity', 'list-identity-pools', '--max-results', '10']);
     assert.equal(cli.code, 0, cli.stderr);
     // Signed correctly, but for cognito-idp: AWS's front end names the service it wanted.
-    const url = new URL(t.url);
-    const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
     const target = 'AWSCognitoIdentityService.ListIdentityPools';
-    const headers = { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-date': amzDate, 'x-amz-target': target };
-    const signed = ['content-type', 'host', 'x-amz-date', 'x-amz-target'];
     const body = '{"MaxResults":10}';
-    const scoped = (service: string) => {
-      const sig = signature(SECRET, { date: amzDate.slice(0, 8), region: 'us-east-1', service }, amzDate, canonicalRequest({ method: 'POST', url: '/', headers, body }, signed)).toString('hex');
-      return `AWS4-HMAC-SHA256 Credential=${KEY}/${amzDate.slice(0, 8)}/us-east-1/${service}/aws4_request, SignedHeaders=${signed.join(';')}, Signature=${sig}`;
-    };
-    const send = (service: string) => rawCall(t.url, 'ListIdentityPools', body, { 'x-amz-target': target, 'x-amz-date': amzDate, authorization: scoped(service) });
+    const send = (service: string) => rawCall(t.url, 'ListIdentityPools', body, signedBy(target, body, service));
     assert.equal((await send('cognito-identity')).status, 200);
     assert.deepEqual((await send('cognito-idp')).json, {
       __type: 'InvalidSignatureException',

@@ -1,13 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { defaultConfig, readMasterKeyFile } from '../config.ts';
 import { rotatePoolKeys } from '../domain/keys.ts';
-import { SqliteDatabase } from '../store/sqlite.ts';
-import { PostgresDatabase } from '../store/postgres.ts';
 import { Store } from '../store/store.ts';
-import { clearSealer, masterKeySealer } from '../store/sealing.ts';
+import { sealerFor } from '../store/sealing.ts';
 import { flagString, type ParsedArgs } from './args.ts';
+import { openStoredData } from './data.ts';
 
 export const KEYS_USAGE = `  keys rotate  New signing keys for token signing; the previous ones stay in the JWKS for a day,
              until the last token they signed has expired. Safe while the server runs.
@@ -25,12 +22,9 @@ export async function keys(args: ParsedArgs, out: (line: string) => void = (l) =
   config.databaseUrl = flagString(args, 'database-url') ?? config.databaseUrl;
   const masterKeyFile = flagString(args, 'master-key-file');
   if (masterKeyFile !== undefined) config.masterKey = readMasterKeyFile(masterKeyFile);
-  if (!config.databaseUrl && (!config.dataDir || !existsSync(join(config.dataDir, 'tobira.sqlite')))) {
-    throw new Error(`no Tobira data in ${config.dataDir ?? '(none)'} (give --data-dir or --database-url)`);
-  }
-  const db = config.databaseUrl ? await PostgresDatabase.open(config.databaseUrl) : SqliteDatabase.open(config.dataDir);
+  const db = await openStoredData(config, 'give --data-dir or --database-url');
   try {
-    const store = new Store(db, config.masterKey ? masterKeySealer(config.masterKey) : clearSealer);
+    const store = new Store(db, sealerFor(config.masterKey));
     await store.prepareSecrets();
     const only = flagString(args, 'pool');
     const pools = only ? [await store.pools.get(only)] : await store.pools.all();

@@ -82,8 +82,7 @@ function where(config: Config): string {
 async function start(args: ParsedArgs): Promise<void> {
   const { startTobira } = await import('../tobira.ts');
   const config = configFromArgs(args);
-  const database = config.databaseUrl ? await (await import('../store/postgres.ts')).PostgresDatabase.open(config.databaseUrl) : undefined;
-  const running = await startTobira(config, { database });
+  const running = await startTobira(config);
   running.app.log.info(
     { url: running.url, data: where(config), region: config.region },
     `Tobira listening on ${running.url}, data ${where(config)}`,

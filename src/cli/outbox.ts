@@ -1,12 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { defaultConfig } from '../config.ts';
-import { SqliteDatabase } from '../store/sqlite.ts';
-import { PostgresDatabase } from '../store/postgres.ts';
-import type { Database } from '../store/db.ts';
+import { defaultConfig, type Config } from '../config.ts';
 import { Store } from '../store/store.ts';
 import { FOLLOW_LOOKBACK_SEQ, outboxJson } from '../store/repos/outbox.ts';
 import { flagString, type ParsedArgs } from './args.ts';
+import { openStoredData } from './data.ts';
 
 export const OUTBOX_USAGE = `  outbox     Show the emails and SMS Tobira kept (development mode)
              --pool <ID>         only this user pool's messages
@@ -21,7 +17,7 @@ export const OUTBOX_USAGE = `  outbox     Show the emails and SMS Tobira kept (d
 `;
 
 interface Message {
-  id?: string;
+  id: string;
   seq: number;
   poolId: string | null;
   channel: string;
@@ -43,13 +39,8 @@ interface Query {
 
 type Source = (q: Query) => Promise<Message[]>;
 
-async function storeSource(at: { dataDir: string } | { databaseUrl: string }): Promise<{ read: Source; close: () => Promise<void> }> {
-  let db: Database;
-  if ('databaseUrl' in at) db = await PostgresDatabase.open(at.databaseUrl);
-  else {
-    if (!existsSync(join(at.dataDir, 'tobira.sqlite'))) throw new Error(`no Tobira data in ${at.dataDir} (give --data-dir, or --url of a running server)`);
-    db = SqliteDatabase.open(at.dataDir);
-  }
+async function storeSource(at: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<{ read: Source; close: () => Promise<void> }> {
+  const db = await openStoredData(at, 'give --data-dir, or --url of a running server');
   const store = new Store(db);
   return {
     read: async (q) =>
@@ -90,10 +81,13 @@ function print(m: Message, json: boolean): void {
 
 export async function outbox(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const url = flagString(args, 'url') ?? env.TOBIRA_URL;
-  const databaseUrl = flagString(args, 'database-url') ?? defaultConfig(env).databaseUrl;
+  const defaults = defaultConfig(env);
   const source = url
     ? httpSource(url, env.TOBIRA_ADMIN_TOKEN)
-    : await storeSource(databaseUrl ? { databaseUrl } : { dataDir: flagString(args, 'data-dir') ?? defaultConfig(env).dataDir ?? './.tobira' });
+    : await storeSource({
+        databaseUrl: flagString(args, 'database-url') ?? defaults.databaseUrl,
+        dataDir: flagString(args, 'data-dir') ?? defaults.dataDir ?? './.tobira',
+      });
   const limitFlag = flagString(args, 'limit');
   const limit = limitFlag !== undefined ? Number(limitFlag) : 20;
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`invalid --limit: ${limitFlag}`);
@@ -106,9 +100,8 @@ export async function outbox(args: ParsedArgs, env: NodeJS.ProcessEnv = process.
     // further back than `last` and skips what it has printed.
     const shown = new Map<string, number>();
     const show = (m: Message) => {
-      const id = typeof m.id === 'string' ? m.id : `${m.seq}`;
-      if (shown.has(id)) return;
-      shown.set(id, m.seq);
+      if (shown.has(m.id)) return;
+      shown.set(m.id, m.seq);
       print(m, json);
       last = Math.max(last, m.seq);
     };

@@ -20,16 +20,6 @@ export const MAX_CLIENTS_PER_POOL = 1000;
 const SECRET_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const newClientSecret = (app: App) => randomString(app.random, 51, SECRET_ALPHABET);
 
-/**
- * Names of the pool's identity providers, which SupportedIdentityProviders may list besides
- * COGNITO. The identity-provider feature registers its look-up with setIdentityProviderLookup.
- */
-type ProviderLookup = (store: Store, poolId: string) => Promise<string[]>;
-let identityProviderNames: ProviderLookup = async () => [];
-export function setIdentityProviderLookup(lookup: ProviderLookup): void {
-  identityProviderNames = lookup;
-}
-
 /** The client, or ResourceNotFoundException "User pool client <id> does not exist." */
 export async function getClient(store: Store, clientId: string): Promise<AppClient> {
   const client = await store.clients.get(clientId);
@@ -67,7 +57,7 @@ export async function createClient(app: App, input: CreateUserPoolClientRequest)
   const config = clientSettings(pool, input, {
     hasSecret: secret !== null,
     op: 'create',
-    identityProviders: await identityProviderNames(app.store, pool.id),
+    identityProviders: await app.store.identityProviders.names(pool.id),
   });
   const now = app.clock.now();
   const client: AppClient = {
@@ -100,7 +90,7 @@ export async function updateClient(app: App, input: UpdateUserPoolClientRequest)
     client.config = clientSettings(
       pool,
       { ...input, ClientName: input.ClientName ?? client.config.ClientName ?? '' },
-      { hasSecret: client.clientSecret !== null, op: 'update', identityProviders: await identityProviderNames(s, pool.id) },
+      { hasSecret: client.clientSecret !== null, op: 'update', identityProviders: await s.identityProviders.names(pool.id) },
     );
     client.updatedAt = app.clock.now();
     await s.clients.update(client);

@@ -21,6 +21,11 @@ const noSuchDomain = () => invalidParameter('No such domain or user pool exists.
 const cloudFrontDomain = (d: UserPoolDomain) =>
   `d${createHash('sha256').update(`${d.region}/${d.domain}`).digest('hex').slice(0, 13)}.cloudfront.net`;
 
+function checkManagedLoginVersion(v: number | null): number {
+  if (v !== 1 && v !== 2) throw invalidParameter('ManagedLoginVersion must be 1 or 2.');
+  return v;
+}
+
 /** Cognito's Version is the domain's last change as yyyyMMddHHmmss (e.g. "20190128175402"). */
 const version = (ms: number) => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 
@@ -58,7 +63,7 @@ export async function createDomain(app: App, region: string, input: CreateUserPo
     createdAt: now,
     updatedAt: now,
   };
-  if (d.managedLoginVersion !== 1 && d.managedLoginVersion !== 2) throw invalidParameter('ManagedLoginVersion must be 1 or 2.');
+  checkManagedLoginVersion(d.managedLoginVersion);
   // A prefix domain is one DNS label under Cognito's auth domain; a name with dots is the
   // operator's own (custom) domain and needs its certificate (Tobira's wording).
   if (d.domain.includes('.') && !d.customDomainConfig) {
@@ -70,8 +75,9 @@ export async function createDomain(app: App, region: string, input: CreateUserPo
       if (await s.domains.get(region, input.Domain)) throw domainTaken();
       const custom = d.customDomainConfig !== null;
       if ((await s.domains.ofPool(input.UserPoolId)).some((o) => (o.customDomainConfig !== null) === custom)) {
-        // The text Cognito sends here was not found; this one says what is wrong.
-        throw invalidParameter(`The user pool already has a ${custom ? 'custom' : 'prefix'} domain configured.`);
+        // Cognito's words for a second prefix domain (aws/aws-cdk#10062); its text for a second
+        // custom domain was not found.
+        throw invalidParameter(custom ? 'The user pool already has a custom domain configured.' : 'User pool already has a domain configured.');
       }
       await s.domains.insert(d);
     });
@@ -93,8 +99,7 @@ export async function updateDomain(app: App, region: string, input: UpdateUserPo
       d.customDomainConfig = input.CustomDomainConfig;
     }
     if (input.ManagedLoginVersion !== undefined) {
-      if (input.ManagedLoginVersion !== 1 && input.ManagedLoginVersion !== 2) throw invalidParameter('ManagedLoginVersion must be 1 or 2.');
-      d.managedLoginVersion = input.ManagedLoginVersion;
+      d.managedLoginVersion = checkManagedLoginVersion(input.ManagedLoginVersion);
     }
     d.updatedAt = app.clock.now();
     await s.domains.update(d);

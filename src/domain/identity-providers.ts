@@ -8,7 +8,6 @@ import type {
 } from '../generated/cognito-idp.ts';
 import { UniqueViolation } from '../store/db.ts';
 import type { Store } from '../store/store.ts';
-import { setIdentityProviderLookup } from './app-clients.ts';
 import type { IdentityProvider } from './types.ts';
 import { getPool } from './user-pools.ts';
 
@@ -105,7 +104,8 @@ function checkDetails(type: IdentityProviderTypeType, d: Record<string, string>)
       }
       return;
     case 'SAML':
-      if (!d.MetadataURL && !d.MetadataFile) throw invalidParameter('Either MetadataURL or MetadataFile is required for a SAML provider.');
+      // Cognito's words (hashicorp/terraform-provider-aws#4815).
+      if (!d.MetadataURL && !d.MetadataFile) throw invalidParameter('At least one of the MetadataURL or MetadataFile should be provided.');
       if (d.MetadataURL && d.MetadataFile) throw invalidParameter('Only one of MetadataURL and MetadataFile may be given.');
       return;
   }
@@ -239,6 +239,3 @@ export async function providerByIdentifier(store: Store, poolId: string, identif
   }
   throw resourceNotFound(`Identity provider with identifier ${identifier} does not exist.`);
 }
-
-// SupportedIdentityProviders of app clients may name the pool's providers.
-setIdentityProviderLookup((store, poolId) => store.identityProviders.names(poolId));

@@ -74,8 +74,7 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
     if (!service || !Object.hasOwn(service.operations, operation)) {
       throw new CognitoError('UnknownOperationException', `Unknown operation: ${target || '(no X-Amz-Target header)'}`);
     }
-    const op = operation;
-    const spec = service.operations[op];
+    const spec = service.operations[operation];
     // The signature is checked first, as AWS's front end does: an unsigned admin call learns
     // nothing about its body.
     const scope = authenticate(
@@ -85,13 +84,13 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
     );
     const body = parseJsonObject(req.body);
     service.validator.validate(spec.input, body);
-    const handler = (Object.hasOwn(service.handlers, op) ? service.handlers[op] : undefined) as
+    const handler = (Object.hasOwn(service.handlers, operation) ? service.handlers[operation] : undefined) as
       | ((input: unknown, ctx: RequestContext) => Promise<unknown>)
       | undefined;
     if (!handler) {
       throw new CognitoError(
         'InvalidParameterException',
-        `Tobira does not support the ${op} operation yet.`,
+        `Tobira does not support the ${operation} operation yet.`,
       );
     }
     const ctx: RequestContext = {

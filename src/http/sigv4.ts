@@ -58,8 +58,7 @@ export function authenticate(req: SignedRequest, credentials: Credentials | null
   const authorization = single(req.headers.authorization);
   if (!credentials || req.operationAuth === 'none') return parseCredentialScope(authorization);
   if (!authorization) throw missingToken();
-  const auth = parseAuthorization(authorization);
-  const scope = parseCredentialScope(authorization)!;
+  const { scope, signedHeaders, signature: given } = parseAuthorization(authorization);
   const secret = credentials.get(scope.accessKeyId);
   if (secret === undefined) throw new CognitoError('UnrecognizedClientException', 'The security token included in the request is invalid.');
   if (scope.service !== req.service) throw invalidSignature(`Credential should be scoped to correct service: '${req.service}'. `);
@@ -76,17 +75,18 @@ export function authenticate(req: SignedRequest, credentials: Credentials | null
     throw invalidSignature(`Signature not yet current: ${amzDate} is still later than ${basic(now + MAX_SKEW_MS)} (${basic(now)} + 5 min.)`);
   }
   if (scope.date !== amzDate.slice(0, 8)) throw invalidSignature(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scope.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
-  if (!auth.signedHeaders.includes('host')) throw invalidSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  if (!signedHeaders.includes('host')) throw invalidSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
 
-  const expected = signature(secret, scope, amzDate, canonicalRequest(req, auth.signedHeaders));
-  const given = Buffer.from(auth.signature, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidSignature(MISMATCH);
+  const expected = signature(secret, scope, amzDate, canonicalRequest(req, signedHeaders));
+  if (!timingSafeEqual(given, expected)) throw invalidSignature(MISMATCH);
   return scope;
 }
 
 interface ParsedAuthorization {
+  scope: SigV4Scope;
   signedHeaders: string[];
-  signature: string;
+  /** 32 bytes: the header's 64 hex digits. */
+  signature: Buffer;
 }
 
 function parseAuthorization(header: string): ParsedAuthorization {
@@ -97,13 +97,14 @@ function parseAuthorization(header: string): ParsedAuthorization {
     if (eq > 0) params.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((p) => !params.get(p));
-  if (missing.length || !parseCredentialScope(header)) {
+  const scope = parseCredentialScope(header);
+  if (missing.length || !scope) {
     const names = missing.length ? missing : ['Credential'];
     throw incomplete(`${names.map((p) => `Authorization header requires '${p}' parameter.`).join(' ')} Authorization=${header}`);
   }
   const signature = params.get('Signature')!;
   if (!/^[0-9a-f]{64}$/.test(signature)) throw invalidSignature(MISMATCH);
-  return { signedHeaders: params.get('SignedHeaders')!.toLowerCase().split(';'), signature };
+  return { scope, signedHeaders: params.get('SignedHeaders')!.toLowerCase().split(';'), signature: Buffer.from(signature, 'hex') };
 }
 
 /** RFC 3986 encoding, as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
@@ -160,21 +161,4 @@ function single(v: string | string[] | undefined): string | undefined {
 /** 20260101T000000Z */
 function basic(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-}
-
-/**
- * Admin credentials from `AKID:SECRET` pairs, separated by commas or new lines (`#` starts a
- * comment line), as TOBIRA_ADMIN_CREDENTIALS or the lines of --admin-credentials-file give them.
- */
-export function parseCredentials(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const raw of text.split(/[\n,]/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0 || colon === line.length - 1) throw new Error('admin credentials are AKID:SECRET pairs, separated by commas or new lines');
-    out.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  if (out.size === 0) throw new Error('no admin credentials given');
-  return out;
 }

@@ -95,14 +95,16 @@ export class PostgresDatabase implements Database {
     return tx?.live ? tx.client : undefined;
   }
 
-  async all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
-    return (await this.query<T>(this.joined() ?? this.pool, sql, params)).rows as T[];
+  /** Outside a transaction: on the pool, or on the joined transaction's client. */
+  private readonly direct: Sql = this.sqlOn(() => this.joined() ?? this.pool);
+  all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    return this.direct.all<T>(sql, params);
   }
-  async get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
-    return (await this.query<T>(this.joined() ?? this.pool, sql, params)).rows[0] as T | undefined;
+  get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
+    return this.direct.get<T>(sql, params);
   }
-  async run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
-    return { changes: (await this.query(this.joined() ?? this.pool, sql, params)).rowCount ?? 0 };
+  run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
+    return this.direct.run(sql, params);
   }
 
   async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
@@ -135,13 +137,18 @@ export class PostgresDatabase implements Database {
 
   /** The transaction's Sql; it refuses use after the transaction has ended. */
   private handle(client: pg.PoolClient, state: { live: boolean }): Sql {
-    const live = () => {
+    return this.sqlOn(() => {
       if (!state.live) throw new Error("a transaction's store was used after its transaction ended");
-    };
+      return client;
+    });
+  }
+
+  /** Sql on the client `target` picks at each call. */
+  private sqlOn(target: () => pg.Pool | pg.PoolClient): Sql {
     return {
-      all: async <T>(q: string, p?: readonly Param[]) => (live(), (await this.query<T>(client, q, p)).rows as T[]),
-      get: async <T>(q: string, p?: readonly Param[]) => (live(), (await this.query<T>(client, q, p)).rows[0] as T | undefined),
-      run: async (q: string, p?: readonly Param[]) => (live(), { changes: (await this.query(client, q, p)).rowCount ?? 0 }),
+      all: async <T>(q: string, p?: readonly Param[]) => (await this.query<T>(target(), q, p)).rows as T[],
+      get: async <T>(q: string, p?: readonly Param[]) => (await this.query<T>(target(), q, p)).rows[0] as T | undefined,
+      run: async (q: string, p?: readonly Param[]) => ({ changes: (await this.query(target(), q, p)).rowCount ?? 0 }),
     };
   }
 

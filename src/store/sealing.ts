@@ -13,7 +13,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync }
  * without revealing it, so a wrong one is reported as such rather than as corrupt data.
  *
  * Without a master key values are stored as given, as before this existed; once a master key is
- * given, start-up seals what is still in clear (sealPlaintextSecrets in store.ts).
+ * given, start-up seals what is still in clear (Store.prepareSecrets).
  */
 export interface Sealer {
   /** True when values are encrypted. */
@@ -24,9 +24,7 @@ export interface Sealer {
 
 const PREFIX = 'sealed:v1:';
 /** A stored value that was sealed (client secrets match [\w+]+, JWKs and details start with '{': never this). */
-export const isSealed = (stored: string): boolean => stored.startsWith(PREFIX);
-
-export class MasterKeyMissing extends Error {}
+const isSealed = (stored: string): boolean => stored.startsWith(PREFIX);
 
 /** Stores values as given; refuses to open sealed ones, naming what is missing. */
 export const clearSealer: Sealer = {
@@ -34,7 +32,7 @@ export const clearSealer: Sealer = {
   seal: (plain) => plain,
   open(stored) {
     if (isSealed(stored)) {
-      throw new MasterKeyMissing(
+      throw new Error(
         'the store holds secrets sealed with a master key: start Tobira with TOBIRA_MASTER_KEY or --master-key-file',
       );
     }
@@ -42,8 +40,13 @@ export const clearSealer: Sealer = {
   },
 };
 
+/** The sealer of a server with this master key (config.masterKey), or none. */
+export function sealerFor(masterKey: string | null): Sealer {
+  return masterKey ? masterKeySealer(masterKey) : clearSealer;
+}
+
 /** The shortest master key accepted: it should come from a secrets manager, not from memory. */
-export const MIN_MASTER_KEY_LENGTH = 16;
+const MIN_MASTER_KEY_LENGTH = 16;
 
 export function masterKeySealer(masterKey: string): Sealer {
   if (masterKey.length < MIN_MASTER_KEY_LENGTH) {

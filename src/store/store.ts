@@ -16,7 +16,7 @@ import { sealedRow as clientRow } from './repos/clients.ts';
 import { sealedRow as keyRow } from './repos/keys.ts';
 import { sealedRow as poolSecretRow } from './repos/sessions.ts';
 import { sealedRow as providerRow } from './repos/identity-providers.ts';
-import { clearSealer, isSealed, type Sealer } from './sealing.ts';
+import { clearSealer, type Sealer } from './sealing.ts';
 
 /**
  * What the domain asks of storage, one repository per stored thing (repos/<thing>.ts). A Store
@@ -71,17 +71,19 @@ export class Store {
    * given, seals every secret still stored in clear (one transaction). Returns how many it sealed.
    */
   async prepareSecrets(): Promise<number> {
-    for (const kind of SEALED_COLUMNS) {
-      const one = await this.sql.get<Found>(`${kind.select} WHERE ${kind.column} LIKE 'sealed:%' LIMIT 1`);
-      if (one) this.sealer.open(one.v, kind.row(one));
+    for (const c of SEALED_COLUMNS) {
+      const one = await this.sql.get<Found>(`${selectOf(c)} WHERE ${c.column} LIKE 'sealed:%' LIMIT 1`);
+      if (one) this.sealer.open(one.v, c.row(...keyOf(c, one)));
     }
     if (!this.sealer.sealing) return 0;
     return this.tx(async (s) => {
       let sealed = 0;
-      for (const kind of SEALED_COLUMNS) {
-        const rows = await s.sql.all<Found>(`${kind.select} WHERE ${kind.column} IS NOT NULL AND ${kind.column} NOT LIKE 'sealed:%'`);
-        for (const r of rows.filter((r) => !isSealed(r.v))) {
-          await s.sql.run(kind.update, [this.sealer.seal(r.v, kind.row(r)), ...kind.key(r)]);
+      for (const c of SEALED_COLUMNS) {
+        const rows = await s.sql.all<Found>(`${selectOf(c)} WHERE ${c.column} IS NOT NULL AND ${c.column} NOT LIKE 'sealed:%'`);
+        const update = `UPDATE ${c.table} SET ${c.column} = ? WHERE ${c.keys.map((k) => `${k} = ?`).join(' AND ')}`;
+        for (const r of rows) {
+          const key = keyOf(c, r);
+          await s.sql.run(update, [this.sealer.seal(r.v, c.row(...key)), ...key]);
           sealed++;
         }
       }
@@ -90,41 +92,22 @@ export class Store {
   }
 }
 
-/** A stored secret found by prepareSecrets: its row key (one or two columns) and value. */
-interface Found {
-  k1: string;
-  k2: string;
-  v: string;
+/** Every column that holds a sealed (or still clear) secret: its table, row key and how the row is named for sealing. */
+interface SealedColumn {
+  table: string;
+  keys: string[];
+  column: string;
+  row: (...key: string[]) => string;
 }
 
-/** Every column that holds a sealed (or still clear) secret, with how its row is named and updated. */
-const SEALED_COLUMNS = [
-  {
-    column: 'private_jwk',
-    select: 'SELECT kid AS k1, kid AS k2, private_jwk AS v FROM signing_keys',
-    update: 'UPDATE signing_keys SET private_jwk = ? WHERE kid = ?',
-    key: (r: Found) => [r.k1],
-    row: (r: Found) => keyRow(r.k1),
-  },
-  {
-    column: 'client_secret',
-    select: 'SELECT client_id AS k1, client_id AS k2, client_secret AS v FROM user_pool_clients',
-    update: 'UPDATE user_pool_clients SET client_secret = ? WHERE client_id = ?',
-    key: (r: Found) => [r.k1],
-    row: (r: Found) => clientRow(r.k1),
-  },
-  {
-    column: 'secret',
-    select: 'SELECT pool_id AS k1, purpose AS k2, secret AS v FROM pool_secrets',
-    update: 'UPDATE pool_secrets SET secret = ? WHERE pool_id = ? AND purpose = ?',
-    key: (r: Found) => [r.k1, r.k2],
-    row: (r: Found) => poolSecretRow(r.k1, r.k2),
-  },
-  {
-    column: 'provider_details',
-    select: 'SELECT pool_id AS k1, provider_name AS k2, provider_details AS v FROM identity_providers',
-    update: 'UPDATE identity_providers SET provider_details = ? WHERE pool_id = ? AND provider_name = ?',
-    key: (r: Found) => [r.k1, r.k2],
-    row: (r: Found) => providerRow(r.k1, r.k2),
-  },
+const SEALED_COLUMNS: SealedColumn[] = [
+  { table: 'signing_keys', keys: ['kid'], column: 'private_jwk', row: keyRow },
+  { table: 'user_pool_clients', keys: ['client_id'], column: 'client_secret', row: clientRow },
+  { table: 'pool_secrets', keys: ['pool_id', 'purpose'], column: 'secret', row: poolSecretRow },
+  { table: 'identity_providers', keys: ['pool_id', 'provider_name'], column: 'provider_details', row: providerRow },
 ];
+
+/** A stored secret found by prepareSecrets: its row key columns and its value `v`. */
+type Found = Record<string, string> & { v: string };
+const selectOf = (c: SealedColumn) => `SELECT ${c.keys.join(', ')}, ${c.column} AS v FROM ${c.table}`;
+const keyOf = (c: SealedColumn, r: Found) => c.keys.map((k) => r[k]);

@@ -35,10 +35,10 @@ const fromRow = (r: Row): AuthSessionRecord => ({
   consumedAt: r.consumed_at === null || r.consumed_at === undefined ? null : Number(r.consumed_at),
 });
 
-/** Challenge sessions (auth_sessions) and per-pool secrets of the sign-in flows (pool_secrets). */
 /** What a sealed pool secret is bound to. */
 export const sealedRow = (poolId: string, purpose: string) => `pool_secrets/${poolId}/${purpose}`;
 
+/** Challenge sessions (auth_sessions) and per-pool secrets of the sign-in flows (pool_secrets). */
 export class SessionRepo {
   constructor(
     private readonly sql: Sql,
