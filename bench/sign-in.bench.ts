@@ -8,10 +8,10 @@ import {
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { hashPassword } from '../src/domain/passwords.ts';
+import { hashPassword } from '../src/domain/users/passwords.ts';
 import { randomBytes } from 'node:crypto';
-import { formatSrpTimestamp } from '../src/domain/auth/srp.ts';
-import { N, g, k, modPowN, passwordClaimSignature, privateKeyX, scramblingU, sessionKey } from '../src/domain/auth/srp-math.ts';
+import { formatSrpTimestamp } from '../src/domain/sign-in/srp.ts';
+import { N, g, k, modPowN, passwordClaimSignature, privateKeyX, scramblingU, sessionKey } from '../src/domain/sign-in/srp-math.ts';
 import { idpClient, startTestServer } from '../test/helpers/tobira.ts';
 import { poolWithClient, userWithPassword } from '../test/helpers/sign-in.ts';
 import { fmt, percentile, throughput } from './util.ts';

@@ -3,10 +3,10 @@
 // GetTokensFromRefreshToken over HTTP with the JS SDK; one argon2id hash beside them, so the
 // overhead above hashing shows.
 import { GetTokensFromRefreshTokenCommand, GetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { hashPassword } from '../src/domain/passwords.ts';
-import { verifyAccessToken } from '../src/domain/access-tokens.ts';
-import { ensurePoolKeys } from '../src/domain/keys.ts';
-import { issueTokens } from '../src/domain/tokens.ts';
+import { hashPassword } from '../src/domain/users/passwords.ts';
+import { verifyAccessToken } from '../src/domain/tokens/access-tokens.ts';
+import { ensurePoolKeys } from '../src/domain/tokens/keys.ts';
+import { issueTokens } from '../src/domain/tokens/tokens.ts';
 import { idpClient, startTestServer } from '../test/helpers/tobira.ts';
 import { createPoolAndClient, createUser, signIn } from '../test/helpers/tokens.ts';
 import { fmt, percentile, throughput } from './util.ts';

@@ -7,9 +7,9 @@ import { defaultConfig } from '../src/config.ts';
 import { startTobira } from '../src/tobira.ts';
 import { PostgresDatabase } from '../src/store/postgres.ts';
 import { createDatabase } from '../test/helpers/postgres.ts';
-import { passwordSecrets } from '../src/domain/passwords.ts';
-import { aliasKeysFor, newUser } from '../src/domain/users.ts';
-import { getPool } from '../src/domain/user-pools.ts';
+import { passwordSecrets } from '../src/domain/users/passwords.ts';
+import { aliasKeysFor, newUser } from '../src/domain/users/users.ts';
+import { getPool } from '../src/domain/pools/user-pools.ts';
 import { uuid } from '../src/util/ids.ts';
 import { fmt, idpCall, percentile, throughput } from './util.ts';
 

@@ -18,7 +18,7 @@ import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/to
 import type { Running } from '../src/tobira.ts';
 import type { OutgoingMessage } from '../src/domain/messages/messenger.ts';
 import { ManualClock } from '../src/clock.ts';
-import { verifyPassword } from '../src/domain/passwords.ts';
+import { verifyPassword } from '../src/domain/users/passwords.ts';
 import { UserRepo } from '../src/store/repos/users.ts';
 
 const DAY = 86_400_000;

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
 import type { Running } from '../src/tobira.ts';
-import { allowedAuthFlows, tokenValidity } from '../src/domain/app-clients.ts';
+import { allowedAuthFlows, tokenValidity } from '../src/domain/pools/app-clients.ts';
 import type { AppClient } from '../src/domain/types.ts';
 
 const cli = (t: Running, ...args: string[]) => aws(t.url, ['cognito-idp', ...args]);

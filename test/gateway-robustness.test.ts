@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { aws, startTestServer } from './helpers/tobira.ts';
 import { curl, gatewayFor, seedPoolAndUser, signIn, type CurlResult, type SeedUser } from './helpers/gateway.ts';
 import { freePort } from './helpers/process.ts';
-import { signingKey } from '../src/domain/keys.ts';
+import { signingKey } from '../src/domain/tokens/keys.ts';
 import type { Running } from '../src/tobira.ts';
 import type { RunningGateway } from '../src/gateway/server.ts';
 

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
 import type { Running } from '../src/tobira.ts';
-import { groupsOfUser } from '../src/domain/groups.ts';
+import { groupsOfUser } from '../src/domain/users/groups.ts';
 
 const cli = (t: Running, ...args: string[]) => aws(t.url, ['cognito-idp', ...args]);
 const ROLE = 'arn:aws:iam::000000000000:role/admins';

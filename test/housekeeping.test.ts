@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ManualClock } from '../src/clock.ts';
 import { sweepExpired } from '../src/domain/housekeeping.ts';
-import { rotatePoolKeys } from '../src/domain/keys.ts';
+import { rotatePoolKeys } from '../src/domain/tokens/keys.ts';
 import type { Running } from '../src/tobira.ts';
 import { poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import { idpClient, sdkError, startTestServer } from './helpers/tobira.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { GetUserCommand, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { ManualClock } from '../src/clock.ts';
-import { rotatePoolKeys } from '../src/domain/keys.ts';
+import { rotatePoolKeys } from '../src/domain/tokens/keys.ts';
 import type { Running } from '../src/tobira.ts';
 import { BIN } from './helpers/process.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';

@@ -13,7 +13,7 @@ import {
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { clearSealer, masterKeySealer } from '../src/store/sealing.ts';
-import { computeSecretHash } from '../src/domain/auth/secret-hash.ts';
+import { computeSecretHash } from '../src/domain/sign-in/secret-hash.ts';
 import { poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
 import { spawnTobira } from './helpers/process.ts';

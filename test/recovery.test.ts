@@ -20,7 +20,7 @@ import { aws, idpClient, startTestServer, sdkError } from './helpers/tobira.ts';
 import { lastCode, outboxMessages } from './helpers/outbox.ts';
 import type { Running } from '../src/tobira.ts';
 import { ManualClock } from '../src/clock.ts';
-import { verifyPassword } from '../src/domain/passwords.ts';
+import { verifyPassword } from '../src/domain/users/passwords.ts';
 
 describe('account recovery', () => {
   let t: Running;

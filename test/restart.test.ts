@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rawCall, startTestServer } from './helpers/tobira.ts';
 import { freePort, spawnTobira, waitForHealth } from './helpers/process.ts';
-import { verifyPassword } from '../src/domain/passwords.ts';
+import { verifyPassword } from '../src/domain/users/passwords.ts';
 
 /** Calls an operation and fails the test on an error answer. */
 async function call(url: string, op: string, body: unknown) {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { handlers } from '../src/api/index.ts';
-import { computeSecretHash } from '../src/domain/auth/secret-hash.ts';
+import { computeSecretHash } from '../src/domain/sign-in/secret-hash.ts';
 import type { Running } from '../src/tobira.ts';
 import { okCall, rawCall, startTestServer } from './helpers/tobira.ts';
 

@@ -5,7 +5,7 @@ import { SrpClient } from './helpers/srp-client.ts';
 import { poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import type { Running } from '../src/tobira.ts';
 import { ManualClock } from '../src/clock.ts';
-import { formatSrpTimestamp as stamp } from '../src/domain/auth/srp.ts';
+import { formatSrpTimestamp as stamp } from '../src/domain/sign-in/srp.ts';
 
 const INCORRECT = 'Incorrect username or password.';
 const EXCEEDED = 'Password attempts exceeded';

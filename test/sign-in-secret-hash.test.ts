@@ -5,7 +5,7 @@ import { rawCall, startTestServer } from './helpers/tobira.ts';
 import { SrpClient } from './helpers/srp-client.ts';
 import { claims, poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import type { Running } from '../src/tobira.ts';
-import { computeSecretHash } from '../src/domain/auth/secret-hash.ts';
+import { computeSecretHash } from '../src/domain/sign-in/secret-hash.ts';
 
 test('SECRET_HASH is Base64(HMAC-SHA256(secret, username + client id)) (cognito-protocols.md §5 example)', () => {
   assert.equal(computeSecretHash('1a2b3c4d5e6f7g8h9i0jexamplesecret0123456789', 'alice', '1example23456789'), 'SN3yKthOMOCtyYdI8Q2ztgUhu2E9J7xMkzerqw3az9o=');

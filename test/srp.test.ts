@@ -22,8 +22,8 @@ import {
   serverPublicB,
   serverSecretS,
   sessionKey,
-} from '../src/domain/auth/srp-math.ts';
-import { formatSrpTimestamp, parseSrpTimestamp } from '../src/domain/auth/srp.ts';
+} from '../src/domain/sign-in/srp-math.ts';
+import { formatSrpTimestamp, parseSrpTimestamp } from '../src/domain/sign-in/srp.ts';
 
 describe('SRP arithmetic', () => {
   test('reproduces the reference test vector (cognito-protocols.md §4.9)', () => {

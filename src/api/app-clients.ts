@@ -5,8 +5,8 @@ import {
   describeClient,
   getPoolClient,
   updateClient,
-} from '../domain/app-clients.ts';
-import { getPool } from '../domain/user-pools.ts';
+} from '../domain/pools/app-clients.ts';
+import { getPool } from '../domain/pools/user-pools.ts';
 import { decodeToken, encodeToken } from '../util/ids.ts';
 
 export const appClientHandlers: Handlers = {

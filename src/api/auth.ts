@@ -1,7 +1,7 @@
 import type { Handlers } from './context.ts';
-import { initiateAuth, respondToAuthChallenge } from '../domain/auth/flows.ts';
+import { initiateAuth, respondToAuthChallenge } from '../domain/sign-in/flows.ts';
 
-/** The sign-in operations; the flows and challenges live in domain/auth. */
+/** The sign-in operations; the flows and challenges live in domain/sign-in. */
 export const authHandlers: Handlers = {
   async InitiateAuth(input, ctx) {
     return initiateAuth(ctx.app, { admin: false, clientId: input.ClientId }, input.AuthFlow, input.AuthParameters);

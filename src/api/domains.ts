@@ -1,5 +1,5 @@
 import type { Handlers } from './context.ts';
-import { createDomain, deleteDomain, describeDomain, domainResult, updateDomain } from '../domain/domains.ts';
+import { createDomain, deleteDomain, describeDomain, domainResult, updateDomain } from '../domain/pools/domains.ts';
 
 export const domainHandlers: Handlers = {
   async CreateUserPoolDomain(input, ctx) {

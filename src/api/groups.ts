@@ -9,11 +9,11 @@ import {
   removeUserFromGroup,
   sortByPrecedence,
   updateGroup,
-} from '../domain/groups.ts';
+} from '../domain/users/groups.ts';
 import type { Group } from '../domain/types.ts';
 import { invalidParameter } from '../errors.ts';
-import { getPool } from '../domain/user-pools.ts';
-import { toUserType } from '../domain/users.ts';
+import { getPool } from '../domain/pools/user-pools.ts';
+import { toUserType } from '../domain/users/users.ts';
 import { decodeToken, encodeToken } from '../util/ids.ts';
 
 /** Limit 0 or none means a full page of 60, Cognito's maximum. */

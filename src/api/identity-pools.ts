@@ -9,7 +9,7 @@ import {
   tagIdentityPool,
   untagIdentityPool,
   updateIdentityPool,
-} from '../domain/identity-pools.ts';
+} from '../domain/identity/identity-pools.ts';
 import { decodeToken, encodeToken } from '../util/ids.ts';
 
 /** cognito-identity's administrative operations on identity pools. */

@@ -6,8 +6,8 @@ import {
   getIdentityProvider,
   providerByIdentifier,
   updateIdentityProvider,
-} from '../domain/identity-providers.ts';
-import { getPool } from '../domain/user-pools.ts';
+} from '../domain/federation/identity-providers.ts';
+import { getPool } from '../domain/pools/user-pools.ts';
 import { decodeToken, encodeToken } from '../util/ids.ts';
 
 export const identityProviderHandlers: Handlers = {

@@ -1,9 +1,9 @@
 import type { Handlers } from './context.ts';
-import { getClient } from '../domain/app-clients.ts';
+import { getClient } from '../domain/pools/app-clients.ts';
 import { notAuthorized } from '../errors.ts';
-import { refreshTokens } from '../domain/refresh-tokens.ts';
-import { clientSecretMatches, revokeRefreshToken } from '../domain/revocation.ts';
-import { adminUserGlobalSignOut, changePassword, getUserByToken, globalSignOut } from '../domain/token-operations.ts';
+import { refreshTokens } from '../domain/tokens/refresh-tokens.ts';
+import { clientSecretMatches, revokeRefreshToken } from '../domain/tokens/revocation.ts';
+import { adminUserGlobalSignOut, changePassword, getUserByToken, globalSignOut } from '../domain/tokens/token-operations.ts';
 
 /** The token-authenticated operations and the refresh-token ones (GetTokensFromRefreshToken, RevokeToken). */
 export const tokenHandlers: Handlers = {

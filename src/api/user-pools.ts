@@ -8,7 +8,7 @@ import {
   describePool,
   getPool,
   updateUserPool,
-} from '../domain/user-pools.ts';
+} from '../domain/pools/user-pools.ts';
 import { decodeToken, encodeToken } from '../util/ids.ts';
 import type { App } from '../app.ts';
 

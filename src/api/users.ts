@@ -1,8 +1,8 @@
 import type { Handlers } from './context.ts';
-import { getPool } from '../domain/user-pools.ts';
-import { mfaOptionsOf, requireUser, toUserType } from '../domain/users.ts';
-import { toAttributeList } from '../domain/attributes.ts';
-import { adminCreateUser } from '../domain/user-create.ts';
+import { getPool } from '../domain/pools/user-pools.ts';
+import { mfaOptionsOf, requireUser, toUserType } from '../domain/users/users.ts';
+import { toAttributeList } from '../domain/users/attributes.ts';
+import { adminCreateUser } from '../domain/users/user-create.ts';
 import {
   adminConfirmSignUp,
   adminDeleteUser,
@@ -10,8 +10,8 @@ import {
   adminSetUserEnabled,
   adminSetUserPassword,
   adminUpdateUserAttributes,
-} from '../domain/user-admin.ts';
-import { listUsers } from '../domain/list-users.ts';
+} from '../domain/users/user-admin.ts';
+import { listUsers } from '../domain/users/list-users.ts';
 
 export const userHandlers: Handlers = {
   async AdminCreateUser(input, ctx) {

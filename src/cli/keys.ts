@@ -1,6 +1,6 @@
 import { systemClock } from '../clock.ts';
 import { defaultConfig, readMasterKeyFile } from '../config.ts';
-import { rotatePoolKeys } from '../domain/keys.ts';
+import { rotatePoolKeys } from '../domain/tokens/keys.ts';
 import { Store } from '../store/store.ts';
 import { sealerFor } from '../store/sealing.ts';
 import { flagString, type ParsedArgs } from './args.ts';

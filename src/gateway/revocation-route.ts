@@ -1,6 +1,6 @@
-import { verifyPoolToken } from '../domain/access-tokens.ts';
-import { parseJwt } from '../domain/jwt.ts';
-import { isRevoked } from '../domain/revocation.ts';
+import { verifyPoolToken } from '../domain/tokens/access-tokens.ts';
+import { parseJwt } from '../domain/tokens/jwt.ts';
+import { isRevoked } from '../domain/tokens/revocation.ts';
 import { registerRoutes } from '../http/server.ts';
 
 /**

@@ -142,7 +142,7 @@ export class ModelValidator {
 /**
  * Where the published model is stricter than the service. DomainType allows one DNS label (a
  * prefix domain such as `my-app-auth`), yet CreateUserPoolDomain takes custom domains such as
- * `auth.example.com` with a CustomDomainConfig; the domain rules (domain/domains.ts) tell the two
+ * `auth.example.com` with a CustomDomainConfig; the domain rules (domain/pools/domains.ts) tell the two
  * apart.
  */
 const SHAPE_OVERRIDES: Record<string, Partial<ShapeSpec>> = {

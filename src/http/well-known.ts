@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { App } from '../app.ts';
-import { poolJwks } from '../domain/keys.ts';
-import { issuerFor, jwksUrlFor } from '../domain/tokens.ts';
+import { poolJwks } from '../domain/tokens/keys.ts';
+import { issuerFor, jwksUrlFor } from '../domain/tokens/tokens.ts';
 import { registerRoutes } from './server.ts';
 
 /**

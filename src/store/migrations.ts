@@ -228,7 +228,7 @@ CREATE INDEX signing_keys_by_expiry ON signing_keys (expires_at);
 `,
   },
   {
-    // Federation's stored half (domain/identity-providers.ts, domain/domains.ts): a pool's
+    // Federation's stored half (domain/federation/identity-providers.ts, domain/pools/domains.ts): a pool's
     // identity providers, and its domains. A domain is unique per region across pools, so it is
     // keyed by (region, domain); both go with their pool.
     version: 6,
@@ -259,7 +259,7 @@ CREATE INDEX user_pool_domains_by_pool ON user_pool_domains (pool_id);
 `,
   },
   {
-    // Identity pools (cognito-identity; domain/identity-pools.ts). Ids are `<region>:<uuid>`;
+    // Identity pools (cognito-identity; domain/identity/identity-pools.ts). Ids are `<region>:<uuid>`;
     // ListIdentityPools pages one region's pools in id order. Settings, roles, role mappings and
     // tags are JSON documents in Cognito's own shapes.
     version: 7,

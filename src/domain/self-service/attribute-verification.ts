@@ -1,9 +1,9 @@
 import type { App } from '../../app.ts';
 import { invalidParameter, userNotFound } from '../../errors.ts';
 import type { CodeDeliveryDetailsType } from '../../generated/cognito-idp.ts';
-import { codeExpired, issueCode, redeemCode } from '../codes.ts';
+import { codeExpired, issueCode, redeemCode } from './codes.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
-import { saveUser } from '../users.ts';
+import { saveUser } from '../users/users.ts';
 import { sendCode, type VerifiableAttribute } from './delivery.ts';
 import { countAttempt } from './limits.ts';
 

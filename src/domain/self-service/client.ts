@@ -1,12 +1,12 @@
 import type { AttributeType } from '../../generated/cognito-idp.ts';
 import { CognitoError, notAuthorized } from '../../errors.ts';
-import { checkSecretHash } from '../auth/secret-hash.ts';
+import { checkSecretHash } from '../sign-in/secret-hash.ts';
 import type { Store } from '../../store/store.ts';
-import { getClient, preventUserExistenceErrors } from '../app-clients.ts';
+import { getClient, preventUserExistenceErrors } from '../pools/app-clients.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import type { App } from '../../app.ts';
-import { verifyAccessToken } from '../access-tokens.ts';
-import { getPool } from '../user-pools.ts';
+import { verifyAccessToken } from '../tokens/access-tokens.ts';
+import { getPool } from '../pools/user-pools.ts';
 
 /** The app client a user-facing call names, its pool, and whether it hides unknown users. */
 export interface ClientCall {

@@ -1,9 +1,9 @@
 import type { App } from '../../app.ts';
 import { userNotFound } from '../../errors.ts';
 import type { AttributeType, CodeDeliveryDetailsType } from '../../generated/cognito-idp.ts';
-import { applyAttributeChanges, validateAttributeDeletion, validateAttributes } from '../attributes.ts';
+import { applyAttributeChanges, validateAttributeDeletion, validateAttributes } from '../users/attributes.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
-import { saveUser } from '../users.ts';
+import { saveUser } from '../users/users.ts';
 import { PENDING, pendingOf, sendAttributeCode } from './attribute-verification.ts';
 import { attributeNames, checkWritable } from './client.ts';
 import type { VerifiableAttribute } from './delivery.ts';

@@ -1,11 +1,11 @@
 import type { App } from '../../app.ts';
 import { CognitoError, invalidParameter, notAuthorized, resourceNotFound, userNotFound } from '../../errors.ts';
 import type { CodeDeliveryDetailsType, ConfirmForgotPasswordRequest, ForgotPasswordRequest } from '../../generated/cognito-idp.ts';
-import { checkCode, codeMismatch, countWrongEntry, issueCode, redeemCode } from '../codes.ts';
+import { checkCode, codeMismatch, countWrongEntry, issueCode, redeemCode } from './codes.ts';
 import type { User, UserPool } from '../types.ts';
-import { getPool } from '../user-pools.ts';
-import { applyPassword, preparePassword } from '../user-passwords.ts';
-import { findUser, requireUser } from '../users.ts';
+import { getPool } from '../pools/user-pools.ts';
+import { applyPassword, preparePassword } from '../users/user-passwords.ts';
+import { findUser, requireUser } from '../users/users.ts';
 import { clientCall } from './client.ts';
 import { isVerified, sendCode, simulatedDetails, type VerifiableAttribute } from './delivery.ts';
 import { countAttempt } from './limits.ts';

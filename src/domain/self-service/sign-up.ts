@@ -8,14 +8,14 @@ import type {
   SignUpResponse,
 } from '../../generated/cognito-idp.ts';
 import { uuid } from '../../util/ids.ts';
-import { validateAttributes } from '../attributes.ts';
-import { codeMismatch, issueCode, redeemCode } from '../codes.ts';
-import { getClient } from '../app-clients.ts';
-import { getPool } from '../user-pools.ts';
+import { validateAttributes } from '../users/attributes.ts';
+import { codeMismatch, issueCode, redeemCode } from './codes.ts';
+import { getClient } from '../pools/app-clients.ts';
+import { getPool } from '../pools/user-pools.ts';
 import type { User, UserPool } from '../types.ts';
-import { resolveNewUsername } from '../user-create.ts';
-import { applyPassword, preparePassword } from '../user-passwords.ts';
-import { findUser, newUser, saveUser } from '../users.ts';
+import { resolveNewUsername } from '../users/user-create.ts';
+import { applyPassword, preparePassword } from '../users/user-passwords.ts';
+import { findUser, newUser, saveUser } from '../users/users.ts';
 import { attributeNames, checkWritable, clientCall, type ClientCall } from './client.ts';
 import { sendCode, signUpDeliveryAttribute, simulatedDetails, type VerifiableAttribute } from './delivery.ts';
 import { countAttempt } from './limits.ts';

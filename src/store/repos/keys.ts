@@ -80,7 +80,7 @@ export class KeyRepo {
   async insert(k: SigningKeyRecord): Promise<void> {
     await this.sql.run(
       // A kid is the key's thumbprint: the same kid is the same key. Concurrent first uses in one
-      // process insert one shared key pair (domain/keys.ts); on PostgreSQL the later insert would
+      // process insert one shared key pair (domain/tokens/keys.ts); on PostgreSQL the later insert would
       // otherwise fail on the key instead of finding it, as it does under SQLite's single writer.
       `INSERT INTO signing_keys (kid, pool_id, token_use, private_jwk, public_jwk, created_at, retired_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING`,

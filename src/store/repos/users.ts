@@ -149,7 +149,7 @@ export class UserRepo {
   }
 
   /**
-   * Starts one password attempt (sign-in lockout, domain/auth/lockout.ts): counts it as a failure
+   * Starts one password attempt (sign-in lockout, domain/sign-in/lockout.ts): counts it as a failure
    * up front, restarting the count when the last one was before `resetBefore`, and sets
    * locked_until = lockUntil[n - 1] for the n-th consecutive one (the last entry beyond the list;
    * null = no lock). One conditional statement, so concurrent attempts each get their own count.

@@ -1,0 +1,100 @@
+import type { App } from '../../app.ts';
+import { invalidParameter } from '../../errors.ts';
+import type { AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType } from '../../generated/cognito-idp.ts';
+import { allowedAuthFlows, getClient, getPoolClient } from '../pools/app-clients.ts';
+import type { AppClient, UserPool } from '../types.ts';
+import { getPool } from '../pools/user-pools.ts';
+import { respondNewPassword } from './new-password.ts';
+import { passwordSignIn } from './password.ts';
+import { refreshSignIn } from './refresh.ts';
+import type { AuthOutcome } from './result.ts';
+import { respondPasswordVerifier, startSrp } from './srp.ts';
+
+/** Who is calling: the public operations name only a client; the Admin ones a pool too. */
+export type Caller = { admin: false; clientId: string } | { admin: true; poolId: string; clientId: string };
+
+async function poolAndClient(app: App, caller: Caller): Promise<{ pool: UserPool; client: AppClient }> {
+  const client = caller.admin ? await getPoolClient(app.store, caller.poolId, caller.clientId) : await getClient(app.store, caller.clientId);
+  return { pool: await getPool(app.store, client.poolId), client };
+}
+
+/** The ALLOW_* value that enables each flow. */
+const FLOW_PERMISSION: Partial<Record<AuthFlowType, ExplicitAuthFlowsType>> = {
+  USER_PASSWORD_AUTH: 'ALLOW_USER_PASSWORD_AUTH',
+  ADMIN_USER_PASSWORD_AUTH: 'ALLOW_ADMIN_USER_PASSWORD_AUTH',
+  ADMIN_NO_SRP_AUTH: 'ALLOW_ADMIN_USER_PASSWORD_AUTH',
+  USER_SRP_AUTH: 'ALLOW_USER_SRP_AUTH',
+  REFRESH_TOKEN_AUTH: 'ALLOW_REFRESH_TOKEN_AUTH',
+  REFRESH_TOKEN: 'ALLOW_REFRESH_TOKEN_AUTH',
+};
+
+/**
+ * Which flows each operation takes, and Cognito's refusals (cognito-quotas-and-errors.md §5):
+ * an admin flow on InitiateAuth (and USER_PASSWORD_AUTH on AdminInitiateAuth) is "Initiate Auth
+ * method not supported."; a flow the client's ExplicitAuthFlows leaves out is refused with
+ * "USER_PASSWORD_AUTH flow not enabled for this client" (InitiateAuth) or "Auth flow not enabled
+ * for this client" (AdminInitiateAuth).
+ */
+function checkFlow(app: App, caller: Caller, client: AppClient, flow: AuthFlowType): void {
+  const adminOnly = flow === 'ADMIN_USER_PASSWORD_AUTH' || flow === 'ADMIN_NO_SRP_AUTH';
+  if (caller.admin ? flow === 'USER_PASSWORD_AUTH' : adminOnly) throw invalidParameter('Initiate Auth method not supported.');
+  if (flow === 'CUSTOM_AUTH' || flow === 'USER_AUTH') {
+    throw invalidParameter(`Tobira does not support the ${flow} flow yet.`);
+  }
+  const permission = FLOW_PERMISSION[flow];
+  if (permission && !allowedAuthFlows(client, { lenientDefault: !app.config.strictAuthFlows }).has(permission)) {
+    if (caller.admin) throw invalidParameter('Auth flow not enabled for this client');
+    throw invalidParameter(`${flow} flow not enabled for this client`);
+  }
+}
+
+/** InitiateAuth and AdminInitiateAuth. */
+export async function initiateAuth(
+  app: App,
+  caller: Caller,
+  flow: AuthFlowType,
+  params: Record<string, string> | undefined,
+): Promise<AuthOutcome> {
+  const { pool, client } = await poolAndClient(app, caller);
+  checkFlow(app, caller, client, flow);
+  if (!app.config.strictAuthFlows && !client.config.ExplicitAuthFlows?.length && FLOW_PERMISSION[flow]?.includes('PASSWORD')) {
+    app.log.warn(
+      { clientId: client.clientId, flow },
+      'client has no ExplicitAuthFlows: Tobira allows this password flow, real Cognito would refuse it (see --strict-auth-flows)',
+    );
+  }
+  const p = params ?? {};
+  switch (flow) {
+    case 'USER_PASSWORD_AUTH':
+    case 'ADMIN_USER_PASSWORD_AUTH':
+    case 'ADMIN_NO_SRP_AUTH':
+      return passwordSignIn(app, pool, client, p);
+    case 'USER_SRP_AUTH':
+      return startSrp(app, pool, client, p);
+    case 'REFRESH_TOKEN_AUTH':
+    case 'REFRESH_TOKEN':
+      return refreshSignIn(app, pool, client, p);
+    default:
+      throw invalidParameter(`Tobira does not support the ${flow} flow yet.`);
+  }
+}
+
+/** RespondToAuthChallenge and AdminRespondToAuthChallenge. */
+export async function respondToAuthChallenge(
+  app: App,
+  caller: Caller,
+  challenge: ChallengeNameType,
+  responses: Record<string, string> | undefined,
+  session: string | undefined,
+): Promise<AuthOutcome> {
+  const { pool, client } = await poolAndClient(app, caller);
+  const r = responses ?? {};
+  switch (challenge) {
+    case 'NEW_PASSWORD_REQUIRED':
+      return respondNewPassword(app, pool, client, r, session);
+    case 'PASSWORD_VERIFIER':
+      return respondPasswordVerifier(app, pool, client, r);
+    default:
+      throw invalidParameter(`Tobira does not support the ${challenge} challenge yet.`);
+  }
+}

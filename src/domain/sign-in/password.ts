@@ -1,0 +1,35 @@
+import type { App } from '../../app.ts';
+import { userNotFound } from '../../errors.ts';
+import { preventUserExistenceErrors } from '../pools/app-clients.ts';
+import { dummyPasswordHash, verifyPassword } from '../users/passwords.ts';
+import type { AppClient, UserPool } from '../types.ts';
+import { findUser } from '../users/users.ts';
+import { attemptSucceeded, beginAttempt } from './lockout.ts';
+import { type AuthOutcome, incorrectCredentials, requireParam } from './result.ts';
+import { checkSecretHash } from './secret-hash.ts';
+import { finishSignIn } from './sign-in.ts';
+import { checkTemporaryPassword, checkUserCanSignIn } from './user-state.ts';
+
+/**
+ * USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and ADMIN_NO_SRP_AUTH: USERNAME (username or
+ * sign-in alias) and PASSWORD, checked against the argon2id hash. An unknown user is
+ * UserNotFoundException, or, when the client hides user existence, the wrong-password answer
+ * after hashing against a dummy hash so that both take alike time.
+ */
+export async function passwordSignIn(app: App, pool: UserPool, client: AppClient, params: Record<string, string>): Promise<AuthOutcome> {
+  const username = requireParam(params, 'USERNAME');
+  const password = requireParam(params, 'PASSWORD');
+  checkSecretHash(client, [username], params.SECRET_HASH);
+  const user = await findUser(app.store, pool, username);
+  if (!user) {
+    if (preventUserExistenceErrors(client) !== 'ENABLED') throw userNotFound();
+    await verifyPassword(await dummyPasswordHash(), password);
+    throw incorrectCredentials();
+  }
+  checkUserCanSignIn(client, user);
+  await beginAttempt(app, app.store, user);
+  if (!(await verifyPassword(user.passwordHash, password))) throw incorrectCredentials();
+  await attemptSucceeded(app.store, user);
+  checkTemporaryPassword(app, user);
+  return finishSignIn(app, pool, client, user);
+}

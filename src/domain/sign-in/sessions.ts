@@ -1,0 +1,106 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { App } from '../../app.ts';
+import { notAuthorized } from '../../errors.ts';
+import type { AuthSessionRecord } from '../../store/repos/sessions.ts';
+import type { Store } from '../../store/store.ts';
+import { authSessionValiditySeconds } from '../pools/app-clients.ts';
+import type { AppClient, UserPool } from '../types.ts';
+
+/**
+ * The state of a sign-in between two steps. Kept in the store (auth_sessions) under the SHA-256
+ * of the opaque string the client holds, so it survives a restart, is seen by every node, and a
+ * copy of the database does not hand out live sessions.
+ */
+export type ChallengeState =
+  | { challenge: 'NEW_PASSWORD_REQUIRED' }
+  | {
+      challenge: 'PASSWORD_VERIFIER';
+      /** The internal username the proof is computed with (USER_ID_FOR_SRP). */
+      userId: string;
+      /** Hex of the server's ephemeral secret b and of the client's A and our B. */
+      b: string;
+      A: string;
+      B: string;
+      /** An unknown user answered with a simulated challenge (PreventUserExistenceErrors). */
+      simulated?: boolean;
+    };
+
+export type StoredSession = AuthSessionRecord & { data: ChallengeState };
+
+export const sessionId = (session: string) => createHash('sha256').update(session, 'utf8').digest('hex');
+
+// Cognito's texts (cognito-protocols.md §6.1, observed).
+export const invalidSession = () => notAuthorized('Invalid session for the user.');
+const expiredSession = () => notAuthorized('Invalid session for the user, session is expired.');
+const usedSession = () => notAuthorized('Invalid session for the user, session can only be used once.');
+
+/**
+ * Opens a challenge session for the client's AuthSessionValidity and returns the string the
+ * client holds: `token` when given (the SRP flow uses its SECRET_BLOCK), else a new random one.
+ */
+export async function openSession(
+  app: App,
+  store: Store,
+  args: { pool: UserPool; client: AppClient; usernameKey: string | null; state: ChallengeState; token?: string },
+): Promise<string> {
+  // Unguessable and within the model's 20..2048 characters. The fixed prefix (Cognito's sessions
+  // start with "AYAB" too) keeps it from starting with "-", which the AWS CLI would read as an option.
+  const token = args.token ?? `AYAB${app.random.bytes(96).toString('base64url')}`;
+  const now = app.clock.now();
+  await store.tx(async (s) => {
+    await s.sessions.insert({
+      id: sessionId(token),
+      poolId: args.pool.id,
+      clientId: args.client.clientId,
+      usernameKey: args.usernameKey,
+      data: args.state,
+      expiresAt: now + authSessionValiditySeconds(args.client) * 1000,
+      createdAt: now,
+      consumedAt: null,
+    });
+  });
+  return token;
+}
+
+/**
+ * The live session `token` of this client for the named challenge, without using it up; or
+ * NotAuthorizedException with Cognito's text for a garbage, foreign, expired or used session.
+ */
+export async function findSession(app: App, store: Store, client: AppClient, token: string | undefined, challenge: string): Promise<StoredSession> {
+  if (!token) throw invalidSession();
+  const record = await store.sessions.get(sessionId(token));
+  if (!record || record.clientId !== client.clientId || record.poolId !== client.poolId) throw invalidSession();
+  if ((record.data as ChallengeState).challenge !== challenge) throw invalidSession();
+  if (record.consumedAt !== null) throw usedSession();
+  if (record.expiresAt <= app.clock.now()) throw expiredSession();
+  return record as StoredSession;
+}
+
+/** Uses the session up, inside the caller's transaction; exactly one concurrent caller wins. */
+export async function consumeSession(app: App, s: Store, record: AuthSessionRecord): Promise<void> {
+  if (await s.sessions.consume(record.id, app.clock.now())) return;
+  const now = await s.sessions.get(record.id);
+  if (now && now.consumedAt === null) throw expiredSession();
+  throw usedSession();
+}
+
+const simulationKeys = new Map<string, Buffer>();
+
+/**
+ * A pool's secret key for answering unknown users as if they existed (stable simulated SALT,
+ * USER_ID_FOR_SRP), shared by every node through the store and cached: it never changes.
+ */
+export async function simulationKey(app: App, store: Store, poolId: string): Promise<Buffer> {
+  let key = simulationKeys.get(poolId);
+  if (!key) {
+    const secret = await store.sessions.poolSecret(poolId, 'user-simulation', app.random.bytes(32).toString('hex'), app.clock.now());
+    key = Buffer.from(secret, 'hex');
+    simulationKeys.set(poolId, key);
+  }
+  return key;
+}
+
+/** A value derived from the simulation key, stable per (pool, purpose, name). */
+export function simulatedValue(key: Buffer, purpose: string, name: string): Buffer {
+  return createHmac('sha256', key).update(`${purpose}\0${name}`, 'utf8').digest();
+}

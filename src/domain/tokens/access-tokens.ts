@@ -1,0 +1,62 @@
+import type { App } from '../../app.ts';
+import { CognitoError, notAuthorized, userNotFound } from '../../errors.ts';
+import type { Store } from '../../store/store.ts';
+import { type Claims, parseJwt, verifySignature } from './jwt.ts';
+import { verificationKey, type KeyUse } from './keys.ts';
+import { isRevoked } from './revocation.ts';
+import { issuerFor } from './tokens.ts';
+import type { User, UserPool } from '../types.ts';
+import { usernameKey } from '../users/users.ts';
+
+export interface VerifiedToken {
+  pool: UserPool;
+  claims: Claims;
+}
+
+const MESSAGES = {
+  access: { invalid: 'Invalid Access Token', expired: 'Access Token has expired', revoked: 'Access Token has been revoked' },
+  id: { invalid: 'Invalid ID Token', expired: 'ID Token has expired', revoked: 'ID Token has been revoked' },
+} as const;
+
+/**
+ * Checks one of our JWTs without looking at its user: a compact RS256 JWS signed by a key of
+ * ours for this token use, whose pool exists and names it as issuer, with token_use `use`, not
+ * expired. Failures are NotAuthorizedException "Invalid Access Token" / "Access Token has expired"
+ * (Cognito's texts; the ID-token ones are ours).
+ */
+export async function verifyPoolToken(app: App, token: string, use: KeyUse, store: Store = app.store): Promise<VerifiedToken> {
+  const m = MESSAGES[use];
+  const jwt = parseJwt(token);
+  if (!jwt || typeof jwt.header.kid !== 'string') throw notAuthorized(m.invalid);
+  const now = app.clock.now();
+  const key = await verificationKey(store, jwt.header.kid, now);
+  if (!key || key.tokenUse !== use || !verifySignature(jwt, key.key)) throw notAuthorized(m.invalid);
+  const claims = jwt.payload;
+  const pool = await store.pools.get(key.poolId);
+  if (!pool || claims.iss !== issuerFor(app, pool) || claims.token_use !== use) throw notAuthorized(m.invalid);
+  if (typeof claims.exp !== 'number' || now / 1000 >= claims.exp) throw notAuthorized(m.expired);
+  return { pool, claims };
+}
+
+/**
+ * What every token-authenticated operation (GetUser, ChangePassword, GlobalSignOut, the
+ * self-service calls) starts with: the access token verified (verifyPoolToken), its user still
+ * there ("User does not exist."), enabled ("User is disabled."), and the token not revoked by
+ * GlobalSignOut, AdminUserGlobalSignOut, RevokeToken or AdminDisableUser ("Access Token has been
+ * revoked"). Pass `store` when calling inside a transaction.
+ */
+export async function verifyAccessToken(
+  app: App,
+  token: string,
+  store: Store = app.store,
+): Promise<{ pool: UserPool; user: User; claims: Claims }> {
+  const { pool, claims } = await verifyPoolToken(app, token, 'access', store);
+  const username = claims.username;
+  if (typeof username !== 'string') throw notAuthorized(MESSAGES.access.invalid);
+  const user = await store.users.get(pool.id, usernameKey(pool, username));
+  if (!user || user.sub !== claims.sub) throw userNotFound();
+  if (!user.enabled) throw notAuthorized('User is disabled.');
+  if (await isRevoked(store, claims, user)) throw notAuthorized(MESSAGES.access.revoked);
+  if (user.status === 'RESET_REQUIRED') throw new CognitoError('PasswordResetRequiredException', 'Password reset required for the user');
+  return { pool, user, claims };
+}

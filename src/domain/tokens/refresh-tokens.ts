@@ -1,0 +1,91 @@
+import type { App } from '../../app.ts';
+import { notAuthorized, userNotFound } from '../../errors.ts';
+import type { AuthenticationResultType } from '../../generated/cognito-idp.ts';
+import type { RefreshTokenRecord } from '../../store/repos/tokens.ts';
+import type { Store } from '../../store/store.ts';
+import { getPool } from '../pools/user-pools.ts';
+import { issueTokens, refreshTokenHash, storeRefreshToken } from './tokens.ts';
+import type { AppClient, User, UserPool } from '../types.ts';
+
+/** What a valid refresh token continues: the sign-in's user, origin_jti and auth_time. */
+export interface RedeemedRefreshToken {
+  pool: UserPool;
+  user: User;
+  originJti: string;
+  /** The original sign-in time (ms). */
+  authTime: number;
+  deviceKey?: string;
+  record: RefreshTokenRecord;
+}
+
+// Cognito's texts (reference cognito-quotas-and-errors.md: aws-sdk-cpp#1789, aws-sdk-net#1936).
+export const invalidRefreshToken = () => notAuthorized('Invalid Refresh Token.');
+const revokedRefreshToken = () => notAuthorized('Refresh Token has been revoked');
+const expiredRefreshToken = () => notAuthorized('Refresh Token has expired');
+// Cognito's answer since January 2022; before, "Invalid Refresh Token." (aws/aws-sdk-js#4016).
+const otherClientsRefreshToken = () => notAuthorized('Refresh Token has different Client');
+
+/** Refresh-token rotation (client RefreshTokenRotation): on, and its grace period in ms. */
+export function rotation(client: AppClient): { enabled: boolean; graceMs: number } {
+  const r = client.config.RefreshTokenRotation;
+  return { enabled: r?.Feature === 'ENABLED', graceMs: (r?.RetryGracePeriodSeconds ?? 0) * 1000 };
+}
+
+/**
+ * Checks a refresh token presented by `client` (REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken,
+ * the refresh_token grant) and returns what it continues, or throws NotAuthorizedException with
+ * Cognito's texts: "Invalid Refresh Token." (unknown), "Refresh Token has different Client"
+ * (issued to another client of the pool), "Refresh Token has been revoked" (RevokeToken,
+ * sign-out, disabling, or a rotated-out token past its grace period), "Refresh Token has
+ * expired"; "User is disabled."; UserNotFoundException when the user is gone. Read-only: works on `store` inside or outside a transaction.
+ */
+export async function redeemRefreshToken(app: App, store: Store, client: AppClient, token: string): Promise<RedeemedRefreshToken> {
+  const rec = typeof token === 'string' ? await store.tokens.getRefresh(refreshTokenHash(token)) : undefined;
+  // A token of another pool is as unknown to this client as a made-up one.
+  if (!rec || rec.poolId !== client.poolId) throw invalidRefreshToken();
+  if (rec.clientId !== client.clientId) throw otherClientsRefreshToken();
+  const now = app.clock.now();
+  const pool = await getPool(store, rec.poolId);
+  const user = await store.users.get(rec.poolId, rec.usernameKey);
+  // Same name, other sub: the user was deleted and another created in its place.
+  if (!user || user.sub !== rec.data.sub) throw userNotFound();
+  // Disabling also revokes the user's tokens; a disabled user is told so first.
+  if (!user.enabled) throw notAuthorized('User is disabled.');
+  if (rec.revokedAt !== null) throw revokedRefreshToken();
+  if (rec.data.rotatedAt !== undefined && now >= rec.data.rotatedAt + rotation(client).graceMs) throw revokedRefreshToken();
+  if (rec.expiresAt <= now) throw expiredRefreshToken();
+  if (user.tokensRevokedBefore !== null && rec.createdAt < user.tokensRevokedBefore) throw revokedRefreshToken();
+  if (await store.tokens.isOriginRevoked(rec.originJti)) throw revokedRefreshToken();
+  return { pool, user, originJti: rec.originJti, authTime: rec.data.authTime, deviceKey: rec.data.deviceKey, record: rec };
+}
+
+/**
+ * A whole refresh: new ID and access tokens with a new jti, the same origin_jti and auth_time,
+ * and no RefreshToken, as Cognito answers REFRESH_TOKEN_AUTH. With the client's refresh-token
+ * rotation on, also a new refresh token, in one transaction with retiring the presented one,
+ * which keeps working for RetryGracePeriodSeconds (so a client retrying a lost answer is not
+ * locked out) and is revoked after that.
+ */
+export async function refreshTokens(
+  app: App,
+  client: AppClient,
+  token: string,
+  opts: { deviceKey?: string } = {},
+): Promise<AuthenticationResultType> {
+  const { enabled } = rotation(client);
+  return app.store.tx(async (s) => {
+    const r = await redeemRefreshToken(app, s, client, token);
+    // With device tracking, the device that signed in must be the one refreshing.
+    if (r.deviceKey && opts.deviceKey !== undefined && opts.deviceKey !== r.deviceKey) throw invalidRefreshToken();
+    const args = { pool: r.pool, client, user: r.user, authTime: r.authTime, originJti: r.originJti, deviceKey: r.deviceKey };
+    const result = await issueTokens(app, s, { ...args, withRefreshToken: false });
+    if (enabled) {
+      if (r.record.data.rotatedAt === undefined) {
+        await s.tokens.updateRefreshData(r.record.tokenHash, { ...r.record.data, rotatedAt: app.clock.now() });
+      }
+      result.RefreshToken = await storeRefreshToken(app, s, args);
+    }
+    return result;
+  });
+}
+
