@@ -5,9 +5,10 @@ import { applyAttributeChanges, validateAttributes } from '../users/attributes.t
 import type { AppClient, User, UserPool } from '../types.ts';
 import { applyPassword, preparePassword } from '../users/user-passwords.ts';
 import { findUser, saveUser } from '../users/users.ts';
-import { type AuthOutcome, tokensOutcome } from './result.ts';
+import type { AuthOutcome } from './result.ts';
 import { checkSecretHash } from './secret-hash.ts';
 import { consumeSession, findSession, invalidSession, openSession } from './sessions.ts';
+import { afterNewPassword, type SignInContext } from './sign-in.ts';
 
 const PREFIX = 'userAttributes.';
 
@@ -24,7 +25,7 @@ function missingRequired(pool: UserPool, attributes: Record<string, string>): st
  * of `userAttributes.<name>` the user still lacks, and userAttributes as a JSON object of the
  * user's attributes without sub, a missing required one as "" (seed 001: `{"email":""}`).
  */
-export async function newPasswordChallenge(app: App, pool: UserPool, client: AppClient, user: User): Promise<AuthOutcome> {
+export async function newPasswordChallenge(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext = {}): Promise<AuthOutcome> {
   const missing = missingRequired(pool, user.attributes);
   const shown: Record<string, string> = {};
   for (const [name, value] of Object.entries(user.attributes)) if (name !== 'sub') shown[name] = value;
@@ -33,7 +34,7 @@ export async function newPasswordChallenge(app: App, pool: UserPool, client: App
     pool,
     client,
     usernameKey: user.usernameKey,
-    state: { challenge: 'NEW_PASSWORD_REQUIRED' },
+    state: { challenge: 'NEW_PASSWORD_REQUIRED', ctx },
   });
   return {
     ChallengeName: 'NEW_PASSWORD_REQUIRED',
@@ -107,5 +108,6 @@ export async function respondNewPassword(
     await saveUser(s, pool, fresh);
     return fresh;
   });
-  return tokensOutcome(app, pool, client, saved);
+  // Then the device and MFA steps a plain sign-in would owe (Cognito asks for MFA after the new password).
+  return afterNewPassword(app, pool, client, saved, (record.data as { ctx?: SignInContext }).ctx ?? {});
 }

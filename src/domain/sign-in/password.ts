@@ -31,5 +31,5 @@ export async function passwordSignIn(app: App, pool: UserPool, client: AppClient
   if (!(await verifyPassword(user.passwordHash, password))) throw incorrectCredentials();
   await attemptSucceeded(app.store, user);
   checkTemporaryPassword(app, user);
-  return finishSignIn(app, pool, client, user);
+  return finishSignIn(app, pool, client, user, { deviceKey: params.DEVICE_KEY || undefined, firstFactor: 'PASSWORD' });
 }

@@ -3,6 +3,7 @@ import { invalidParameter, notAuthorized } from '../../errors.ts';
 import type { AuthenticationResultType, ChallengeNameType } from '../../generated/cognito-idp.ts';
 import { issueTokens } from '../tokens/tokens.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
+import type { SignInContext } from './sign-in.ts';
 
 /** What InitiateAuth and RespondToAuthChallenge (and their Admin forms) answer. */
 export interface AuthOutcome {
@@ -26,7 +27,7 @@ export function requireParam(params: Record<string, string> | undefined, name: s
  * The end of a sign-in: tokens, with `"ChallengeParameters": {}` beside them as Cognito sends
  * (seeds 002 and 004). Called after the sign-in's own transaction has committed.
  */
-export async function tokensOutcome(app: App, pool: UserPool, client: AppClient, user: User): Promise<AuthOutcome> {
+export async function tokensOutcome(app: App, pool: UserPool, client: AppClient, user: User, _ctx: SignInContext = {}): Promise<AuthOutcome> {
   const result = await issueTokens(app, app.store, { pool, client, user, authTime: app.clock.now(), withRefreshToken: true });
   return { ChallengeParameters: {}, AuthenticationResult: result };
 }

@@ -5,6 +5,7 @@ import type { AuthSessionRecord } from '../../store/repos/sessions.ts';
 import type { Store } from '../../store/store.ts';
 import { authSessionValiditySeconds } from '../pools/app-clients.ts';
 import type { AppClient, UserPool } from '../types.ts';
+import type { SignInContext } from './sign-in.ts';
 
 /**
  * The state of a sign-in between two steps. Kept in the store (auth_sessions) under the SHA-256
@@ -12,7 +13,7 @@ import type { AppClient, UserPool } from '../types.ts';
  * copy of the database does not hand out live sessions.
  */
 export type ChallengeState =
-  | { challenge: 'NEW_PASSWORD_REQUIRED' }
+  | { challenge: 'NEW_PASSWORD_REQUIRED'; ctx?: SignInContext }
   | {
       challenge: 'PASSWORD_VERIFIER';
       /** The internal username the proof is computed with (USER_ID_FOR_SRP). */

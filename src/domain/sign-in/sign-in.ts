@@ -1,13 +1,38 @@
 import type { App } from '../../app.ts';
+import { deviceChallenge } from '../mfa/devices.ts';
+import { mfaChallenge } from '../mfa/challenges.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import { newPasswordChallenge } from './new-password.ts';
 import { type AuthOutcome, tokensOutcome } from './result.ts';
 
 /**
- * What follows a correct password or SRP proof: the NEW_PASSWORD_REQUIRED challenge for a user
- * still on a temporary password, else tokens. (MFA and device challenges will slot in here.)
+ * What a sign-in carries from its first step to its last: the AuthParameters that later steps
+ * need (DEVICE_KEY for a remembered device), and the ClientMetadata for triggers.
  */
-export async function finishSignIn(app: App, pool: UserPool, client: AppClient, user: User): Promise<AuthOutcome> {
-  if (user.status === 'FORCE_CHANGE_PASSWORD') return newPasswordChallenge(app, pool, client, user);
-  return tokensOutcome(app, pool, client, user);
+export interface SignInContext {
+  /** AuthParameters.DEVICE_KEY of the first step, when the client named a device. */
+  deviceKey?: string;
+  /** The first factor already given ('PASSWORD', 'SRP', 'EMAIL_OTP', 'WEB_AUTHN' ...). */
+  firstFactor?: string;
+  clientMetadata?: Record<string, string>;
+}
+
+/**
+ * What follows a correct first factor (password, SRP proof, passwordless code or passkey), in
+ * Cognito's order: NEW_PASSWORD_REQUIRED for a user still on a temporary password; then the
+ * device challenge (DEVICE_SRP_AUTH) when the client names a device the pool lets skip MFA; then
+ * the MFA challenges (mfa/challenges.ts); then tokens.
+ */
+export async function finishSignIn(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext = {}): Promise<AuthOutcome> {
+  if (user.status === 'FORCE_CHANGE_PASSWORD') return newPasswordChallenge(app, pool, client, user, ctx);
+  return afterNewPassword(app, pool, client, user, ctx);
+}
+
+/** The steps after NEW_PASSWORD_REQUIRED (or without it): device, MFA, tokens. */
+export async function afterNewPassword(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext = {}): Promise<AuthOutcome> {
+  const device = await deviceChallenge(app, pool, client, user, ctx);
+  if (device) return device;
+  const mfa = await mfaChallenge(app, pool, client, user, ctx);
+  if (mfa) return mfa;
+  return tokensOutcome(app, pool, client, user, ctx);
 }

@@ -154,5 +154,5 @@ export async function respondPasswordVerifier(
   if (!ok) throw incorrectCredentials();
   await attemptSucceeded(app.store, user);
   checkTemporaryPassword(app, user);
-  return finishSignIn(app, pool, client, user);
+  return finishSignIn(app, pool, client, user, { deviceKey: responses.DEVICE_KEY || undefined, firstFactor: 'SRP' });
 }
