@@ -9,6 +9,7 @@ import { Store } from './store/store.ts';
 import { sealerFor } from './store/sealing.ts';
 import type { Messenger } from './domain/messages/messenger.ts';
 import { createMessenger } from './domain/messages/index.ts';
+import { FunctionRegistry } from './functions/registry.ts';
 
 export interface Random {
   bytes(n: number): Buffer;
@@ -27,6 +28,12 @@ export interface App {
   messenger: Messenger;
   /** The URL this server is reached at (config.publicUrl, else from host and bound port). */
   publicUrl(): string;
+  /**
+   * The user's functions (Lambda triggers): `invoke(nameOrArn, event, { timeoutMs })` and
+   * `resolve(nameOrArn)`; domain code needs only those (the UserFunctions interface of
+   * functions/registry.ts). Closed when the server stops.
+   */
+  functions: FunctionRegistry;
 }
 
 export interface AppOptions {
@@ -36,6 +43,7 @@ export interface AppOptions {
   database?: Database;
   log?: Logger;
   messenger?: Messenger;
+  functions?: FunctionRegistry;
 }
 
 export function createApp(opts: AppOptions): App {
@@ -50,6 +58,16 @@ export function createApp(opts: AppOptions): App {
     store,
     log,
     messenger: opts.messenger ?? createMessenger(config, store, log, opts.clock ?? systemClock),
+    functions:
+      opts.functions ??
+      new FunctionRegistry({
+        region: config.region,
+        accountId: config.accountId,
+        log,
+        functionsDir: config.functionsDir,
+        configFile: config.configFile,
+        lambdaEndpoint: config.lambdaEndpoint,
+      }),
     publicUrl: () => config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
   };
   return app;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 /** Server settings, from flags, then environment variables, then these defaults. */
 export interface Config {
   host: string;
@@ -25,6 +25,12 @@ export interface Config {
    * exact default. Flows a client names explicitly are always enforced exactly.
    */
   strictAuthFlows: boolean;
+  /**
+   * Cognito's feature plans (UserPoolTier LITE, ESSENTIALS, PLUS) gate some features. By default
+   * Tobira stores and reports the tier but offers every feature on every tier; true refuses what
+   * the pool's tier lacks, as Cognito refuses it (--enforce-tiers, TOBIRA_ENFORCE_TIERS=true).
+   */
+  enforceTiers: boolean;
   /** Real email delivery through SMTP; null keeps emails in the outbox only. */
   smtp: SmtpConfig | null;
   /** SMS delivery: POST JSON {destination, body, ...} to this URL; null keeps SMS in the outbox only. */
@@ -41,6 +47,78 @@ export interface Config {
    * them (http/sigv4.ts). From TOBIRA_ADMIN_CREDENTIALS (AKID:SECRET,...) or --admin-credentials-file.
    */
   adminCredentials: ReadonlyMap<string, string> | null;
+  /** Time and connection bounds of every listener this process opens (the API server, a gateway beside it). */
+  limits: ListenerLimits;
+  /**
+   * Where the user's functions (Lambda triggers, gateway routes) are found (src/functions/): a
+   * directory of `<name>.mjs|.js|.ts|.py` handlers (default ./functions when it exists), the
+   * `functions` mapping of a config file, and a server speaking Lambda's Invoke API (a URL, or
+   * `aws` for AWS Lambda itself).
+   */
+  functionsDir: string | null;
+  configFile: string | null;
+  lambdaEndpoint: string | null;
+}
+
+/** ./functions of the working directory when there is one. */
+export function defaultFunctionsDir(): string | undefined {
+  return existsSync('functions') ? 'functions' : undefined;
+}
+
+/**
+ * What one client may hold of a listener. Without these a client sending a body one byte at a
+ * time, or opening connections and sending nothing, holds its sockets (and their buffers) forever.
+ */
+export interface ListenerLimits {
+  /** Time to receive a whole request, headers and body, from its first byte (408 and close past it). */
+  requestTimeoutMs: number;
+  /** Time to receive a request's headers, from the connection's opening or the previous answer. */
+  headersTimeoutMs: number;
+  /** How long a keep-alive connection may sit idle between requests. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; past it new connections are closed as soon as they are accepted. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ListenerLimits> = {
+  requestTimeoutMs: 60_000,
+  headersTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 1_000,
+};
+
+/** The settings of ListenerLimits: flag (also read as TOBIRA_<FLAG>, upper-cased), key, unit. */
+export const LIMIT_SETTINGS = [
+  { flag: 'request-timeout-seconds', key: 'requestTimeoutMs', scale: 1000 },
+  { flag: 'headers-timeout-seconds', key: 'headersTimeoutMs', scale: 1000 },
+  { flag: 'keep-alive-timeout-seconds', key: 'keepAliveTimeoutMs', scale: 1000 },
+  { flag: 'max-connections', key: 'maxConnections', scale: 1 },
+] as const satisfies readonly { flag: string; key: keyof ListenerLimits; scale: number }[];
+
+const envName = (flag: string) => `TOBIRA_${flag.replace(/-/g, '_').toUpperCase()}`;
+
+/**
+ * Listener limits from flags (`--request-timeout-seconds 30`, values read by `flag`) over
+ * environment variables (TOBIRA_REQUEST_TIMEOUT_SECONDS ...) over `base`. Seconds may be
+ * fractional; every value must be a positive number (a limit cannot be switched off).
+ */
+export function limitsFrom(
+  flag: (name: string) => string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  base: Readonly<ListenerLimits> = DEFAULT_LIMITS,
+): ListenerLimits {
+  const out: ListenerLimits = { ...base };
+  for (const s of LIMIT_SETTINGS) {
+    const raw = flag(s.flag) ?? env[envName(s.flag)];
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    const value = Math.round(n * s.scale);
+    if (!Number.isFinite(n) || value < 1 || (s.scale === 1 && !Number.isInteger(n))) {
+      throw new Error(`invalid --${s.flag} (${envName(s.flag)}): ${raw}; expected a positive ${s.scale === 1 ? 'integer' : 'number of seconds'}`);
+    }
+    out[s.key] = value;
+  }
+  return out;
 }
 
 export interface SmtpConfig {
@@ -130,10 +208,15 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: (env.TOBIRA_LOG_LEVEL as Config['logLevel']) ?? 'info',
     devMode: env.TOBIRA_DEV_MODE !== 'false',
     strictAuthFlows: env.TOBIRA_STRICT_AUTH_FLOWS === 'true',
+    enforceTiers: env.TOBIRA_ENFORCE_TIERS === 'true',
     smtp: env.TOBIRA_SMTP_URL ? parseSmtpUrl(env.TOBIRA_SMTP_URL, env.TOBIRA_SMTP_FROM) : null,
     smsWebhookUrl: env.TOBIRA_SMS_WEBHOOK_URL || null,
     adminToken: env.TOBIRA_ADMIN_TOKEN || null,
     masterKey: env.TOBIRA_MASTER_KEY || null,
     adminCredentials: env.TOBIRA_ADMIN_CREDENTIALS ? parseCredentials(env.TOBIRA_ADMIN_CREDENTIALS) : null,
+    limits: limitsFrom(() => undefined, env),
+    functionsDir: env.TOBIRA_FUNCTIONS_DIR || (defaultFunctionsDir() ?? null),
+    configFile: env.TOBIRA_CONFIG || null,
+    lambdaEndpoint: env.TOBIRA_LAMBDA_ENDPOINT || null,
   };
 }

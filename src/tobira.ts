@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { buildServer } from './http/server.ts';
 import { sweepExpired, SWEEP_INTERVAL_MS } from './domain/housekeeping.ts';
 import './features.ts';
+import { warnUnresolvedFunctions } from './functions/startup-check.ts';
 
 export interface Running {
   app: App;
@@ -31,6 +32,9 @@ export async function startTobira(config: Config, opts: Omit<AppOptions, 'config
   const port = typeof address === 'object' && address ? address.port : config.port;
   config.port = port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  await warnUnresolvedFunctions({ pools: () => app.store.pools.all(), functions: app.functions, log: app.log }).catch((err) =>
+    app.log.warn({ err }, "could not check the pools' Lambda functions"),
+  );
   // Expired tokens, codes, keys and sessions are swept in the background (domain/housekeeping.ts).
   let sweeping: Promise<void> | undefined;
   const sweeper = setInterval(() => {
@@ -55,6 +59,7 @@ export async function startTobira(config: Config, opts: Omit<AppOptions, 'config
       // In-flight requests finish first; then the database is closed.
       await server.close();
       await sweeping;
+      await app.functions.close();
       await app.store.db.close();
     },
   };

@@ -15,6 +15,7 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
+import { needs, PYTHON } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 import type { OutgoingMessage } from '../src/domain/messages/messenger.ts';
 import { ManualClock } from '../src/clock.ts';
@@ -39,7 +40,7 @@ describe('admin user operations', () => {
   });
   after(() => t.close());
 
-  test('seed 001: admin-create-user, list-users, admin-get-user, admin-set-user-password, admin-delete-user', async () => {
+  test('seed 001: admin-create-user, list-users, admin-get-user, admin-set-user-password, admin-delete-user', needs('aws'), async () => {
     const pool = (await aws(t.url, ['cognito-idp', 'create-user-pool', '--pool-name', 'Test user pool'], 'ap-northeast-1')).json.UserPool.Id;
 
     const created = await aws(t.url, ['cognito-idp', 'admin-create-user', '--user-pool-id', pool, '--username', 'user1'], 'ap-northeast-1');
@@ -86,7 +87,7 @@ describe('admin user operations', () => {
     assert.match(gone.stderr, /An error occurred \(UserNotFoundException\) when calling the AdminGetUser operation: User does not exist\./);
   });
 
-  test('seed 000: admin-create-user with --message-action SUPPRESS, then admin-set-user-password --permanent', async () => {
+  test('seed 000: admin-create-user with --message-action SUPPRESS, then admin-set-user-password --permanent', needs('aws'), async () => {
     const pool = (
       await aws(t.url, [
         'cognito-idp', 'create-user-pool', '--pool-name', 'MyUserPool',
@@ -122,7 +123,7 @@ describe('admin user operations', () => {
     assert.ok(user.srpVerifier && user.srpSalt);
   });
 
-  test('the main errors as the CLI prints them', async () => {
+  test('the main errors as the CLI prints them', needs('aws'), async () => {
     const pool = await newPool();
     const run = (args: string[]) => aws(t.url, ['cognito-idp', ...args, '--user-pool-id', pool]);
     assert.equal((await run(['admin-create-user', '--username', 'dup', '--message-action', 'SUPPRESS'])).code, 0);
@@ -142,7 +143,7 @@ describe('admin user operations', () => {
     assert.match(r.stderr, /\(ResourceNotFoundException\).*User pool us-east-1_missing00 does not exist\./);
   });
 
-  test('the CLI updates and deletes attributes, disables and enables a user', async () => {
+  test('the CLI updates and deletes attributes, disables and enables a user', needs('aws'), async () => {
     const pool = await newPool();
     const run = async (args: string[]) => {
       const r = await aws(t.url, ['cognito-idp', ...args, '--user-pool-id', pool]);
@@ -464,7 +465,7 @@ describe('admin user operations', () => {
     }
   });
 
-  test('boto3 creates and reads a user', async () => {
+  test('boto3 creates and reads a user', needs('boto3'), async () => {
     const pool = await newPool();
     const script = `
 import boto3, json, sys
@@ -481,7 +482,7 @@ except c.exceptions.UsernameExistsException as e:
 print(json.dumps({'status': u['UserStatus'], 'email': [a['Value'] for a in u['UserAttributes'] if a['Name'] == 'email'], 'err': err}))
 `;
     // Asynchronously: the server runs in this process and must keep answering.
-    const { stdout } = await promisify(execFile)('python3', ['-c', script, t.url, pool], { encoding: 'utf8', timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(PYTHON, ['-c', script, t.url, pool], { encoding: 'utf8', timeout: 60_000 });
     assert.deepEqual(JSON.parse(stdout), { status: 'FORCE_CHANGE_PASSWORD', email: ['py@example.com'], err: 'User account already exists' });
   });
 

@@ -10,13 +10,14 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 import { allowedAuthFlows, tokenValidity } from '../src/domain/pools/app-clients.ts';
 import type { AppClient } from '../src/domain/types.ts';
 
 const cli = (t: Running, ...args: string[]) => aws(t.url, ['cognito-idp', ...args]);
 
-describe('app clients over the AWS CLI', () => {
+describe('app clients over the AWS CLI', needs('aws'), () => {
   let t: Running;
   let poolId: string;
   before(async () => {

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { AuthenticationDetails, CognitoUser, CognitoUserAttribute, CognitoUserPool, type CognitoUserSession } from 'amazon-cognito-identity-js';
 import { aws, idpClient, startTestServer, sdkError } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
 import { lastCode, outboxMessages } from './helpers/outbox.ts';
 import type { Running } from '../src/tobira.ts';
 
@@ -69,7 +70,7 @@ describe("a signed-in user's own attributes", () => {
     const { poolId, clientId } = await makePool();
     const token = await signedIn(poolId, clientId, 'amy', 'amy@example.com');
     const r = await idp.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: 'email', Value: 'amy@new.example.org' }, { Name: 'name', Value: 'Amy' }] }));
-    assert.deepEqual(r.CodeDeliveryDetailsList, [{ Destination: 'a***@n***.org', DeliveryMedium: 'EMAIL', AttributeName: 'email' }]);
+    assert.deepEqual(r.CodeDeliveryDetailsList, [{ Destination: 'a***@n***', DeliveryMedium: 'EMAIL', AttributeName: 'email' }]);
     let attrs = await attributesOf(token);
     assert.equal(attrs.email, 'amy@new.example.org');
     assert.equal(attrs.email_verified, 'false');
@@ -96,7 +97,7 @@ describe("a signed-in user's own attributes", () => {
     const { poolId, clientId } = await makePool({ UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] } });
     const token = await signedIn(poolId, clientId, 'ben', 'ben@example.com');
     const r = await idp.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: 'email', Value: 'ben@other.com' }] }));
-    assert.equal(r.CodeDeliveryDetailsList![0].Destination, 'b***@o***.com');
+    assert.equal(r.CodeDeliveryDetailsList![0].Destination, 'b***@o***');
     let attrs = await attributesOf(token);
     assert.equal(attrs.email, 'ben@example.com');
     assert.equal(attrs.email_verified, 'true');
@@ -104,7 +105,7 @@ describe("a signed-in user's own attributes", () => {
 
     // A code requested now also goes to the waiting address.
     const again = await idp.send(new GetUserAttributeVerificationCodeCommand({ AccessToken: token, AttributeName: 'email' }));
-    assert.equal(again.CodeDeliveryDetails!.Destination, 'b***@o***.com');
+    assert.equal(again.CodeDeliveryDetails!.Destination, 'b***@o***');
     await idp.send(new VerifyUserAttributeCommand({ AccessToken: token, AttributeName: 'email', Code: await lastCode(t.url, 'ben@other.com') }));
     attrs = await attributesOf(token);
     assert.equal(attrs.email, 'ben@other.com');
@@ -179,7 +180,7 @@ describe("a signed-in user's own attributes", () => {
     });
   });
 
-  test('AWS CLI: update-user-attributes and verify-user-attribute with an access token', async () => {
+  test('AWS CLI: update-user-attributes and verify-user-attribute with an access token', needs('aws'), async () => {
     const { poolId, clientId } = await makePool();
     const token = await signedIn(poolId, clientId, 'ida', 'ida@example.com');
     const u = await aws(t.url, ['cognito-idp', 'update-user-attributes', '--access-token', token, '--user-attributes', 'Name=email,Value=ida@cli.example.com']);
@@ -192,7 +193,7 @@ describe("a signed-in user's own attributes", () => {
     assert.equal(v.code, 0, v.stderr);
     const g = await aws(t.url, ['cognito-idp', 'get-user-attribute-verification-code', '--access-token', token, '--attribute-name', 'email']);
     assert.equal(g.code, 0, g.stderr);
-    assert.deepEqual(g.json.CodeDeliveryDetails, { Destination: 'i***@c***.com', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
+    assert.deepEqual(g.json.CodeDeliveryDetails, { Destination: 'i***@c***', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
   });
 
   test('amazon-cognito-identity-js: updateAttributes, getAttributeVerificationCode / verifyAttribute, deleteAttributes, deleteUser', async () => {

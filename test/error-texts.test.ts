@@ -16,6 +16,7 @@ import {
   type CreateUserPoolCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
 import { poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import { lastCode } from './helpers/outbox.ts';
 import type { Running } from '../src/tobira.ts';
@@ -42,7 +43,7 @@ describe('error texts as real Cognito words them', () => {
     return (await signIn(clientId, 'ann', 'Ann#Pass123')).AuthenticationResult!.AccessToken!;
   };
 
-  test('OAuth clients: a code or implicit flow without callback URLs, openid with client_credentials', async () => {
+  test('OAuth clients: a code or implicit flow without callback URLs, openid with client_credentials', needs('aws'), async () => {
     const { UserPool } = await idp.send(new CreateUserPoolCommand({ PoolName: 'oauth' }));
     const poolId = UserPool!.Id!;
     // cisagov/crossfeed#440, anomalyco/sst#6272 (400).

@@ -205,14 +205,18 @@ describe('REST Cognito authorizer against a JWKS the test controls', () => {
     }
   });
 
-  test('Tobira unreachable: keys already fetched keep verifying, but an unanswered revocation check is a 401', async () => {
+  test('Tobira unreachable: keys already fetched keep verifying, but an unanswered revocation check is a 401', async (t) => {
     const other = await startFakeTobira();
+    t.after(() => other.close());
     other.jwks = [keyA.jwk];
     const c = new OffsetClock();
     const route = { route: 'ANY /{proxy+}', lambda: 'fixtures/echo.mjs', issuer: f.issuer };
-    const lax = await gatewayFor({ endpoint: other.url, userPoolId: POOL, checkRevocation: false, routes: [route] }, { clock: c });
-    const strict = await gatewayFor({ endpoint: other.url, userPoolId: POOL, revocationCacheSeconds: 0, routes: [route] }, { clock: c });
     const token = await sign(keyA, { iss: f.issuer });
+    const lax = await gatewayFor({ endpoint: other.url, userPoolId: POOL, checkRevocation: false, routes: [route] }, { clock: c });
+    const strict = await gatewayFor({ endpoint: other.url, userPoolId: POOL, revocationCacheSeconds: 0, routes: [route] }, { clock: c }).catch(async (e) => {
+      await lax.close();
+      throw e;
+    });
     try {
       assert.equal((await get(`${lax.url}/x`, token)).status, 200);
       assert.equal((await get(`${strict.url}/x`, token)).status, 200);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { freePort, spawnTobira, waitForHealth } from './helpers/process.ts';
 import { startTestServer } from './helpers/tobira.ts';
 import { curl, seedPoolAndUser, signIn, waitForGateway, type SeedUser } from './helpers/gateway.ts';
+import { needs } from './helpers/tools.ts';
 import { gatewayConfigFromArgs } from '../src/cli/gateway.ts';
 import { parseArgs } from '../src/cli/args.ts';
 import type { Running } from '../src/tobira.ts';
@@ -89,7 +90,7 @@ describe('tobira gateway: flags', () => {
   });
 });
 
-describe('tobira gateway as a process, against a Tobira in another process', () => {
+describe('tobira gateway as a process, against a Tobira in another process', needs('aws', 'curl'), () => {
   let t: Running;
   let user: SeedUser;
   let dir: string;

@@ -1,12 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { curl, gatewayFor } from './helpers/gateway.ts';
+import { needs } from './helpers/tools.ts';
 import type { RunningGateway } from '../src/gateway/server.ts';
 
 // How a local Lambda handler's answers become HTTP responses, and CORS, on routes without an
 // authorizer (the authorizer has its own tests).
 
-describe('Lambda proxy integration, REST API (payload 1.0)', () => {
+describe('Lambda proxy integration, REST API (payload 1.0)', needs('curl'), () => {
   let gw: RunningGateway;
   before(async () => {
     const none = { authorizer: 'none' };
@@ -118,7 +119,7 @@ describe('Lambda proxy integration, REST API (payload 1.0)', () => {
   });
 });
 
-describe('Lambda integration, HTTP API (payload 2.0)', () => {
+describe('Lambda integration, HTTP API (payload 2.0)', needs('curl'), () => {
   let gw: RunningGateway;
   before(async () => {
     gw = await gatewayFor({

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aws, startTestServer } from './helpers/tobira.ts';
 import { curl, gatewayFor, OffsetClock, seedPoolAndUser, signIn, type SeedUser } from './helpers/gateway.ts';
+import { needs } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 import type { RunningGateway } from '../src/gateway/server.ts';
 
@@ -17,7 +18,7 @@ const lastEvent = () => events()[events().length - 1].event;
 const payload = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 const UNAUTHORIZED = '{"message":"Unauthorized"}';
 
-describe('seed 004: API Gateway with a Cognito authorizer in front of a local Lambda', () => {
+describe('seed 004: API Gateway with a Cognito authorizer in front of a local Lambda', needs('aws', 'curl'), () => {
   let t: Running;
   let gw: RunningGateway;
   let user: SeedUser;
@@ -295,7 +296,7 @@ describe('seed 004: API Gateway with a Cognito authorizer in front of a local La
   });
 });
 
-describe('gateway against a Tobira started with --issuer aws', () => {
+describe('gateway against a Tobira started with --issuer aws', needs('aws', 'curl'), () => {
   let t: Running;
   let gw: RunningGateway;
   let user: SeedUser;

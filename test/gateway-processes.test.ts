@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { freePort, spawnTobira, waitForHealth, type Spawned } from './helpers/process.ts';
 import { aws } from './helpers/tobira.ts';
 import { curl, seedPoolAndUser, signIn, waitForGateway, type SeedUser } from './helpers/gateway.ts';
+import { needs } from './helpers/tools.ts';
 
 // Seed 004 across three processes, as on separate machines: `tobira start`, `tobira gateway`
 // (which knows Tobira only by its URL: JWKS, discovery, token status) and the AWS CLI / curl.
@@ -14,7 +15,7 @@ const FIXTURES = join(import.meta.dirname, 'fixtures');
 const UNAUTHORIZED = '{"message":"Unauthorized"}';
 const header = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString());
 
-describe('tobira gateway and tobira start in separate processes', () => {
+describe('tobira gateway and tobira start in separate processes', needs('aws', 'curl'), () => {
   let dir: string;
   let tobira: Spawned;
   let gateway: Spawned;

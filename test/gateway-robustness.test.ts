@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aws, startTestServer } from './helpers/tobira.ts';
 import { curl, gatewayFor, seedPoolAndUser, signIn, type CurlResult, type SeedUser } from './helpers/gateway.ts';
+import { needs } from './helpers/tools.ts';
 import { freePort } from './helpers/process.ts';
 import { signingKey } from '../src/domain/tokens/keys.ts';
 import type { Running } from '../src/tobira.ts';
@@ -139,7 +140,7 @@ const HANDLERS_502 = [
 const HANDLERS_TIMEOUT = ['neverResolves', 'neverCallsBack'];
 const HANDLERS_OK = ['statusString', 'status204', 'headerNumber', 'headerObject', 'headerContentLength', 'multiValue', 'base64Body', 'answersTwice'];
 
-describe('gateway robustness: odd tokens, odd requests, misbehaving handlers and upstreams', () => {
+describe('gateway robustness: odd tokens, odd requests, misbehaving handlers and upstreams', needs('aws', 'curl'), () => {
   let t: Running;
   let gw: RunningGateway;
   let up: Upstream;
@@ -534,7 +535,7 @@ describe('gateway robustness: odd tokens, odd requests, misbehaving handlers and
   });
 });
 
-describe('gateway robustness, HTTP API (payload 2.0)', () => {
+describe('gateway robustness, HTTP API (payload 2.0)', needs('curl'), () => {
   let gw: RunningGateway;
   before(async () => {
     const handler = (name: string) => ({ route: `ANY /${name}`, lambda: `fixtures/misbehaving.mjs#${name}`, authorizer: 'none', timeoutSeconds: 0.5 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { aws, startTestServer } from './helpers/tobira.ts';
 import { curl, gatewayFor, OffsetClock, seedPoolAndUser, signIn, type SeedUser } from './helpers/gateway.ts';
+import { needs } from './helpers/tools.ts';
 import { freePort } from './helpers/process.ts';
 import type { Running } from '../src/tobira.ts';
 import type { RunningGateway } from '../src/gateway/server.ts';
@@ -45,7 +46,7 @@ async function startUpstream(): Promise<{ url: string; seen: Seen[]; close(): Pr
 
 const UNAUTHORIZED = '{"message":"Unauthorized"}';
 
-describe('gateway in front of an upstream HTTP service', () => {
+describe('gateway in front of an upstream HTTP service', needs('aws', 'curl'), () => {
   let t: Running;
   let up: Awaited<ReturnType<typeof startUpstream>>;
   let gw: RunningGateway;

@@ -16,13 +16,14 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
+import { needs, PYTHON } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 import { groupsOfUser } from '../src/domain/users/groups.ts';
 
 const cli = (t: Running, ...args: string[]) => aws(t.url, ['cognito-idp', ...args]);
 const ROLE = 'arn:aws:iam::000000000000:role/admins';
 
-describe('groups over the AWS CLI', () => {
+describe('groups over the AWS CLI', needs('aws'), () => {
   let t: Running;
   let poolId: string;
   before(async () => {
@@ -271,15 +272,16 @@ describe('groups over the JS SDK v3', () => {
   });
 });
 
-describe('groups and clients survive a restart, and boto3 sees them', () => {
+describe('groups and clients survive a restart, and boto3 sees them', needs('boto3'), () => {
   test('create on a data dir, stop, start again, read with boto3', async () => {
     const { mkdtemp, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { execFile } = await import('node:child_process');
     const dir = await mkdtemp(join(tmpdir(), 'tobira-groups-'));
+    let t: Running | undefined;
     try {
-      let t = await startTestServer({ dataDir: dir });
+      t = await startTestServer({ dataDir: dir });
       let sdk = idpClient(t.url);
       const poolId = (await sdk.send(new CreateUserPoolCommand({ PoolName: 'kept' }))).UserPool!.Id!;
       await sdk.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'frank', MessageAction: 'SUPPRESS' }));
@@ -305,7 +307,7 @@ out = {
 print(json.dumps(out, default=str))
 `;
       const out = await new Promise<string>((resolve, reject) =>
-        execFile('python3', ['-c', script, t.url, poolId, client.json.UserPoolClient.ClientId], (err, stdout, stderr) =>
+        execFile(PYTHON, ['-c', script, t!.url, poolId, client.json.UserPoolClient.ClientId], { timeout: 60_000 }, (err, stdout, stderr) =>
           err ? reject(new Error(stderr)) : resolve(stdout),
         ),
       );
@@ -319,8 +321,9 @@ print(json.dumps(out, default=str))
       assert.equal(r.client.ClientSecret, client.json.UserPoolClient.ClientSecret);
       assert.equal(r.client.ClientName, 'kept');
       assert.deepEqual(r.clients, [client.json.UserPoolClient.ClientId]);
-      await t.close();
     } finally {
+      // Closed on failure too: a server left open would keep this file from ever exiting.
+      await t?.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

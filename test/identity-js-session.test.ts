@@ -120,7 +120,7 @@ describe("a session's life with amazon-cognito-identity-js", () => {
     const firstCode = await lastCode(t.url, 'fumi@example.com');
     const user = new CognitoUser({ Username: 'fumi', Pool: pool, Storage: memoryStorage() });
     const resent = await call<any>((cb) => user.resendConfirmationCode(cb));
-    assert.deepEqual(resent.CodeDeliveryDetails, { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: 'f***@e***.com' });
+    assert.deepEqual(resent.CodeDeliveryDetails, { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: 'f***@e***' });
     const code = await lastCode(t.url, 'fumi@example.com');
     if (code !== firstCode) {
       const stale = await call((cb) => user.confirmRegistration(firstCode, false, cb)).then(

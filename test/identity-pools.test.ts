@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import type { Running } from '../src/tobira.ts';
 import { aws, rawCall, startTestServer } from './helpers/tobira.ts';
+import { needs, PYTHON } from './helpers/tools.ts';
 
 /**
  * Seed 003's command (the CLI helper adds --endpoint-url), with its placeholders for the user
@@ -39,13 +40,13 @@ out = {}
 ${body}
 print(json.dumps(out))`;
   return new Promise((resolve, reject) =>
-    execFile('python3', ['-c', script, url], { encoding: 'utf8', timeout: 60_000 }, (e, stdout, stderr) =>
+    execFile(PYTHON, ['-c', script, url], { encoding: 'utf8', timeout: 60_000 }, (e, stdout, stderr) =>
       e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
     ),
   );
 }
 
-describe('identity pools with the AWS CLI: seed 003 and the administrative operations', () => {
+describe('identity pools with the AWS CLI: seed 003 and the administrative operations', needs('aws'), () => {
   let t: Running;
   before(async () => {
     t = await startTestServer();
@@ -134,7 +135,7 @@ describe('identity pools with the AWS CLI: seed 003 and the administrative opera
   });
 });
 
-describe('identity pools with boto3: errors, paging and tags', () => {
+describe('identity pools with boto3: errors, paging and tags', needs('boto3'), () => {
   let t: Running;
   before(async () => {
     t = await startTestServer();

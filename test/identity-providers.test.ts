@@ -19,6 +19,7 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, sdkError, startTestServer } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 
 const OIDC = { client_id: 'c', attributes_request_method: 'GET', oidc_issuer: 'https://idp.example.com', authorize_scopes: 'openid' };
@@ -34,7 +35,7 @@ describe('identity providers and domains (seed 003)', () => {
   });
   after(() => t.close());
 
-  test("seed 003's commands: Google provider, a client that supports it, the hosted UI domain", async () => {
+  test("seed 003's commands: Google provider, a client that supports it, the hosted UI domain", needs('aws'), async () => {
     const pool = await newPool('app-users-prod');
     // Before Google exists the client is refused, in Cognito's words.
     const early = await aws(t.url, ['cognito-idp', 'create-user-pool-client', '--user-pool-id', pool, '--client-name', 'web-app', '--supported-identity-providers', 'COGNITO', 'Google']);

@@ -160,8 +160,9 @@ describe('signing keys in a data directory', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('keys survive a restart; `tobira keys rotate` gives new kids while old tokens keep verifying', async () => {
+  test('keys survive a restart; `tobira keys rotate` gives new kids while old tokens keep verifying', async (tc) => {
     let t = await startTestServer({ dataDir: dir });
+    tc.after(() => t.close()); // whichever is running when the test ends, on failure too
     let idp = idpClient(t.url);
     const { poolId, clientId } = await createPoolAndClient(idp);
     await createUser(idp, poolId, 'mia');

@@ -9,9 +9,10 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, rawCall, startTestServer } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 
-describe('ListUsers', () => {
+describe('ListUsers', needs('aws'), () => {
   let t: Running;
   let sdk: CognitoIdentityProviderClient;
   let pool: string;

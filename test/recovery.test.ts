@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoUser, CognitoUserPool } from 'amazon-cognito-identity-js';
 import { aws, idpClient, startTestServer, sdkError } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
 import { lastCode, outboxMessages } from './helpers/outbox.ts';
 import type { Running } from '../src/tobira.ts';
 import { ManualClock } from '../src/clock.ts';
@@ -52,7 +53,7 @@ describe('account recovery', () => {
     const { poolId, clientId } = await makePool();
     await makeUser(poolId, 'alice', { email: 'alice@example.com', email_verified: 'true' });
     const r = await idp.send(new ForgotPasswordCommand({ ClientId: clientId, Username: 'alice' }));
-    assert.deepEqual(r.CodeDeliveryDetails, { Destination: 'a***@e***.com', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
+    assert.deepEqual(r.CodeDeliveryDetails, { Destination: 'a***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
     const [mail] = await outboxMessages(t.url, { to: 'alice@example.com' });
     assert.equal(mail.kind, 'forgot-password');
     assert.equal(mail.subject, 'Your verification code');
@@ -139,7 +140,7 @@ describe('account recovery', () => {
     });
     const hidden = await makePool({}, { PreventUserExistenceErrors: 'ENABLED' });
     const r = await idp.send(new ForgotPasswordCommand({ ClientId: hidden.clientId, Username: 'ghost@example.org' }));
-    assert.deepEqual(r.CodeDeliveryDetails, { Destination: 'g***@e***.org', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
+    assert.deepEqual(r.CodeDeliveryDetails, { Destination: 'g***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
     assert.equal(
       (await sdkError(idp.send(new ConfirmForgotPasswordCommand({ ClientId: hidden.clientId, Username: 'ghost@example.org', ConfirmationCode: '123456', Password: 'NewPass123!' })))).name,
       'CodeMismatchException',
@@ -176,7 +177,7 @@ describe('account recovery', () => {
     assert.equal(results.filter((r) => r === 'LimitExceededException').length, 1);
   });
 
-  test('AWS CLI: admin-reset-user-password makes the user RESET_REQUIRED and sends a code; confirm-forgot-password ends it', async () => {
+  test('AWS CLI: admin-reset-user-password makes the user RESET_REQUIRED and sends a code; confirm-forgot-password ends it', needs('aws'), async () => {
     const { poolId, clientId } = await makePool({}, { ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] });
     await makeUser(poolId, 'hal', { email: 'hal@example.com', email_verified: 'true' });
     const r = await aws(t.url, ['cognito-idp', 'admin-reset-user-password', '--user-pool-id', poolId, '--username', 'hal']);

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rawCall, startTestServer } from './helpers/tobira.ts';
-import { freePort, spawnTobira, waitForHealth } from './helpers/process.ts';
+import { freePort, spawnTobira, stopSpawned, waitForHealth } from './helpers/process.ts';
 import { verifyPassword } from '../src/domain/users/passwords.ts';
 
 /** Calls an operation and fails the test on an error answer. */
@@ -32,6 +32,7 @@ test('a pool, client, users and groups survive a clean stop and a start on the s
   t.after(() => rm(dir, { recursive: true, force: true }));
 
   let s = await startTestServer({ dataDir: dir });
+  t.after(() => s.close()); // whichever is running when the test ends, on failure too
   const poolId = (await call(s.url, 'CreateUserPool', {
     PoolName: 'durable', AliasAttributes: ['email'], Schema: [{ Name: 'team', AttributeDataType: 'String' }],
   })).UserPool.Id;
@@ -69,6 +70,7 @@ test('acknowledged writes survive kill -9 of `tobira start`', async (t) => {
   const start = async () => {
     const port = await freePort();
     const proc = spawnTobira(['start', '--port', String(port), '--data-dir', dir, '--log-level', 'error']);
+    t.after(() => stopSpawned(proc));
     const url = `http://127.0.0.1:${port}`;
     await waitForHealth(url);
     return { proc, url };

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { aws, startTestServer } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 
 /** The JWT payload, to see whom a token names. */
@@ -14,7 +15,7 @@ function opensslSecretHash(username: string, clientId: string, secret: string): 
     .trim();
 }
 
-describe('the seed documents end to end over the AWS CLI', () => {
+describe('the seed documents end to end over the AWS CLI', needs('aws'), () => {
   let t: Running;
   let cli: (args: string[]) => ReturnType<typeof aws>;
   before(async () => {
@@ -161,7 +162,7 @@ describe('the seed documents end to end over the AWS CLI', () => {
     assert.equal(claims(result.AccessToken).username, sub);
   });
 
-  test('seed 004: the user answers NEW_PASSWORD_REQUIRED, changes the password, and a client with a secret needs SECRET_HASH', async () => {
+  test('seed 004: the user answers NEW_PASSWORD_REQUIRED, changes the password, and a client with a secret needs SECRET_HASH', needs('openssl'), async () => {
     const pool = await cli(['create-user-pool', '--pool-name', 'authorizer', '--schema', '[{"Name": "email", "AttributeDataType": "String", "Mutable": true, "Required": true}]']);
     const poolId = pool.json.UserPool.Id;
     const spa = await cli(['create-user-pool-client', '--user-pool-id', poolId, '--client-name', 'spa', '--explicit-auth-flows', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spawnTobira, waitForHealth } from './helpers/process.ts';
+import { freePort, spawnTobira, stopSpawned, waitForHealth, type Spawned } from './helpers/process.ts';
 import { rawCall, startTestServer } from './helpers/tobira.ts';
 import { handlers } from '../src/api/index.ts';
 import { configFromArgs } from '../src/cli/main.ts';
@@ -13,9 +13,10 @@ import { parseArgs } from '../src/cli/args.ts';
 
 test('tobira start --port --data-dir: says where it listens, serves /health, stops cleanly on SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tobira-'));
+  let p: Spawned | undefined;
   try {
     const port = await freePort();
-    const p = spawnTobira(['start', '--port', String(port), '--data-dir', dir]);
+    p = spawnTobira(['start', '--port', String(port), '--data-dir', dir]);
     const url = `http://127.0.0.1:${port}`;
     await waitForHealth(url);
     const health = await (await fetch(`${url}/health`)).json();
@@ -28,15 +29,18 @@ test('tobira start --port --data-dir: says where it listens, serves /health, sto
     assert.equal(code, 0);
     assert.match(p.output(), /shutting down/);
   } finally {
+    await stopSpawned(p);
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('TOBIRA_PORT, TOBIRA_HOST and TOBIRA_DATA_DIR configure the server; --in-memory writes nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tobira-'));
+  let p: Spawned | undefined;
+  let m: Spawned | undefined;
   try {
     const port = await freePort();
-    const p = spawnTobira(['start'], { TOBIRA_PORT: String(port), TOBIRA_HOST: '127.0.0.1', TOBIRA_DATA_DIR: dir });
+    p = spawnTobira(['start'], { TOBIRA_PORT: String(port), TOBIRA_HOST: '127.0.0.1', TOBIRA_DATA_DIR: dir });
     await waitForHealth(`http://127.0.0.1:${port}`);
     assert.ok(existsSync(join(dir, 'tobira.sqlite')));
     p.child.kill('SIGINT');
@@ -44,19 +48,21 @@ test('TOBIRA_PORT, TOBIRA_HOST and TOBIRA_DATA_DIR configure the server; --in-me
 
     const port2 = await freePort();
     const dir2 = join(dir, 'unused');
-    const m = spawnTobira(['start', '--in-memory', '--port', String(port2), '--data-dir', dir2]);
+    m = spawnTobira(['start', '--in-memory', '--port', String(port2), '--data-dir', dir2]);
     await waitForHealth(`http://127.0.0.1:${port2}`);
     assert.match(m.output(), /in memory/);
     assert.ok(!existsSync(dir2));
     m.child.kill('SIGTERM');
     assert.equal((await m.exited).code, 0);
   } finally {
+    await stopSpawned(p, m);
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('an unexpected exception is answered as InternalErrorException with a request id, and the server lives on', async () => {
+test('an unexpected exception is answered as InternalErrorException with a request id, and the server lives on', async (c) => {
   const t = await startTestServer();
+  c.after(() => t.close());
   const original = handlers.ListUserPools;
   try {
     handlers.ListUserPools = async () => {
@@ -72,7 +78,6 @@ test('an unexpected exception is answered as InternalErrorException with a reque
   }
   const again = await rawCall(t.url, 'ListUserPools', { MaxResults: 1 });
   assert.equal(again.status, 200);
-  await t.close();
 });
 
 test("with no flags and no environment: 127.0.0.1:9329, data in ./.tobira, region us-east-1; the package's start script and bin are `tobira start`", async () => {
@@ -88,9 +93,10 @@ test("with no flags and no environment: 127.0.0.1:9329, data in ./.tobira, regio
   // The default data directory is relative to where the server starts (port 9329 itself may be
   // taken on a shared machine, so only the port comes from the environment here).
   const cwd = mkdtempSync(join(tmpdir(), 'tobira-cwd-'));
+  let p: Spawned | undefined;
   try {
     const port = await freePort();
-    const p = spawnTobira(['start'], { TOBIRA_PORT: String(port) }, cwd);
+    p = spawnTobira(['start'], { TOBIRA_PORT: String(port) }, cwd);
     await waitForHealth(`http://127.0.0.1:${port}`);
     assert.ok(existsSync(join(cwd, '.tobira', 'tobira.sqlite')));
     assert.match(p.output(), /data in \.\/\.tobira/);
@@ -99,6 +105,7 @@ test("with no flags and no environment: 127.0.0.1:9329, data in ./.tobira, regio
     p.child.kill('SIGTERM');
     assert.equal((await p.exited).code, 0);
   } finally {
+    await stopSpawned(p);
     rmSync(cwd, { recursive: true, force: true });
   }
 });
@@ -120,9 +127,11 @@ test('--region sets the region of unsigned requests: pool ids and ARNs', async (
 
 test('SIGTERM lets a request in flight finish, then closes the database (its WAL is checkpointed away)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tobira-'));
+  let p: Spawned | undefined;
+  let again: Spawned | undefined;
   try {
     const port = await freePort();
-    const p = spawnTobira(['start', '--port', String(port), '--data-dir', dir]);
+    p = spawnTobira(['start', '--port', String(port), '--data-dir', dir]);
     await waitForHealth(`http://127.0.0.1:${port}`);
     assert.ok(existsSync(join(dir, 'tobira.sqlite-wal')), 'WAL mode while running');
 
@@ -150,13 +159,14 @@ test('SIGTERM lets a request in flight finish, then closes the database (its WAL
 
     // And the pool created during shutdown was committed.
     const port2 = await freePort();
-    const again = spawnTobira(['start', '--port', String(port2), '--data-dir', dir]);
+    again = spawnTobira(['start', '--port', String(port2), '--data-dir', dir]);
     await waitForHealth(`http://127.0.0.1:${port2}`);
     const pools = await rawCall(`http://127.0.0.1:${port2}`, 'ListUserPools', { MaxResults: 10 });
     assert.deepEqual(pools.json.UserPools.map((x: { Name: string }) => x.Name), ['in-flight']);
     again.child.kill('SIGINT');
     assert.equal((await again.exited).code, 0);
   } finally {
+    await stopSpawned(p, again);
     rmSync(dir, { recursive: true, force: true });
   }
 });

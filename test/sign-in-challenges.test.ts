@@ -157,8 +157,9 @@ describe('a challenge Session survives a restart', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tobira-session-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('initiate on one server, answer on the next one over the same data directory', async () => {
+  test('initiate on one server, answer on the next one over the same data directory', async (tc) => {
     let t = await startTestServer({ dataDir: dir });
+    tc.after(() => t.close()); // whichever is running when the test ends, on failure too
     const { poolId, clientId } = await poolWithClient(t.url);
     await userWithPassword(t.url, poolId, 'gus', 'Temp#Pass1', { temporary: true });
     const r = await rawCall(t.url, 'InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: clientId, AuthParameters: { USERNAME: 'gus', PASSWORD: 'Temp#Pass1' } });

@@ -10,6 +10,7 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { idpClient, rawCall, startTestServer } from './helpers/tobira.ts';
+import { needs, PYTHON } from './helpers/tools.ts';
 import { claims, poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import type { Running } from '../src/tobira.ts';
 import { ManualClock } from '../src/clock.ts';
@@ -108,11 +109,14 @@ describe('USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and refresh with the JS S
       sdk.send(new AdminInitiateAuthCommand({ UserPoolId: poolId, ClientId: srpId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD: 'x' } })),
     );
     assert.deepEqual(e, { name: 'InvalidParameterException', message: 'Auth flow not enabled for this client' });
-    for (const flow of ['CUSTOM_AUTH', 'USER_AUTH'] as const) {
+    for (const flow of ['CUSTOM_AUTH'] as const) {
       e = await sdkError(sdk.send(new InitiateAuthCommand({ AuthFlow: flow, ClientId: clientId, AuthParameters: { USERNAME: 'alice' } })));
       assert.equal(e.name, 'InvalidParameterException');
       assert.equal(e.message, `Tobira does not support the ${flow} flow yet.`);
     }
+    // USER_AUTH needs ALLOW_USER_AUTH (test/user-auth.test.ts).
+    e = await sdkError(sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_AUTH', ClientId: clientId, AuthParameters: { USERNAME: 'alice' } })));
+    assert.deepEqual(e, { name: 'InvalidParameterException', message: 'USER_AUTH flow not enabled for this client' });
   });
 
   test('missing parameters, an unknown client, and a client of another pool', async () => {
@@ -205,7 +209,7 @@ describe('user states at sign-in', () => {
   });
 });
 
-describe('boto3', () => {
+describe('boto3', needs('boto3'), () => {
   let t: Running;
   before(async () => {
     t = await startTestServer();
@@ -233,7 +237,7 @@ except c.exceptions.NotAuthorizedException as e:
 print(json.dumps(out))
 `;
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile('python3', ['-c', script, t.url, poolId, clientId], (err, out, stderr) => (err ? reject(new Error(stderr)) : resolve(out))),
+      execFile(PYTHON, ['-c', script, t.url, poolId, clientId], { timeout: 60_000 }, (err, out, stderr) => (err ? reject(new Error(stderr)) : resolve(out))),
     );
     const out = JSON.parse(stdout);
     assert.equal(out.login.TokenType, 'Bearer');

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { rawCall, startTestServer } from './helpers/tobira.ts';
+import { needs, PYTHON } from './helpers/tools.ts';
 import { SrpClient } from './helpers/srp-client.ts';
 import { claims, poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import type { Running } from '../src/tobira.ts';
@@ -94,7 +95,7 @@ describe('clients with a secret', () => {
     assert.ok(ok.AuthenticationResult.IdToken);
   });
 
-  test('boto3 with a SECRET_HASH made in Python: password sign-in and refresh', async () => {
+  test('boto3 with a SECRET_HASH made in Python: password sign-in and refresh', needs('boto3'), async () => {
     const script = `
 import base64, boto3, hashlib, hmac, json, sys
 url, pool, cid, secret, sub = sys.argv[1:6]
@@ -109,7 +110,7 @@ r2 = c.admin_initiate_auth(UserPoolId=pool, ClientId=cid, AuthFlow='REFRESH_TOKE
 print(json.dumps({'login': r['AuthenticationResult'], 'refresh': r2['AuthenticationResult']}))
 `;
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile('python3', ['-c', script, t.url, poolId, clientId, secret, sub], (err, out, stderr) => (err ? reject(new Error(stderr)) : resolve(out))),
+      execFile(PYTHON, ['-c', script, t.url, poolId, clientId, secret, sub], { timeout: 60_000 }, (err, out, stderr) => (err ? reject(new Error(stderr)) : resolve(out))),
     );
     const out = JSON.parse(stdout);
     assert.equal(claims(out.login.IdToken).email, 'kim@example.com');

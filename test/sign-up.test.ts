@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoUserAttribute, CognitoUserPool, CognitoUser } from 'amazon-cognito-identity-js';
 import { aws, idpClient, startTestServer, sdkError } from './helpers/tobira.ts';
+import { needs, PYTHON } from './helpers/tools.ts';
 import { lastCode, outboxMessages } from './helpers/outbox.ts';
 import type { Running } from '../src/tobira.ts';
 import { ManualClock } from '../src/clock.ts';
@@ -58,7 +59,7 @@ describe('SignUp and ConfirmSignUp with the JS SDK v3', () => {
     );
     assert.equal(r.UserConfirmed, false);
     assert.match(r.UserSub!, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    assert.deepEqual(r.CodeDeliveryDetails, { Destination: 'b***@e***.com', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
+    assert.deepEqual(r.CodeDeliveryDetails, { Destination: 'b***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
     const before = await status(idp, poolId, 'bob');
     assert.equal(before.UserStatus, 'UNCONFIRMED');
 
@@ -204,7 +205,7 @@ describe('SignUp and ConfirmSignUp with the JS SDK v3', () => {
     // A new code may by chance equal the old one; resend until it differs (within the limit).
     for (let i = 0; i < 4 && second === first; i++) {
       const r = await idp.send(new ResendConfirmationCodeCommand({ ClientId: clientId, Username: 'ivy' }));
-      assert.deepEqual(r.CodeDeliveryDetails, { Destination: 'i***@e***.com', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
+      assert.deepEqual(r.CodeDeliveryDetails, { Destination: 'i***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
       second = await lastCode(t.url, 'ivy@example.com');
     }
     assert.notEqual(second, first);
@@ -328,7 +329,7 @@ describe('sign-up with other real clients', () => {
   });
   after(() => t.close());
 
-  test('AWS CLI v2: sign-up, then confirm-sign-up with the emailed code', async () => {
+  test('AWS CLI v2: sign-up, then confirm-sign-up with the emailed code', needs('aws'), async () => {
     const { poolId, clientId } = await makePool(idp);
     const r = await aws(t.url, [
       'cognito-idp', 'sign-up', '--client-id', clientId, '--username', 'olga', '--password', 'SecurePass123!',
@@ -336,7 +337,7 @@ describe('sign-up with other real clients', () => {
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.UserConfirmed, false);
-    assert.equal(r.json.CodeDeliveryDetails.Destination, 'o***@e***.com');
+    assert.equal(r.json.CodeDeliveryDetails.Destination, 'o***@e***');
     const c = await aws(t.url, ['cognito-idp', 'confirm-sign-up', '--client-id', clientId, '--username', 'olga', '--confirmation-code', await lastCode(t.url, 'olga@example.com')]);
     assert.equal(c.code, 0, c.stderr);
     assert.equal((await status(idp, poolId, 'olga')).UserStatus, 'CONFIRMED');
@@ -444,7 +445,7 @@ refresh_token = response['AuthenticationResult']['RefreshToken']
     assert.notEqual(script.indexOf('ConfirmationCode=code'), -1);
     return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(
-        'python3',
+        PYTHON,
         ['-c', script],
         {
           timeout: 60_000,
@@ -463,7 +464,7 @@ refresh_token = response['AuthenticationResult']['RefreshToken']
     );
   }
 
-  test("boto3, seed 003 as printed: sign_up and confirm_sign_up work; initiate_auth is refused as Cognito refuses it on the seed's SRP-only client", async () => {
+  test("boto3, seed 003 as printed: sign_up and confirm_sign_up work; initiate_auth is refused as Cognito refuses it on the seed's SRP-only client", needs('aws', 'boto3'), async () => {
     const { poolId, clientId } = await seed003Pool(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
     const res = await runSeed003(clientId);
     assert.equal(res.code, 1, res.stdout);
@@ -474,7 +475,7 @@ refresh_token = response['AuthenticationResult']['RefreshToken']
     assert.equal(u.UserAttributes!.find((a) => a.Name === 'email_verified')?.Value, 'true');
   });
 
-  test('boto3, seed 003 as printed, on the same client with ALLOW_USER_PASSWORD_AUTH added: signs in and gets the three tokens', async () => {
+  test('boto3, seed 003 as printed, on the same client with ALLOW_USER_PASSWORD_AUTH added: signs in and gets the three tokens', needs('aws', 'boto3'), async () => {
     const { poolId, clientId } = await seed003Pool(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH']);
     const res = await runSeed003(clientId);
     assert.equal(res.code, 0, res.stderr);

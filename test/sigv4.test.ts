@@ -11,6 +11,7 @@ import { configFromArgs } from '../src/cli/main.ts';
 import { parseArgs } from '../src/cli/args.ts';
 import type { Running } from '../src/tobira.ts';
 import { aws, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
+import { needs, PYTHON } from './helpers/tools.ts';
 
 const MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
@@ -45,7 +46,7 @@ describe('SigV4 on admin operations, with admin credentials configured', () => {
   });
   after(() => t.close());
 
-  test('the AWS CLI, the JS SDK and boto3 sign admin calls that pass; the region comes from the signature', async () => {
+  test('the AWS CLI, the JS SDK and boto3 sign admin calls that pass; the region comes from the signature', needs('aws', 'boto3'), async () => {
     const cli = await aws(t.url, ['cognito-idp', 'create-user-pool', '--pool-name', 'signed'], 'ap-northeast-1');
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.json.UserPool.Id, /^ap-northeast-1_/);
@@ -53,8 +54,9 @@ describe('SigV4 on admin operations, with admin credentials configured', () => {
     assert.match(made.UserPool!.Id!, /^us-east-1_/);
     const py = await new Promise<{ code: number; out: string }>((resolve) =>
       execFile(
-        'python3',
+        PYTHON,
         ['-c', `import boto3, json\nc = boto3.client('cognito-idp', endpoint_url='${t.url}', region_name='us-east-1', aws_access_key_id='${KEY}', aws_secret_access_key='${SECRET}')\nprint(json.dumps([p['Name'] for p in c.list_user_pools(MaxResults=60)['UserPools']]))`],
+        { timeout: 60_000 },
         (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr }),
       ),
     );
@@ -62,7 +64,7 @@ describe('SigV4 on admin operations, with admin credentials configured', () => {
     assert.ok(JSON.parse(py.out).includes('by-sdk'));
   });
 
-  test('a wrong secret, an unknown key, an unsigned call and an old signature are refused as AWS refuses them', async () => {
+  test('a wrong secret, an unknown key, an unsigned call and an old signature are refused as AWS refuses them', needs('aws'), async () => {
     assert.deepEqual(await sdkError(sdk({ accessKeyId: KEY, secretAccessKey: 'wrong' }).send(new ListUserPoolsCommand({ MaxResults: 10 }))), {
       name: 'InvalidSignatureException',
       message: MISMATCH,
@@ -110,7 +112,7 @@ describe('SigV4 on admin operations, with admin credentials configured', () => {
     assert.deepEqual(tampered.json, { __type: 'InvalidSignatureException', message: MISMATCH });
   });
 
-  test('cognito-identity calls are checked against their own service name; its end-user operations stay unsigned', async () => {
+  test('cognito-identity calls are checked against their own service name; its end-user operations stay unsigned', needs('aws'), async () => {
     const cli = await aws(t.url, ['cognito-identity', 'list-identity-pools', '--max-results', '10']);
     assert.equal(cli.code, 0, cli.stderr);
     // Signed correctly, but for cognito-idp: AWS's front end names the service it wanted.

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Running } from '../src/tobira.ts';
 import { aws, idpClient, rawCall, startTestServer } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
 import { PASSWORD, addClient, createPoolAndClient, createUser, sdkError, signIn } from './helpers/tokens.ts';
 
 describe('token-authenticated operations', () => {
@@ -31,7 +32,7 @@ describe('token-authenticated operations', () => {
 
   const cliError = (stderr: string) => /An error occurred \((\w+)\) when calling the \w+ operation: (.*)/.exec(stderr)?.slice(1, 3);
 
-  test('get-user (AWS CLI) answers the username and readable attributes', async () => {
+  test('get-user (AWS CLI) answers the username and readable attributes', needs('aws'), async () => {
     await createUser(idp, poolId, 'nora', { email: 'nora@example.com', email_verified: 'true', 'dev:custom:hidden': 'x' });
     const { AccessToken } = await signIn(idp, clientId, 'nora');
     const r = await aws(t.url, ['cognito-idp', 'get-user', '--access-token', AccessToken]);
@@ -70,7 +71,7 @@ describe('token-authenticated operations', () => {
     assert.equal(wire.json.__type, 'NotAuthorizedException');
   });
 
-  test('change-password (AWS CLI): the previous password is checked, then the policy; the new one signs in', async () => {
+  test('change-password (AWS CLI): the previous password is checked, then the policy; the new one signs in', needs('aws'), async () => {
     await createUser(idp, poolId, 'pia');
     const { AccessToken } = await signIn(idp, clientId, 'pia');
     const wrong = await aws(t.url, [
@@ -124,7 +125,7 @@ describe('token-authenticated operations', () => {
     await idp.send(new GetTokensFromRefreshTokenCommand({ ClientId: clientId, RefreshToken: c.RefreshToken }));
   });
 
-  test('global-sign-out (AWS CLI) with the access token', async () => {
+  test('global-sign-out (AWS CLI) with the access token', needs('aws'), async () => {
     await createUser(idp, poolId, 'ruth');
     const s = await signIn(idp, clientId, 'ruth');
     const r = await aws(t.url, ['cognito-idp', 'global-sign-out', '--access-token', s.AccessToken]);
@@ -133,7 +134,7 @@ describe('token-authenticated operations', () => {
     assert.deepEqual(cliError(again.stderr), ['NotAuthorizedException', 'Access Token has been revoked']);
   });
 
-  test('admin-user-global-sign-out (AWS CLI) signs a user out everywhere', async () => {
+  test('admin-user-global-sign-out (AWS CLI) signs a user out everywhere', needs('aws'), async () => {
     await createUser(idp, poolId, 'sam');
     await createUser(idp, poolId, 'tess');
     const sam = await signIn(idp, clientId, 'sam');
@@ -147,7 +148,7 @@ describe('token-authenticated operations', () => {
     assert.deepEqual(cliError(missing.stderr), ['UserNotFoundException', 'User does not exist.']);
   });
 
-  test('revoke-token (AWS CLI) revokes one sign-in: its refresh token and its access tokens, not the others', async () => {
+  test('revoke-token (AWS CLI) revokes one sign-in: its refresh token and its access tokens, not the others', needs('aws'), async () => {
     await createUser(idp, poolId, 'uma');
     const one = await signIn(idp, clientId, 'uma');
     const two = await signIn(idp, clientId, 'uma');

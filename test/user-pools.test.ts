@@ -13,9 +13,10 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, sdkError, startTestServer } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 
-describe('user pools over the AWS CLI', () => {
+describe('user pools over the AWS CLI', needs('aws'), () => {
   let t: Running;
   before(async () => {
     t = await startTestServer();
@@ -84,7 +85,7 @@ describe('user pools over the AWS CLI', () => {
   });
 });
 
-describe('every user pool operation over the AWS CLI v2', () => {
+describe('every user pool operation over the AWS CLI v2', needs('aws'), () => {
   let t: Running;
   before(async () => {
     t = await startTestServer();

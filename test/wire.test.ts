@@ -9,6 +9,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, rawCall, startTestServer } from './helpers/tobira.ts';
+import { needs, PYTHON } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -51,7 +52,7 @@ describe('the wire', () => {
     });
   });
 
-  test('boto3 parses the error code and the request id', async () => {
+  test('boto3 parses the error code and the request id', needs('boto3'), async () => {
     const script = `
 import boto3, botocore, json, sys
 c = boto3.client('cognito-idp', endpoint_url=sys.argv[1], region_name='us-east-1',
@@ -67,7 +68,7 @@ except botocore.exceptions.ClientError as e:
 print(json.dumps(out))
 `;
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile('python3', ['-c', script, t.url], { timeout: 60_000 }, (err, out, errText) => (err ? reject(new Error(errText)) : resolve(out))),
+      execFile(PYTHON, ['-c', script, t.url], { timeout: 60_000 }, (err, out, errText) => (err ? reject(new Error(errText)) : resolve(out))),
     );
     const r = JSON.parse(stdout);
     assert.equal(r.code, 'ResourceNotFoundException');
@@ -230,7 +231,7 @@ print(json.dumps(out))
     assert.match(r.json.message, /Tobira does not support the StartUserImportJob operation yet/);
   });
 
-  test('the AWS CLI prints the error as AWS does, with exit status 254', async () => {
+  test('the AWS CLI prints the error as AWS does, with exit status 254', needs('aws'), async () => {
     const r = await aws(t.url, ['cognito-idp', 'describe-user-pool', '--user-pool-id', 'us-east-1_nothere12']);
     assert.equal(r.code, 254);
     assert.match(

@@ -4,11 +4,11 @@ import { initiateAuth, respondToAuthChallenge } from '../domain/sign-in/flows.ts
 /** The sign-in operations; the flows and challenges live in domain/sign-in. */
 export const authHandlers: Handlers = {
   async InitiateAuth(input, ctx) {
-    return initiateAuth(ctx.app, { admin: false, clientId: input.ClientId }, input.AuthFlow, input.AuthParameters);
+    return initiateAuth(ctx.app, { admin: false, clientId: input.ClientId }, input.AuthFlow, input.AuthParameters, input.Session);
   },
 
   async AdminInitiateAuth(input, ctx) {
-    return initiateAuth(ctx.app, { admin: true, poolId: input.UserPoolId, clientId: input.ClientId }, input.AuthFlow, input.AuthParameters);
+    return initiateAuth(ctx.app, { admin: true, poolId: input.UserPoolId, clientId: input.ClientId }, input.AuthFlow, input.AuthParameters, input.Session);
   },
 
   async RespondToAuthChallenge(input, ctx) {

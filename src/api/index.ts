@@ -9,6 +9,9 @@ import { selfServiceHandlers } from './self-service.ts';
 import { identityProviderHandlers } from './identity-providers.ts';
 import { domainHandlers } from './domains.ts';
 import { identityPoolHandlers } from './identity-pools.ts';
+import { deviceHandlers } from './devices.ts';
+import { mfaHandlers } from './mfa.ts';
+import { webAuthnHandlers } from './webauthn.ts';
 
 /**
  * Every implemented cognito-idp operation. Each module exports the handlers of one operation
@@ -24,6 +27,9 @@ export const handlers: Handlers = {
   ...selfServiceHandlers,
   ...identityProviderHandlers,
   ...domainHandlers,
+  ...deviceHandlers,
+  ...mfaHandlers,
+  ...webAuthnHandlers,
 };
 
 /**

@@ -10,8 +10,8 @@ export const selfServiceHandlers: Handlers = {
   SignUp: (input, ctx) => signUp(ctx.app, input),
 
   async ConfirmSignUp(input, ctx) {
-    await confirmSignUp(ctx.app, input);
-    return {};
+    const session = await confirmSignUp(ctx.app, input);
+    return session ? { Session: session } : {};
   },
 
   async ResendConfirmationCode(input, ctx) {

@@ -1,3 +1,5 @@
+import { limitsFrom, type ListenerLimits } from '../config.ts';
+
 /** Minimal flag parsing: `--name value`, `--name=value` and boolean `--flag`. */
 export interface ParsedArgs {
   positional: string[];
@@ -28,4 +30,15 @@ export function parseArgs(argv: string[], booleans: string[] = []): ParsedArgs {
 export function flagString(args: ParsedArgs, name: string): string | undefined {
   const v = args.flags[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * The listener limits (config.ts's LIMIT_SETTINGS) from `--request-timeout-seconds` ... over
+ * TOBIRA_REQUEST_TIMEOUT_SECONDS ... over the defaults.
+ */
+export function limitsFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): ListenerLimits {
+  return limitsFrom((name) => {
+    if (args.flags[name] === true) throw new Error(`--${name} needs a value`);
+    return flagString(args, name);
+  }, env);
 }

@@ -1,8 +1,9 @@
 import { defaultConfig, parseSmtpUrl, readAdminCredentialsFile, readMasterKeyFile, type Config } from '../config.ts';
-import { flagString, parseArgs, type ParsedArgs } from './args.ts';
+import { flagString, limitsFromArgs, parseArgs, type ParsedArgs } from './args.ts';
 import { OUTBOX_USAGE, outbox } from './outbox.ts';
 import { GATEWAY_USAGE, gateway, startGatewayBeside } from './gateway.ts';
 import { KEYS_USAGE, keys } from './keys.ts';
+import { FUNCTIONS_USAGE, functions } from './functions.ts';
 
 const USAGE = `Usage: tobira <command> [options]
 
@@ -20,6 +21,9 @@ Commands:
              --log-level <L>     silent|error|warn|info|debug
              --strict-auth-flows a client created without ExplicitAuthFlows refuses the
                                  password flows, exactly as Cognito (env TOBIRA_STRICT_AUTH_FLOWS=true)
+             --enforce-tiers     refuse what the pool's UserPoolTier (LITE, ESSENTIALS, PLUS) lacks,
+                                 as Cognito does (env TOBIRA_ENFORCE_TIERS=true; default: every
+                                 feature on every tier)
              --smtp-url <URL>    send emails through SMTP: smtp://user:pass@host:587 or smtps://...:465
                                  (env TOBIRA_SMTP_URL; without it emails stay in the outbox)
              --smtp-from <ADDR>  From address of emails (env TOBIRA_SMTP_FROM)
@@ -31,7 +35,20 @@ Commands:
                                  (env TOBIRA_MASTER_KEY; 16 characters or more)
              (env TOBIRA_DEV_MODE=false: no outbox copy of delivered messages, no codes in the log)
              --gateway-config <F> also serve the gateway of this JSON file on its own port
-` + OUTBOX_USAGE + GATEWAY_USAGE + KEYS_USAGE;
+             --functions-dir <DIR> Lambda triggers as <name>.mjs|.js|.ts|.py handler files here
+                                 (env TOBIRA_FUNCTIONS_DIR; default ./functions when it exists)
+             --config <F>        a JSON file whose "functions" object maps names or ARNs to
+                                 {"handler": "path#export"} or {"invokeUrl": "URL"} (env TOBIRA_CONFIG;
+                                 re-read when it changes)
+             --lambda-endpoint <URL|aws> other functions through Lambda's Invoke API there (SAM local,
+                                 LocalStack; aws: AWS Lambda) (env TOBIRA_LAMBDA_ENDPOINT)
+             --request-timeout-seconds <S>    time to receive a whole request (default 60)
+             --headers-timeout-seconds <S>    time to receive a request's headers (default 20)
+             --keep-alive-timeout-seconds <S> idle time of a keep-alive connection (default 65)
+             --max-connections <N>            open connections at most (default 1000)
+                                 (env TOBIRA_REQUEST_TIMEOUT_SECONDS ...; these bound the gateway
+                                 beside it too, each listener on its own)
+` + OUTBOX_USAGE + GATEWAY_USAGE + KEYS_USAGE + FUNCTIONS_USAGE;
 
 /** Builds the server configuration from flags over environment over defaults. */
 export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Config {
@@ -50,6 +67,7 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   const issuer = flagString(args, 'issuer');
   if (issuer) config.issuerMode = issuer === 'aws' ? 'aws' : 'tobira';
   if (args.flags['strict-auth-flows']) config.strictAuthFlows = true;
+  if (args.flags['enforce-tiers']) config.enforceTiers = true;
   const level = flagString(args, 'log-level');
   if (level) config.logLevel = level as Config['logLevel'];
   const smtpUrl = flagString(args, 'smtp-url');
@@ -62,6 +80,10 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   if (masterKeyFile !== undefined) config.masterKey = readMasterKeyFile(masterKeyFile);
   const credentialsFile = flagString(args, 'admin-credentials-file');
   if (credentialsFile !== undefined) config.adminCredentials = readAdminCredentialsFile(credentialsFile);
+  config.limits = limitsFromArgs(args, env);
+  config.functionsDir = flagString(args, 'functions-dir') ?? config.functionsDir;
+  config.configFile = flagString(args, 'config') ?? config.configFile;
+  config.lambdaEndpoint = flagString(args, 'lambda-endpoint') ?? config.lambdaEndpoint;
   return config;
 }
 
@@ -89,7 +111,7 @@ async function start(args: ParsedArgs): Promise<void> {
   );
   const gatewayFile = flagString(args, 'gateway-config');
   const gw = gatewayFile
-    ? await startGatewayBeside(gatewayFile, running.url, running.app.log).catch(async (err) => {
+    ? await startGatewayBeside(gatewayFile, running.url, running.app.log, config.limits, running.app.functions).catch(async (err) => {
         await running.close();
         throw err;
       })
@@ -107,7 +129,7 @@ async function start(args: ParsedArgs): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-export const commands: Record<string, (args: ParsedArgs) => Promise<void>> = { start, outbox: (args) => outbox(args), gateway: (args) => gateway(args), keys: (args) => keys(args) };
+export const commands: Record<string, (args: ParsedArgs) => Promise<void>> = { start, outbox: (args) => outbox(args), gateway: (args) => gateway(args), keys: (args) => keys(args), functions: (args) => functions(args) };
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -118,7 +140,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   try {
-    await run(parseArgs(rest, ['in-memory', 'strict-auth-flows', 'follow', 'json']));
+    await run(parseArgs(rest, ['in-memory', 'strict-auth-flows', 'enforce-tiers', 'follow', 'json']));
   } catch (err) {
     process.stderr.write(`tobira ${command}: ${(err as Error).message}\n`);
     process.exitCode = 1;

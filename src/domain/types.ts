@@ -1,5 +1,7 @@
 import type {
   CustomDomainConfigType,
+  EmailMfaConfigType,
+  WebAuthnConfigurationType,
   IdentityProviderTypeType,
   UserPoolType,
   UserPoolClientType,
@@ -13,9 +15,24 @@ export interface UserPool {
   region: string;
   name: string;
   /** Every stored setting, in Cognito's own shape (Policies, SchemaAttributes, LambdaConfig ...). */
-  config: Omit<UserPoolType, 'Id' | 'Name' | 'Arn' | 'CreationDate' | 'LastModifiedDate' | 'EstimatedNumberOfUsers'>;
+  config: Omit<UserPoolType, 'Id' | 'Name' | 'Arn' | 'CreationDate' | 'LastModifiedDate' | 'EstimatedNumberOfUsers'> & {
+    /** SetUserPoolMfaConfig's factors, which UserPoolType does not show (domain/mfa/pool-config.ts). */
+    MfaFactors?: PoolMfaFactors;
+  };
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * The MFA factors SetUserPoolMfaConfig enabled. Absent for a pool only CreateUserPool or
+ * UpdateUserPool configured, whose MFA is SMS when it has an SMS configuration.
+ */
+export interface PoolMfaFactors {
+  sms?: boolean;
+  totp?: boolean;
+  /** EmailMfaConfiguration as set (Message, Subject); null or absent when email MFA is off. */
+  email?: EmailMfaConfigType | null;
+  webAuthn?: WebAuthnConfigurationType;
 }
 
 /** An app client as stored; the secret is kept apart from the echoed settings. */

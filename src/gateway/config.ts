@@ -36,6 +36,8 @@ export interface CorsConfig {
 
 export type Integration =
   | { type: 'lambda'; file: string; handler: string; payloadFormat: '1.0' | '2.0'; timeoutMs: number }
+  /** A function by name or ARN, resolved as the triggers' are (src/functions/registry.ts). */
+  | { type: 'function'; name: string; payloadFormat: '1.0' | '2.0'; timeoutMs: number }
   | { type: 'upstream'; url: string; timeoutMs: number };
 
 export interface GatewayRoute {
@@ -133,9 +135,16 @@ function normalizeRoute(r: Raw, apiType: 'rest' | 'http', baseDir: string, where
   const timeoutMs = optNumber(r, 'timeoutSeconds', DEFAULT_TIMEOUT_MS / 1000) * 1000;
   const lambda = optString(r, 'lambda');
   const upstream = optString(r, 'upstream');
-  if (!!lambda === !!upstream) throw new Error(`${where}: give exactly one of "lambda" (file.mjs#handler) or "upstream" (URL)`);
+  const fn = optString(r, 'function');
+  if ([lambda, upstream, fn].filter(Boolean).length !== 1) {
+    throw new Error(`${where}: give exactly one of "lambda" (file.mjs#handler), "function" (a function name or ARN) or "upstream" (URL)`);
+  }
   let integration: Integration;
-  if (lambda) {
+  if (fn) {
+    const payloadFormat = optEnum(r, 'payloadFormat', ['1.0', '2.0'], apiType === 'rest' ? '1.0' : '2.0');
+    if (apiType === 'rest' && payloadFormat === '2.0') throw new Error(`${where}: REST APIs only send payload format 1.0`);
+    integration = { type: 'function', name: fn, payloadFormat, timeoutMs };
+  } else if (lambda) {
     const hash = lambda.lastIndexOf('#');
     const file = hash > 0 ? lambda.slice(0, hash) : lambda;
     const handler = hash > 0 ? lambda.slice(hash + 1) : 'handler';

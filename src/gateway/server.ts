@@ -2,11 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.ts';
+import { DEFAULT_LIMITS, type ListenerLimits } from '../config.ts';
+import { applyListenerLimits, listenerOptions } from '../http/limits.ts';
 import { Authorizer, type AuthResult } from './authorizer.ts';
 import type { GatewayConfig, GatewayRoute } from './config.ts';
 import { corsHeaders, isPreflight, preflight } from './cors.ts';
 import { PoolKeys } from './jwks.ts';
-import { httpApiResult, LambdaTimeout, LocalLambdas, MalformedLambdaResponse, restResult } from './lambda.ts';
+import { FunctionInvalidAnswer, FunctionTimedOut } from '../functions/errors.ts';
+import { FunctionRegistry } from '../functions/registry.ts';
+import { httpApiResult, MalformedLambdaResponse, restResult } from './lambda-result.ts';
 import { httpApiEvent, restEvent } from './lambda-event.ts';
 import type { GatewayRequest } from './request.ts';
 import { gatewayError, type GatewayResponse } from './responses.ts';
@@ -23,6 +27,16 @@ export interface GatewayOptions {
   region?: string;
   accountId?: string;
   apiId?: string;
+  /** Time and connection bounds of the listener (config.ts; default DEFAULT_LIMITS). */
+  limits?: ListenerLimits;
+  /**
+   * The function runtime that runs the Lambda routes (src/functions/): Tobira's own when the
+   * gateway runs beside it; else the gateway makes one of these settings and closes it with itself.
+   */
+  functions?: FunctionRegistry;
+  functionsDir?: string | null;
+  functionsConfigFile?: string | null;
+  lambdaEndpoint?: string | null;
 }
 
 export interface RunningGateway {
@@ -40,7 +54,9 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
   const authorizer = new Authorizer(keys, status, clock, log);
   const region = opts.region ?? regionOf(config) ?? 'us-east-1';
   const accountId = opts.accountId ?? '000000000000';
-  const lambdas = new LocalLambdas(region, accountId);
+  const functions =
+    opts.functions ??
+    new FunctionRegistry({ region, accountId, log, functionsDir: opts.functionsDir, configFile: opts.functionsConfigFile, lambdaEndpoint: opts.lambdaEndpoint });
   const apiId = opts.apiId ?? 'tobiragw';
 
   const dispatch = async (req: GatewayRequest): Promise<GatewayResponse> => {
@@ -82,22 +98,28 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
       const ctx = { apiId, accountId, stage: config.stage, pathParameters, auth };
       const v1 = integration.payloadFormat === '1.0';
       const event = v1 ? restEvent(route, req, ctx) : httpApiEvent(route, req, ctx);
-      const result = await lambdas.invoke(integration.file, integration.handler, event, integration.timeoutMs);
+      const invokeOpts = { timeoutMs: integration.timeoutMs };
+      const result =
+        integration.type === 'function'
+          ? await functions.invoke(integration.name, event, invokeOpts)
+          : await functions.invokeHandler(integration.file, integration.handler, event, invokeOpts);
       return withCors(v1 ? restResult(result) : httpApiResult(result));
     } catch (err) {
       if (err instanceof BadUpstreamPath) return withCors(gatewayError(config.apiType, 'unknownRoute'));
-      const timedOut = err instanceof LambdaTimeout || err instanceof UpstreamTimeout;
-      const what = err instanceof MalformedLambdaResponse ? 'malformed Lambda proxy response' : timedOut ? 'integration timed out' : 'integration failed';
+      const timedOut = err instanceof FunctionTimedOut || err instanceof UpstreamTimeout;
+      const what = err instanceof MalformedLambdaResponse || err instanceof FunctionInvalidAnswer ? 'malformed Lambda proxy response' : timedOut ? 'integration timed out' : 'integration failed';
       // The handler's own error goes to the log, never to the client (API Gateway hides it too).
       log.error({ requestId: req.requestId, route: route.key, err: errorText(err) }, `gateway: ${what}`);
       return withCors(gatewayError(config.apiType, timedOut ? 'timeout' : 'integrationFailed'));
     }
   };
 
-  const server = http.createServer((req, res) => {
+  // A client sending slowly or not at all cannot hold a socket (http/limits.ts).
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const server = http.createServer(listenerOptions(limits), (req, res) => {
     void handle(req, res);
   });
-  server.keepAliveTimeout = 65_000;
+  applyListenerLimits(server, limits);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -167,7 +189,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions =
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
-          lambdas.close();
+          if (!opts.functions) void functions.close();
           resolve();
         });
         server.closeIdleConnections();

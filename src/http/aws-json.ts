@@ -116,6 +116,19 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
   }
 }
 
+/**
+ * Past this many bytes the x-amzn-ErrorMessage header is cut (the body keeps the whole message):
+ * a header of many kilobytes overflows clients (Node's fetch fails at 16 KB of headers,
+ * UND_ERR_HEADERS_OVERFLOW; boto3 drops the connection earlier).
+ */
+export const MAX_HEADER_MESSAGE = 1024;
+
+/** The message as a header value: printable ASCII only (else empty), at most MAX_HEADER_MESSAGE bytes. */
+function headerMessage(message: string): string {
+  const cut = message.length > MAX_HEADER_MESSAGE ? `${message.slice(0, MAX_HEADER_MESSAGE - 3)}...` : message;
+  return /^[\x20-\x7e]*$/.test(cut) ? cut : '';
+}
+
 export function encodeError(error: CognitoError, requestId: string): WireResponse {
   return {
     status: error.status,
@@ -123,7 +136,7 @@ export function encodeError(error: CognitoError, requestId: string): WireRespons
       'content-type': CONTENT_TYPE,
       'x-amzn-requestid': requestId,
       'x-amzn-errortype': `${error.type}:`,
-      'x-amzn-errormessage': /^[\x20-\x7e]*$/.test(error.message) ? error.message : '',
+      'x-amzn-errormessage': headerMessage(error.message),
     },
     body: JSON.stringify({ __type: error.type, message: error.message, ...error.extra }),
   };

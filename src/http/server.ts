@@ -3,6 +3,10 @@ import type { App } from '../app.ts';
 import { CognitoError } from '../errors.ts';
 import { encodeError, handleAwsJson } from './aws-json.ts';
 import { randomUUID } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { DEFAULT_LIMITS } from '../config.ts';
+import { applyListenerLimits, listenerOptions } from './limits.ts';
+import { checkJsonShape } from '../util/json.ts';
 
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
@@ -21,17 +25,39 @@ export function registerRoutes(mod: RouteModule): void {
 }
 
 export function buildServer(app: App): FastifyInstance {
+  const limits = app.config.limits ?? DEFAULT_LIMITS;
   const server = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
     // Keep connections from hanging the shutdown.
     forceCloseConnections: 'idle',
+    // A client sending slowly or not at all cannot hold a socket (http/limits.ts).
+    http: listenerOptions(limits),
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
   });
+  applyListenerLimits(server.server, limits);
 
-  // Bodies are read as text and parsed by us, so a malformed body is a Cognito
-  // SerializationException rather than a framework error.
+  // Bodies are read as bytes and parsed by us, so a malformed body is a Cognito
+  // SerializationException rather than a framework error. A body that is not UTF-8 is refused
+  // here, before any handler: decoded leniently, different byte strings would become the same
+  // text (`bad\xff` and `bad\xfe` both `bad\ufffd`).
   server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // A refusal is an error with status 400, which the error handler answers as a SerializationException.
+  const refuse = (message: string) => Object.assign(new Error(message), { statusCode: 400 });
+  server.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    const bytes = body as Buffer;
+    if (!isUtf8(bytes)) return done(refuse('The request body is not valid UTF-8.'), undefined);
+    const text = bytes.toString('utf8');
+    // JSON, for whichever route (a Cognito call, /_tobira/token-status), is refused here when
+    // too deep or too large for JSON.parse to run promptly (util/json.ts).
+    try {
+      if (/^\s*[[{]/.test(text)) checkJsonShape(text);
+    } catch (err) {
+      return done(refuse((err as Error).message), undefined);
+    }
+    done(null, text);
+  });
 
   server.addHook('onSend', async (_req, reply) => {
     reply.headers(CORS_HEADERS);

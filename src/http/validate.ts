@@ -11,6 +11,10 @@ import type { ShapeSpec } from '../generated/cognito-idp.ts';
  * A JSON null is no value: a member set to null is removed from the body (so handlers see it
  * absent, as AWS's deserializer leaves it unset), as are nulls inside lists and map values (the
  * model's lists and maps are dense). Length limits apply to what remains.
+ *
+ * Every check is linear in the body, and what is reported is bounded: the first MAX_LISTED
+ * problems are written out, and validation stops at MAX_COUNTED problems (a body of a mebibyte
+ * could hold hundreds of thousands, each a line of the message).
  */
 export class ModelValidator {
   private readonly patterns = new Map<string, RegExp>();
@@ -34,15 +38,15 @@ export class ModelValidator {
 
   validate(shapeName: string | undefined, body: Record<string, unknown>): void {
     if (!shapeName) return;
-    const problems: string[] = [];
+    const problems = new Problems();
     this.checkStructure(shapeName, body, '', problems);
-    if (problems.length > 0) {
-      const n = problems.length;
-      throw new CognitoError(
-        this.constraintError,
-        `${n} validation error${n === 1 ? '' : 's'} detected: ${problems.join('; ')}`,
-      );
-    }
+    if (problems.count > 0) throw new CognitoError(this.constraintError, problems.message());
+  }
+
+  /** Whether a value matches a model pattern, in time linear in the value. */
+  private matches(pattern: string, value: string): boolean {
+    const linear = LINEAR_PATTERNS.get(pattern);
+    return linear ? linear(value) : this.regex(pattern).test(value);
   }
 
   private regex(pattern: string): RegExp {
@@ -54,14 +58,15 @@ export class ModelValidator {
     return re;
   }
 
-  private checkStructure(shapeName: string, value: Record<string, unknown>, path: string, problems: string[]): void {
+  private checkStructure(shapeName: string, value: Record<string, unknown>, path: string, problems: Problems): void {
     const shape = this.shapes[shapeName];
     for (const req of shape.required ?? []) {
       if (value[req] === undefined || value[req] === null) {
-        problems.push(`Value null at '${join(path, req)}' failed to satisfy constraint: Member must not be null`);
+        problems.add(null, join(path, req), 'not be null');
       }
     }
     for (const [member, memberShape] of Object.entries(shape.members ?? {})) {
+      if (problems.full) return;
       const v = value[member];
       if (v === null) delete value[member];
       if (v === undefined || v === null) continue;
@@ -69,12 +74,10 @@ export class ModelValidator {
     }
   }
 
-  private checkValue(shapeName: string, value: unknown, path: string, problems: string[]): void {
+  private checkValue(shapeName: string, value: unknown, path: string, problems: Problems): void {
     const shape = this.shapes[shapeName];
-    const fail = (constraint: string) => {
-      const shown = shape.sensitive ? 'Value' : `Value '${display(value)}'`;
-      problems.push(`${shown} at '${path}' failed to satisfy constraint: Member must ${constraint}`);
-    };
+    // What a problem shows of the value (its text is built only for the problems listed).
+    const shown = shape.sensitive ? SENSITIVE : value;
     switch (shape.type) {
       case 'structure':
         if (!isObject(value)) throw serialization(path, 'structure');
@@ -82,17 +85,26 @@ export class ModelValidator {
         return;
       case 'list': {
         if (!Array.isArray(value)) throw serialization(path, 'list');
-        for (let i = value.length - 1; i >= 0; i--) if (value[i] === null || value[i] === undefined) value.splice(i, 1);
-        this.checkLength(value.length, shape, fail);
-        value.forEach((item, i) => this.checkValue(shape.member!, item, `${path}.${i + 1}.member`, problems));
+        // Nulls out in one pass (splicing each out moved the rest every time: quadratic).
+        let kept = 0;
+        for (let i = 0; i < value.length; i++) if (value[i] !== null && value[i] !== undefined) value[kept++] = value[i];
+        value.length = kept;
+        this.checkLength(value.length, shape, shown, path, problems);
+        for (let i = 0; i < value.length && !problems.full; i++) this.checkValue(shape.member!, value[i], `${path}.${i + 1}.member`, problems);
         return;
       }
       case 'map': {
         if (!isObject(value)) throw serialization(path, 'map');
-        for (const [k, v] of Object.entries(value)) if (v === null || v === undefined) delete value[k];
-        const entries = Object.entries(value);
-        this.checkLength(entries.length, shape, fail);
+        // One pass: nulls out, the rest kept (for...in: a JSON object has no inherited keys).
+        const entries: [string, unknown][] = [];
+        for (const k in value) {
+          const v = value[k];
+          if (v === null || v === undefined) delete value[k];
+          else entries.push([k, v]);
+        }
+        this.checkLength(entries.length, shape, shown, path, problems);
         for (const [k, v] of entries) {
+          if (problems.full) return;
           this.checkValue(shape.key!, k, `${path}.key`, problems);
           this.checkValue(shape.value!, v, `${path}.value`, problems);
         }
@@ -102,25 +114,25 @@ export class ModelValidator {
       case 'blob': {
         if (typeof value !== 'string') throw serialization(path, 'string');
         if (shape.enum && !shape.enum.includes(value)) {
-          fail(`satisfy enum value set: [${shape.enum.join(', ')}]`);
+          problems.add(shown, path, `satisfy enum value set: [${shape.enum.join(', ')}]`);
           return;
         }
-        const length = [...value].length;
+        const length = codePoints(value);
         // U+0000 is refused everywhere: PostgreSQL cannot store it in TEXT, and no Cognito value
         // needs it (Tobira's rule; the model's patterns already exclude it for most members).
-        if (value.includes('\u0000')) fail('not contain the null character U+0000');
-        else if (shape.min !== undefined && length < shape.min) fail(`have length greater than or equal to ${shape.min}`);
-        else if (shape.max !== undefined && length > shape.max) fail(`have length less than or equal to ${shape.max}`);
-        else if (shape.pattern !== undefined && !this.regex(shape.pattern).test(value)) {
-          fail(`satisfy regular expression pattern: ${shape.pattern}`);
+        if (value.includes('\u0000')) problems.add(shown, path, 'not contain the null character U+0000');
+        else if (shape.min !== undefined && length < shape.min) problems.add(shown, path, `have length greater than or equal to ${shape.min}`);
+        else if (shape.max !== undefined && length > shape.max) problems.add(shown, path, `have length less than or equal to ${shape.max}`);
+        else if (shape.pattern !== undefined && !this.matches(shape.pattern, value)) {
+          problems.add(shown, path, `satisfy regular expression pattern: ${shape.pattern}`);
         }
         return;
       }
       case 'integer':
       case 'long':
         if (typeof value !== 'number' || !Number.isInteger(value)) throw serialization(path, 'integer');
-        if (shape.min !== undefined && value < shape.min) fail(`have value greater than or equal to ${shape.min}`);
-        else if (shape.max !== undefined && value > shape.max) fail(`have value less than or equal to ${shape.max}`);
+        if (shape.min !== undefined && value < shape.min) problems.add(shown, path, `have value greater than or equal to ${shape.min}`);
+        else if (shape.max !== undefined && value > shape.max) problems.add(shown, path, `have value less than or equal to ${shape.max}`);
         return;
       case 'boolean':
         if (typeof value !== 'boolean') throw serialization(path, 'boolean');
@@ -133,9 +145,9 @@ export class ModelValidator {
     }
   }
 
-  private checkLength(length: number, shape: ShapeSpec, fail: (c: string) => void): void {
-    if (shape.min !== undefined && length < shape.min) fail(`have length greater than or equal to ${shape.min}`);
-    else if (shape.max !== undefined && length > shape.max) fail(`have length less than or equal to ${shape.max}`);
+  private checkLength(length: number, shape: ShapeSpec, shown: unknown, path: string, problems: Problems): void {
+    if (shape.min !== undefined && length < shape.min) problems.add(shown, path, `have length greater than or equal to ${shape.min}`);
+    else if (shape.max !== undefined && length > shape.max) problems.add(shown, path, `have length less than or equal to ${shape.max}`);
   }
 }
 
@@ -148,6 +160,39 @@ export class ModelValidator {
 const SHAPE_OVERRIDES: Record<string, Partial<ShapeSpec>> = {
   DomainType: { max: 253, pattern: '^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?)*$' },
 };
+
+const EMAIL_CHARS = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]*$/u;
+const MESSAGE_CHARS = /^[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*$/u;
+
+/**
+ * Model patterns that a backtracking engine matches in quadratic time or worse, because the
+ * separator is also one of the characters around it: EmailAddressType's on 100,000 `a@` takes
+ * 22 s, EmailVerificationMessageByLinkType's on 20,000 characters of `{##a##}` 80 s. Each says
+ * "every character of one class, with these separators in this order", which is checked here in
+ * one pass. Problems still name the model's pattern.
+ */
+export const LINEAR_PATTERNS: ReadonlyMap<string, (value: string) => boolean> = new Map([
+  [
+    '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+@[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+',
+    (v: string) => {
+      // An @ with a character on either side.
+      const at = v.indexOf('@', 1);
+      return at > 0 && at < v.length - 1 && EMAIL_CHARS.test(v);
+    },
+  ],
+  [
+    '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*',
+    (v: string) => v.includes('{####}') && MESSAGE_CHARS.test(v),
+  ],
+  [
+    '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{##[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*##\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*',
+    (v: string) => {
+      // A `{##` and, after it, a `##}`.
+      const open = v.indexOf('{##');
+      return open >= 0 && v.lastIndexOf('##}') >= open + 3 && MESSAGE_CHARS.test(v);
+    },
+  ],
+]);
 
 /**
  * The model's patterns are Java regular expressions matched against the whole value. Java's
@@ -172,11 +217,96 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Values are printed as AWS's Java front end prints them: lists as [a, b]. */
+/** Stands for the value of a sensitive member, which messages leave out. */
+const SENSITIVE = Symbol('sensitive');
+
+/** The problems of one request: how many, and the text of the first MAX_LISTED. */
+class Problems {
+  count = 0;
+  private readonly listed: string[] = [];
+
+  /** True once MAX_COUNTED problems are found: validation stops there. */
+  get full(): boolean {
+    return this.count >= MAX_COUNTED;
+  }
+
+  /**
+   * One problem: "Value 'x' at 'path' failed to satisfy constraint: Member must <constraint>".
+   * `value` null prints as `Value null`, SENSITIVE as `Value`.
+   */
+  add(value: unknown, path: string, constraint: string): void {
+    if (this.full) return;
+    this.count++;
+    if (this.listed.length >= MAX_LISTED) return;
+    const shown = value === SENSITIVE ? 'Value' : value === null ? 'Value null' : `Value '${display(value)}'`;
+    this.listed.push(`${shown} at '${path}' failed to satisfy constraint: Member must ${constraint}`);
+  }
+
+  /**
+   * AWS's wording, "2 validation errors detected: A; B". AWS lists every problem; past
+   * MAX_LISTED the rest are counted, and past MAX_COUNTED no longer looked for.
+   */
+  message(): string {
+    const n = this.count;
+    const head = this.full ? `At least ${n} validation errors detected` : `${n} validation error${n === 1 ? '' : 's'} detected`;
+    const rest = n > this.listed.length ? `; and ${this.full ? '' : `${n - this.listed.length} `}more, not listed` : '';
+    return `${head}: ${this.listed.join('; ')}${rest}`;
+  }
+}
+
+/** Problems written out in a message; more are counted. */
+export const MAX_LISTED = 10;
+/** Problems looked for in one request. */
+export const MAX_COUNTED = 1000;
+/** Characters of a value written into a message; longer ones are cut with "...". */
+export const MAX_DISPLAYED = 256;
+
+/** A string's length in code points, as the model counts it. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Values are printed as AWS's Java front end prints them: lists as [a, b]. Past MAX_DISPLAYED
+ * characters the text is cut: a list of a hundred thousand items is not written out.
+ */
 function display(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(display).join(', ')}]`;
-  if (isObject(v)) return `{${Object.entries(v).map(([k, x]) => `${k}=${display(x)}`).join(', ')}}`;
-  return String(v);
+  let out = '';
+  // False once the budget is spent; nesting is at most util/json.ts's MAX_JSON_DEPTH.
+  const write = (x: unknown): boolean => {
+    if (Array.isArray(x)) {
+      out += '[';
+      for (let i = 0; i < x.length; i++) {
+        if (i > 0) out += ', ';
+        if (!write(x[i])) return false;
+      }
+      out += ']';
+    } else if (isObject(x)) {
+      out += '{';
+      let first = true;
+      for (const k in x) {
+        out += `${first ? '' : ', '}${k}=`;
+        first = false;
+        if (!write(x[k])) return false;
+      }
+      out += '}';
+    } else {
+      out += String(x).slice(0, MAX_DISPLAYED + 1);
+    }
+    return out.length <= MAX_DISPLAYED;
+  };
+  return write(v) ? out : `${out.slice(0, MAX_DISPLAYED)}...`;
 }
 
 function serialization(path: string, expected: string): CognitoError {

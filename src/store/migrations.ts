@@ -278,4 +278,75 @@ CREATE TABLE identity_pools (
 CREATE INDEX identity_pools_by_region ON identity_pools (region, id);
 `,
   },
+  {
+    // TOTP MFA (domain/mfa/software-tokens.ts): a user's authenticator-app secret, sealed under
+    // the master key (store/sealing.ts), and the one associated but not yet verified; the last
+    // step whose code was accepted, so that a code is taken once only. Goes with its user.
+    version: 8,
+    sql: `
+CREATE TABLE software_tokens (
+  pool_id TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  secret TEXT,
+  friendly_name TEXT,
+  last_step BIGINT,
+  verified_at BIGINT,
+  pending_secret TEXT,
+  pending_at BIGINT,
+  PRIMARY KEY (pool_id, username_key),
+  FOREIGN KEY (pool_id, username_key) REFERENCES users (pool_id, username_key) ON DELETE CASCADE
+);
+`,
+  },
+  {
+    // Remembered devices (domain/mfa/devices.ts): a device key issued in NewDeviceMetadata is
+    // 'pending' until ConfirmDevice stores its SRP salt and verifier (hex, like users.srp_*);
+    // pending rows expire. A user's devices are listed in key order; they go with their user.
+    version: 9,
+    sql: `
+CREATE TABLE devices (
+  pool_id TEXT NOT NULL,
+  device_key TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  device_group_key TEXT NOT NULL,
+  status TEXT NOT NULL,
+  remembered_status TEXT,
+  device_name TEXT,
+  srp_salt TEXT,
+  srp_verifier TEXT,
+  last_ip TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  last_authenticated_at BIGINT,
+  expires_at BIGINT,
+  PRIMARY KEY (pool_id, device_key),
+  FOREIGN KEY (pool_id, username_key) REFERENCES users (pool_id, username_key) ON DELETE CASCADE
+);
+CREATE INDEX devices_by_user ON devices (pool_id, username_key, status, device_key);
+`,
+  },
+  {
+    // Passkeys (domain/mfa/webauthn.ts): a user's WebAuthn credentials, keyed by the credential
+    // id (base64url) within the pool; the COSE public key (base64url) and the signature counter
+    // the last assertion reported. Listed per user in creation order; they go with their user.
+    version: 10,
+    sql: `
+CREATE TABLE webauthn_credentials (
+  pool_id TEXT NOT NULL,
+  credential_id TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  sign_count BIGINT NOT NULL,
+  relying_party_id TEXT NOT NULL,
+  friendly_name TEXT NOT NULL,
+  attachment TEXT,
+  transports TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  PRIMARY KEY (pool_id, credential_id),
+  FOREIGN KEY (pool_id, username_key) REFERENCES users (pool_id, username_key) ON DELETE CASCADE
+);
+CREATE INDEX webauthn_credentials_by_user ON webauthn_credentials (pool_id, username_key, created_at, credential_id);
+`,
+  },
 ];

@@ -11,7 +11,12 @@ import { MIGRATIONS } from './migrations.ts';
  *
  * Transactions run at SERIALIZABLE and are retried when PostgreSQL reports a serialization
  * failure or deadlock, so a transaction behaves as if it ran alone, as under SQLite's single
- * writer: the domain's read-check-write steps stay atomic across nodes without row locks.
+ * writer: the domain's read-check-write steps stay atomic across nodes. A conflict is retried
+ * with exponential backoff and full jitter for as long as the retry budget lasts (15 s by
+ * default; `retryBudgetMs`, env TOBIRA_DATABASE_RETRY_SECONDS), never a fixed number of times,
+ * so ordinary contention never reaches a client as an error. Repositories cut conflicts at their
+ * source: they write only the rows that change, and a transaction that reads a user locks its row
+ * (repos/users.ts), so writers of one user queue instead of running to a failed commit.
  *
  * The database must compare text in byte order (LC_COLLATE "C"): ListUsers' prefix ranges and
  * page order depend on it (migrations.ts); open() refuses a database that does not.
@@ -21,10 +26,14 @@ export class PostgresDatabase implements Database {
   /** The client of the transaction the current async context runs in, so nested calls join it. */
   private readonly inTx = new AsyncLocalStorage<{ client: pg.PoolClient; live: boolean }>();
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    /** How long a transaction (or statement) is retried on serialization failures and deadlocks. */
+    private readonly retryBudgetMs: number,
+  ) {}
 
   /** Connects, checks the collation and brings the schema up to date (one node at a time). */
-  static async open(url: string, opts: { max?: number } = {}): Promise<PostgresDatabase> {
+  static async open(url: string, opts: { max?: number; retryBudgetMs?: number } = {}): Promise<PostgresDatabase> {
     const pool = new pg.Pool({
       connectionString: url,
       max: opts.max ?? 10,
@@ -34,7 +43,7 @@ export class PostgresDatabase implements Database {
     pool.on('error', () => {
       /* an idle client lost its connection; the pool replaces it on next use */
     });
-    const db = new PostgresDatabase(pool);
+    const db = new PostgresDatabase(pool, opts.retryBudgetMs ?? retryBudgetFromEnv());
     try {
       const collation = await db.get<{ datcollate: string }>('SELECT datcollate FROM pg_database WHERE datname = current_database()');
       if (collation && collation.datcollate !== 'C' && collation.datcollate !== 'POSIX') {
@@ -59,6 +68,8 @@ export class PostgresDatabase implements Database {
     try {
       await lock.query('SELECT pg_advisory_lock(7262431)');
       try {
+        // Every transaction locks this table first (transaction() below), so it exists before any.
+        await lock.query(`CREATE TABLE IF NOT EXISTS ${TURNS} (turn INTEGER)`);
         await this.transaction(async (sql) => {
           await sql.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
           const applied = new Set((await sql.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
@@ -95,8 +106,20 @@ export class PostgresDatabase implements Database {
     return tx?.live ? tx.client : undefined;
   }
 
-  /** Outside a transaction: on the pool, or on the joined transaction's client. */
-  private readonly direct: Sql = this.sqlOn(() => this.joined() ?? this.pool);
+  /**
+   * Outside a transaction: on the pool, or on the joined transaction's client. A statement on the
+   * pool commits on its own; when PostgreSQL refuses it as a deadlock victim (or a serialization
+   * failure) it changed nothing, so it is run again within the retry budget.
+   */
+  private readonly direct: Sql = (() => {
+    const on = this.sqlOn(() => this.joined() ?? this.pool);
+    const retried = <T>(run: () => Promise<T>) => (this.joined() ? run() : this.retrying(() => run()));
+    return {
+      all: <T>(q: string, p?: readonly Param[]) => retried(() => on.all<T>(q, p)),
+      get: <T>(q: string, p?: readonly Param[]) => retried(() => on.get<T>(q, p)),
+      run: (q: string, p?: readonly Param[]) => retried(() => on.run(q, p)),
+    };
+  })();
   all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
     return this.direct.all<T>(sql, params);
   }
@@ -110,27 +133,46 @@ export class PostgresDatabase implements Database {
   async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     const open = this.joined();
     if (open) return fn(this.handle(open, { live: true }));
-    for (let attempt = 1; ; attempt++) {
+    return this.retrying(async (retry) => {
       const client = await this.pool.connect();
       const state = { client, live: true };
       let broken = false;
       try {
-        await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+        // The turn is taken before the first query, so the transaction's snapshot is taken after it.
+        await client.query(`BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE ${TURNS} IN ${retry === 0 || process.env.TURN_OFF ? 'SHARE' : 'EXCLUSIVE'} MODE`);
         const result = await this.inTx.run(state, () => fn(this.handle(client, state)));
         await client.query('COMMIT');
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => (broken = true));
-        const code = (err as { code?: string }).code;
-        // 40001 serialization_failure, 40P01 deadlock_detected: run the whole transaction again.
-        if ((code === '40001' || code === '40P01') && attempt < 10) {
-          await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
-          continue;
-        }
         throw err;
       } finally {
         state.live = false;
         client.release(broken);
+      }
+    });
+  }
+
+  /**
+   * Runs attempt (given the number of attempts before it) until it settles with anything but a
+   * retryable conflict (40001 serialization_failure, 40P01 deadlock_detected: the whole
+   * transaction is run again). Waits between attempts grow exponentially, with full jitter (a
+   * random wait up to the bound) so that transactions that collided do not collide again in step;
+   * the last conflict is thrown only once the retry budget is spent.
+   */
+  private async retrying<T>(attempt: (retry: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.retryBudgetMs;
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt(n);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code !== '40001' && code !== '40P01') throw err;
+        if (process.env.DEBUG_CONFLICTS) console.error('CONFLICT', 'retry' + n, code, (err as any).message, '|', (err as any).detail, '|', ((err as Error).stack ?? '').split('\n').filter((l) => l.includes('/src/')).slice(1, 4).map((l) => l.trim().replace(/\(.*\/src\//, '(')).join(' < '));
+        const left = deadline - Date.now();
+        if (left <= 0) throw err;
+        const bound = Math.min(RETRY_MAX_WAIT_MS, RETRY_BASE_WAIT_MS * 2 ** Math.min(n, 16));
+        await new Promise((r) => setTimeout(r, Math.min(left, Math.random() * bound)));
       }
     }
   }
@@ -160,6 +202,33 @@ export class PostgresDatabase implements Database {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/**
+ * The table whose lock takes turns between transactions, on every node: a first attempt takes it
+ * in SHARE mode, so first attempts run side by side; a retry takes it in EXCLUSIVE mode, so it
+ * waits for the transactions in flight to end, runs alone (new ones wait behind it) and sees
+ * everything they committed. Serializable transactions conflict only with transactions that
+ * overlap them, so a retry cannot lose to another transaction again: under contention the store
+ * degrades to one writer at a time, as SQLite is, instead of retrying in circles. (Only a
+ * statement run outside a transaction, such as a sign-in attempt's counter, can still make it
+ * retry again.)
+ */
+const TURNS = 'transaction_turns';
+
+/** The first retry waits up to this long, each further one up to twice as long as the last ... */
+const RETRY_BASE_WAIT_MS = 2;
+/** ... up to this bound. */
+const RETRY_MAX_WAIT_MS = 200;
+/** The retry budget when open() is not given one: TOBIRA_DATABASE_RETRY_SECONDS, else 15 s. */
+export const DEFAULT_RETRY_BUDGET_MS = 15_000;
+
+function retryBudgetFromEnv(): number {
+  const raw = process.env.TOBIRA_DATABASE_RETRY_SECONDS;
+  if (raw === undefined || raw === '') return DEFAULT_RETRY_BUDGET_MS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`TOBIRA_DATABASE_RETRY_SECONDS must be a number of seconds, not ${JSON.stringify(raw)}`);
+  return seconds * 1000;
 }
 
 /** `?` placeholders as `$1, $2 ...`, leaving question marks inside quoted strings alone. */

@@ -12,6 +12,9 @@ import { CounterRepo } from './repos/counters.ts';
 import { IdentityProviderRepo } from './repos/identity-providers.ts';
 import { DomainRepo } from './repos/domains.ts';
 import { IdentityPoolRepo } from './repos/identity-pools.ts';
+import { DeviceRepo } from './repos/devices.ts';
+import { WebAuthnCredentialRepo } from './repos/webauthn.ts';
+import { SoftwareTokenRepo, sealedRow as softwareTokenRow, sealedPendingRow as pendingTokenRow } from './repos/software-tokens.ts';
 import { sealedRow as clientRow } from './repos/clients.ts';
 import { sealedRow as keyRow } from './repos/keys.ts';
 import { sealedRow as poolSecretRow } from './repos/sessions.ts';
@@ -37,6 +40,9 @@ export class Store {
   readonly identityProviders: IdentityProviderRepo;
   readonly domains: DomainRepo;
   readonly identityPools: IdentityPoolRepo;
+  readonly devices: DeviceRepo;
+  readonly webauthn: WebAuthnCredentialRepo;
+  readonly softwareTokens: SoftwareTokenRepo;
 
   constructor(
     readonly db: Database,
@@ -46,7 +52,8 @@ export class Store {
   ) {
     this.pools = new PoolRepo(sql);
     this.clients = new ClientRepo(sql, sealer);
-    this.users = new UserRepo(sql);
+    // In a PostgreSQL transaction, reading a user locks its row (repos/users.ts).
+    this.users = new UserRepo(sql, { lockReads: inTransaction && db.dialect === 'postgres' });
     this.groups = new GroupRepo(sql);
     this.keys = new KeyRepo(sql, sealer);
     this.sessions = new SessionRepo(sql, sealer);
@@ -57,6 +64,9 @@ export class Store {
     this.identityProviders = new IdentityProviderRepo(sql, sealer);
     this.domains = new DomainRepo(sql);
     this.identityPools = new IdentityPoolRepo(sql);
+    this.devices = new DeviceRepo(sql);
+    this.webauthn = new WebAuthnCredentialRepo(sql);
+    this.softwareTokens = new SoftwareTokenRepo(sql, sealer);
   }
 
   /** Runs fn in one transaction; nested calls join the open one. */
@@ -105,6 +115,8 @@ const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'user_pool_clients', keys: ['client_id'], column: 'client_secret', row: clientRow },
   { table: 'pool_secrets', keys: ['pool_id', 'purpose'], column: 'secret', row: poolSecretRow },
   { table: 'identity_providers', keys: ['pool_id', 'provider_name'], column: 'provider_details', row: providerRow },
+  { table: 'software_tokens', keys: ['pool_id', 'username_key'], column: 'secret', row: softwareTokenRow },
+  { table: 'software_tokens', keys: ['pool_id', 'username_key'], column: 'pending_secret', row: pendingTokenRow },
 ];
 
 /** A stored secret found by prepareSecrets: its row key columns and its value `v`. */

@@ -4,6 +4,7 @@ import { normalizeGatewayConfig } from '../../src/gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../src/gateway/server.ts';
 import type { Spawned } from './process.ts';
 import { aws } from './tobira.ts';
+import { missing } from './tools.ts';
 
 export interface CurlResult {
   status: number;
@@ -11,8 +12,10 @@ export interface CurlResult {
   body: string;
 }
 
-/** Runs the real curl (`curl -s -i ...`) and splits its answer. */
+/** Runs the real curl (`curl -s -i ...`) and splits its answer (a test calling this takes `needs('curl')`). */
 export function curl(args: string[]): Promise<CurlResult> {
+  const absent = missing('curl');
+  if (absent) return Promise.reject(new Error(`this test ${absent} (mark it with needs('curl'))`));
   return new Promise((resolve, reject) => {
     execFile('curl', ['-s', '-i', '--max-time', '30', ...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
       if (err) return reject(err);

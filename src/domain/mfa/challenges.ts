@@ -1,18 +1,231 @@
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { App } from '../../app.ts';
-import type { AuthOutcome } from '../sign-in/result.ts';
+import { CognitoError, invalidParameter, notAuthorized, userNotFound } from '../../errors.ts';
+import type { ChallengeNameType } from '../../generated/cognito-idp.ts';
+import { DEFAULTS, renderAuthentication } from '../messages/templates.ts';
+import { maskDestination } from '../self-service/delivery.ts';
+import { attemptSucceeded, beginAttempt } from '../sign-in/lockout.ts';
+import { type AuthOutcome, requireParam, tokensOutcome } from '../sign-in/result.ts';
+import { checkSecretHash } from '../sign-in/secret-hash.ts';
+import { consumeSession, findSession, invalidSession, type MfaChallengeState, openSession, sessionId, type StoredSession } from '../sign-in/sessions.ts';
 import type { SignInContext } from '../sign-in/sign-in.ts';
+import { getPool } from '../pools/user-pools.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
+import { findUser } from '../users/users.ts';
+import { type MfaFactor, poolFactors } from './pool-config.ts';
+import { userFactors, userMfaOf } from './settings.ts';
+import { matchingStep } from './totp.ts';
 
 /**
- * The MFA challenge a user owes after the first factor (SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP,
- * SELECT_MFA_TYPE, MFA_SETUP), or null when none is due. SEAM: filled in by the MFA work.
+ * The MFA step of a sign-in (cognito-protocols.md §6.3, §6.4): after a correct first factor (and
+ * the new password, and unless a remembered device stood in), the pool's MfaConfiguration and the
+ * user's factors decide. A user with factors answers the preferred one, the only one, or chooses
+ * (SELECT_MFA_TYPE with MFAS_CAN_CHOOSE); a pool that requires MFA asks a user without any to set
+ * one up (MFA_SETUP with MFAS_CAN_SETUP), unless a phone number or email address can take an SMS
+ * or email code straight away; an OPTIONAL pool lets such a user through.
  */
-export async function mfaChallenge(
-  _app: App,
-  _pool: UserPool,
-  _client: AppClient,
-  _user: User,
-  _ctx: SignInContext,
-): Promise<AuthOutcome | null> {
-  return null;
+
+// A wrong MFA code: observed text (aws-amplify/amplify-js#3066, #11069; cognito-quotas-and-errors.md §5).
+export const mfaCodeMismatch = () => new CognitoError('CodeMismatchException', 'Invalid code or auth state for the user.');
+
+/** The factors this user can be asked for here: turned on by the user, allowed by the pool, deliverable. */
+function usableFactors(pool: UserPool, user: User): MfaFactor[] {
+  const allowed = poolFactors(pool);
+  return userFactors(user).filter((f) => allowed.has(f) && deliverable(user, f));
+}
+
+function deliverable(user: User, f: MfaFactor): boolean {
+  if (f === 'SMS_MFA') return !!user.attributes.phone_number;
+  if (f === 'EMAIL_OTP') return !!user.attributes.email;
+  return true;
+}
+
+// NOTE from USER_AUTH (mfa/user-auth.ts): a passwordless first factor comes here with
+// ctx.firstFactor 'EMAIL_OTP', 'SMS_OTP' or 'WEB_AUTHN'. Cognito asks no MFA after those: users
+// with an MFA factor are not offered them (availableChallenges), so only a pool with MFA ON and a
+// user with no factor yet would reach MFA_SETUP here; returning null for those first factors
+// (WEB_AUTHN with FactorConfiguration MULTI_FACTOR_WITH_USER_VERIFICATION counts as MFA) is the
+// rule to keep.
+const PASSWORDLESS = new Set(['EMAIL_OTP', 'SMS_OTP', 'WEB_AUTHN']);
+
+export async function mfaChallenge(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext): Promise<AuthOutcome | null> {
+  const allowed = poolFactors(pool);
+  if (!allowed.size) return null;
+  // A passwordless first factor (USER_AUTH's EMAIL_OTP, SMS_OTP, WEB_AUTHN) is not followed by
+  // MFA: "MFA and passwordless cannot be used together" (Amplify's passwordless page, pointing at
+  // the MFA prerequisites of Cognito's developer guide); USER_AUTH decides who may use them.
+  if (ctx.firstFactor && PASSWORDLESS.has(ctx.firstFactor)) return null;
+  const usable = usableFactors(pool, user);
+  if (usable.length) {
+    const preferred = userMfaOf(user).PreferredMfaSetting;
+    if (preferred && usable.includes(preferred)) return askFactor(app, pool, client, user, ctx, preferred);
+    if (usable.length === 1) return askFactor(app, pool, client, user, ctx, usable[0]);
+    const session = await open(app, pool, client, user, { challenge: 'SELECT_MFA_TYPE', ctx, choices: usable });
+    return { ChallengeName: 'SELECT_MFA_TYPE', Session: session, ChallengeParameters: { MFAS_CAN_CHOOSE: JSON.stringify(usable) } };
+  }
+  if (pool.config.MfaConfiguration !== 'ON') return null;
+  // Required MFA with no factor set up: a phone number (or email address) the pool can send to
+  // takes a code at once, as Cognito's required SMS MFA always has; otherwise set one up.
+  if (allowed.has('SMS_MFA') && deliverable(user, 'SMS_MFA')) return askFactor(app, pool, client, user, ctx, 'SMS_MFA');
+  if (allowed.has('EMAIL_OTP') && deliverable(user, 'EMAIL_OTP')) return askFactor(app, pool, client, user, ctx, 'EMAIL_OTP');
+  const session = await open(app, pool, client, user, { challenge: 'MFA_SETUP', ctx });
+  return {
+    ChallengeName: 'MFA_SETUP',
+    Session: session,
+    ChallengeParameters: { MFAS_CAN_SETUP: JSON.stringify([...allowed]), USER_ID_FOR_SRP: user.username },
+  };
+}
+
+const open = (app: App, pool: UserPool, client: AppClient, user: User, state: MfaChallengeState) =>
+  openSession(app, app.store, { pool, client, usernameKey: user.usernameKey, state });
+
+/** SMS codes are six digits; the email sign-in code observed was eight (cognito-protocols.md §6.3). */
+const codeLength = (f: MfaFactor) => (f === 'EMAIL_OTP' ? 8 : 6);
+
+const hashCode = (salt: string, code: string) => createHash('sha256').update(`${salt}\0${code}`, 'utf8').digest();
+
+// Email MFA has no documented default text; these follow the SMS default ("Your authentication code is {####}. ").
+const EMAIL_MFA_SUBJECT = 'Your authentication code';
+
+/** Sends the code of SMS_MFA or EMAIL_OTP, or opens SOFTWARE_TOKEN_MFA, with a new Session. */
+async function askFactor(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext, factor: MfaFactor): Promise<AuthOutcome> {
+  if (factor === 'SOFTWARE_TOKEN_MFA') {
+    const token = await app.store.softwareTokens.get(pool.id, user.usernameKey);
+    const session = await open(app, pool, client, user, { challenge: 'SOFTWARE_TOKEN_MFA', ctx });
+    return {
+      ChallengeName: 'SOFTWARE_TOKEN_MFA',
+      Session: session,
+      ChallengeParameters: { ...(token?.friendlyName ? { FRIENDLY_DEVICE_NAME: token.friendlyName } : {}), USER_ID_FOR_SRP: user.username },
+    };
+  }
+  const digits = codeLength(factor);
+  const code = String(randomInt(0, 10 ** digits)).padStart(digits, '0');
+  const salt = app.random.bytes(16).toString('hex');
+  const session = await open(app, pool, client, user, { challenge: factor, ctx, salt, codeHash: hashCode(salt, code).toString('hex') });
+  const sms = factor === 'SMS_MFA';
+  const destination = sms ? user.attributes.phone_number : user.attributes.email;
+  const email = pool.config.MfaFactors?.email;
+  const body = sms
+    ? renderAuthentication(pool, code).body
+    : (email?.Message ?? DEFAULTS.smsAuthentication).replaceAll('{####}', code);
+  await app.messenger.send({
+    poolId: pool.id,
+    channel: sms ? 'SMS' : 'EMAIL',
+    destination,
+    ...(sms ? {} : { subject: email?.Subject ?? EMAIL_MFA_SUBJECT }),
+    body,
+    kind: 'mfa',
+    username: user.username,
+    code,
+  });
+  return {
+    ChallengeName: factor,
+    Session: session,
+    ChallengeParameters: {
+      CODE_DELIVERY_DELIVERY_MEDIUM: sms ? 'SMS' : 'EMAIL',
+      CODE_DELIVERY_DESTINATION: maskDestination(sms ? 'phone_number' : 'email', destination),
+    },
+  };
+}
+
+/** The user a challenge session is for, checked against the USERNAME and SECRET_HASH answered. */
+async function sessionUser(app: App, pool: UserPool, client: AppClient, record: StoredSession, responses: Record<string, string>): Promise<User> {
+  const user = record.usernameKey ? await app.store.users.get(pool.id, record.usernameKey) : undefined;
+  if (!user) throw userNotFound();
+  // Cognito requires USERNAME with every MFA answer (RespondToAuthChallenge's ChallengeResponses doc).
+  const given = requireParam(responses, 'USERNAME');
+  if (given !== user.username && (await findUser(app.store, pool, given))?.usernameKey !== user.usernameKey) throw invalidSession();
+  checkSecretHash(client, [given, user.username], responses.SECRET_HASH);
+  if (!user.enabled) throw notAuthorized('User is disabled.');
+  return user;
+}
+
+/** The answer keys of each code challenge (acij's sendMFACode always adds SMS_MFA_CODE). */
+const CODE_KEY: Record<string, string> = { SMS_MFA: 'SMS_MFA_CODE', EMAIL_OTP: 'EMAIL_OTP_CODE', SOFTWARE_TOKEN_MFA: 'SOFTWARE_TOKEN_MFA_CODE' };
+
+/**
+ * RespondToAuthChallenge for SMS_MFA, EMAIL_OTP (as MFA), SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE and
+ * MFA_SETUP. A wrong code leaves the Session usable for another try (Cognito was seen taking six
+ * in a row) and counts toward the sign-in lockout like a wrong password (sign-in/lockout.ts), so
+ * five wrong codes lock the user; a right one uses the Session up, once, and signs the user in.
+ */
+export async function respondMfa(
+  app: App,
+  pool: UserPool,
+  client: AppClient,
+  challenge: ChallengeNameType,
+  responses: Record<string, string>,
+  session: string | undefined,
+  found?: StoredSession,
+): Promise<AuthOutcome> {
+  const record = found ?? (await findSession(app, app.store, client, session, challenge));
+  const state = record.data as MfaChallengeState;
+  const user = await sessionUser(app, pool, client, record, responses);
+  const ctx = state.ctx ?? {};
+  switch (state.challenge) {
+    case 'SELECT_MFA_TYPE': {
+      const answer = requireParam(responses, 'ANSWER');
+      if (!state.choices.includes(answer)) throw invalidParameter(`Invalid ANSWER: ${answer.slice(0, 40)} is not one of MFAS_CAN_CHOOSE`);
+      await app.store.tx((s) => consumeSession(app, s, record));
+      return askFactor(app, pool, client, user, ctx, answer as MfaFactor);
+    }
+    case 'MFA_SETUP': {
+      const token = await app.store.softwareTokens.get(pool.id, user.usernameKey);
+      if (!state.verified || !token?.secret) throw invalidSession();
+      await app.store.tx((s) => consumeSession(app, s, record));
+      return tokensOutcome(app, pool, client, user, ctx);
+    }
+    case 'SOFTWARE_TOKEN_MFA': {
+      const code = requireParam(responses, CODE_KEY.SOFTWARE_TOKEN_MFA);
+      await beginAttempt(app, app.store, user);
+      const token = await app.store.softwareTokens.get(pool.id, user.usernameKey);
+      // Text observed answering SOFTWARE_TOKEN_MFA (amazon-archives/amazon-cognito-identity-js#630).
+      if (!token?.secret) throw new CognitoError('SoftwareTokenMFANotFoundException', 'Software Token MFA does not exist for the user.');
+      const step = matchingStep(token.secret, code, app.clock.now());
+      if (step === null) throw mfaCodeMismatch();
+      await app.store.tx(async (s) => {
+        // A code is taken once: the step is recorded in the same transaction that uses the Session.
+        if (!(await s.softwareTokens.useStep(pool.id, user.usernameKey, step))) throw mfaCodeMismatch();
+        await consumeSession(app, s, record);
+        await attemptSucceeded(s, user);
+      });
+      return tokensOutcome(app, pool, client, user, ctx);
+    }
+    case 'SMS_MFA':
+    case 'EMAIL_OTP': {
+      const code = requireParam(responses, CODE_KEY[state.challenge]);
+      await beginAttempt(app, app.store, user);
+      const given = hashCode(state.salt, code);
+      const expected = Buffer.from(state.codeHash, 'hex');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw mfaCodeMismatch();
+      await app.store.tx(async (s) => {
+        await consumeSession(app, s, record);
+        await attemptSucceeded(s, user);
+      });
+      return tokensOutcome(app, pool, client, user, ctx);
+    }
+  }
+}
+
+/**
+ * The live MFA_SETUP session a Session string names, for AssociateSoftwareToken and
+ * VerifySoftwareToken, which carry no ClientId: the session's own client and pool.
+ */
+export async function setupSession(app: App, token: string): Promise<{ record: StoredSession; client: AppClient; pool: UserPool; user: User }> {
+  const stored = await app.store.sessions.get(sessionId(token));
+  const client = stored && (await app.store.clients.get(stored.clientId));
+  if (!client) throw invalidSession();
+  const record = await findSession(app, app.store, client, token, 'MFA_SETUP');
+  const pool = await getPool(app.store, client.poolId);
+  const user = record.usernameKey ? await app.store.users.get(pool.id, record.usernameKey) : undefined;
+  if (!user) throw userNotFound();
+  return { record, client, pool, user };
+}
+
+/** Uses an MFA_SETUP session up and opens its successor (the next step's Session). */
+export async function nextSetupSession(app: App, found: { record: StoredSession; client: AppClient; pool: UserPool; user: User }, verified: boolean): Promise<string> {
+  const { record, client, pool, user } = found;
+  await app.store.tx((s) => consumeSession(app, s, record));
+  const ctx = (record.data as { ctx?: SignInContext }).ctx ?? {};
+  return open(app, pool, client, user, { challenge: 'MFA_SETUP', ctx, ...(verified ? { verified: true } : {}) });
 }

@@ -12,6 +12,7 @@ import { newPoolId } from '../../util/ids.ts';
 import { buildSchema, withCustomAttributes } from './schema.ts';
 import type { UserPool } from '../types.ts';
 import type { Store } from '../../store/store.ts';
+import { checkSignInPolicyTier } from '../mfa/webauthn-config.ts';
 
 export const DEFAULT_PASSWORD_POLICY: Required<
   Pick<PasswordPolicyType, 'MinimumLength' | 'RequireUppercase' | 'RequireLowercase' | 'RequireNumbers' | 'RequireSymbols' | 'TemporaryPasswordValidityDays'>
@@ -140,6 +141,17 @@ function checkSettings(config: Partial<Settings>): void {
   }
 }
 
+/**
+ * UpdateUserPool's MfaConfiguration ON or OPTIONAL needs a factor: SMS (an SmsConfiguration) or
+ * one that SetUserPoolMfaConfig enabled (TOTP, email), which UpdateUserPool keeps.
+ */
+function checkUpdatedMfa(config: Settings): void {
+  if (!config.MfaConfiguration || config.MfaConfiguration === 'OFF') return;
+  const f = config.MfaFactors;
+  if (config.SmsConfiguration || f?.totp || f?.email) return;
+  throw invalidParameter('SMS configuration and Auto verification for phone_number are required when MFA is required/optional');
+}
+
 export async function createUserPool(app: App, region: string, input: CreateUserPoolRequest): Promise<UserPool> {
   if (input.UsernameAttributes?.length && input.AliasAttributes?.length) {
     throw invalidParameter('Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.');
@@ -150,6 +162,7 @@ export async function createUserPool(app: App, region: string, input: CreateUser
     throw invalidParameter('SMS configuration and Auto verification for phone_number are required when MFA is required/optional');
   }
   const tier = input.UserPoolTier ?? 'ESSENTIALS';
+  checkSignInPolicyTier(app, tier, input.Policies?.SignInPolicy?.AllowedFirstAuthFactors);
   const config: Settings = {
     ...settings(input, region, tier),
     DeletionProtection: input.DeletionProtection ?? 'INACTIVE',
@@ -198,10 +211,11 @@ export async function describePool(app: App, pool: UserPool): Promise<UserPoolTy
   const domains = await app.store.domains.ofPool(pool.id);
   const prefix = domains.find((d) => d.customDomainConfig === null);
   const custom = domains.find((d) => d.customDomainConfig !== null);
+  const { MfaFactors: _factors, ...config } = pool.config;
   return {
     Id: pool.id,
     Name: pool.name,
-    ...pool.config,
+    ...config,
     ...(prefix ? { Domain: prefix.domain } : {}),
     ...(custom ? { CustomDomain: custom.domain } : {}),
     Arn: poolArn(app, pool),
@@ -244,6 +258,7 @@ export async function updateUserPool(app: App, input: UpdateUserPoolRequest): Pr
     const pool = await getPool(s, input.UserPoolId);
     const old = pool.config;
     const tier = input.UserPoolTier ?? old.UserPoolTier ?? 'ESSENTIALS';
+    checkSignInPolicyTier(app, tier, input.Policies?.SignInPolicy?.AllowedFirstAuthFactors);
     const config: Settings = {
       ...settings(input, pool.region, tier),
       DeletionProtection: input.DeletionProtection ?? old.DeletionProtection ?? 'INACTIVE',
@@ -258,12 +273,14 @@ export async function updateUserPool(app: App, input: UpdateUserPoolRequest): Pr
       'Domain',
       'CustomDomain',
       'UserAttributeUpdateSettings',
+      'MfaFactors',
     ] as const;
     for (const key of kept) {
       if (old[key] !== undefined) (config as Record<string, unknown>)[key] = old[key];
     }
     if (input.UserAttributeUpdateSettings) config.UserAttributeUpdateSettings = input.UserAttributeUpdateSettings;
     checkSettings(config);
+    checkUpdatedMfa(config);
     pool.config = config;
     if (input.PoolName) pool.name = input.PoolName;
     pool.updatedAt = app.clock.now();

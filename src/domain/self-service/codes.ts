@@ -19,10 +19,11 @@ export const CODE_VALIDITY_MS = {
   verify: 24 * HOUR,
 } as const;
 
-export type CodePurpose = 'sign-up' | 'forgot-password' | `verify:${string}`;
+/** `sign-in:EMAIL_OTP` / `sign-in:SMS_OTP`: USER_AUTH's passwordless codes (mfa/user-auth.ts), which say their own validity. */
+export type CodePurpose = 'sign-up' | 'forgot-password' | `verify:${string}` | `sign-in:${string}`;
 
 export const validityOf = (purpose: CodePurpose) =>
-  purpose.startsWith('verify:') ? CODE_VALIDITY_MS.verify : CODE_VALIDITY_MS[purpose as 'sign-up' | 'forgot-password'];
+  purpose.startsWith('verify:') || purpose.startsWith('sign-in:') ? CODE_VALIDITY_MS.verify : CODE_VALIDITY_MS[purpose as 'sign-up' | 'forgot-password'];
 
 /**
  * Wrong entries one code survives. Observed for password-reset codes: five wrong entries answer
@@ -42,8 +43,8 @@ function hashCode(poolId: string, usernameKey: string, purpose: string, code: st
   return createHmac('sha256', `${poolId}\u0000${usernameKey}\u0000${purpose}`).update(code).digest('hex');
 }
 
-export function newCode(): string {
-  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+export function newCode(digits = 6): string {
+  return String(randomInt(0, 10 ** digits)).padStart(digits, '0');
 }
 
 /**
@@ -53,9 +54,9 @@ export function newCode(): string {
 export async function issueCode(
   app: App,
   store: Store,
-  c: { poolId: string; usernameKey: string; purpose: CodePurpose; data?: Record<string, unknown> },
+  c: { poolId: string; usernameKey: string; purpose: CodePurpose; data?: Record<string, unknown>; validityMs?: number; digits?: number },
 ): Promise<string> {
-  const code = newCode();
+  const code = newCode(c.digits);
   const now = app.clock.now();
   await store.codes.put({
     poolId: c.poolId,
@@ -65,7 +66,7 @@ export async function issueCode(
     data: c.data ?? {},
     attempts: 0,
     createdAt: now,
-    expiresAt: now + validityOf(c.purpose),
+    expiresAt: now + (c.validityMs ?? validityOf(c.purpose)),
   });
   return code;
 }

@@ -8,9 +8,10 @@ export type VerifiableAttribute = 'email' | 'phone_number';
 export const mediumOf = (attr: VerifiableAttribute) => (attr === 'email' ? 'EMAIL' : 'SMS') as 'EMAIL' | 'SMS';
 
 /**
- * How Cognito shows a destination in CodeDeliveryDetails: `a***@e***.com` for an email
- * (observed in a sign-up answer quoted on GitHub), `+********1234` for a phone number
- * (aws-amplify/amplify-js#2341): everything hidden but the last four digits.
+ * How Cognito shows a destination in CodeDeliveryDetails and the MFA challenges' parameters:
+ * `t***@e***` for `test@example.com`, the top-level domain hidden too (today's raw answer quoted
+ * in aws-amplify/aws-sdk-ios#4837; cognito-protocols.md §6.3: `j***@g***`), and `+*******1234`
+ * for a phone number (aws-amplify/amplify-js#2341, #6461): everything but the last four digits.
  */
 export function maskDestination(attr: VerifiableAttribute, value: string): string {
   if (attr === 'phone_number') {
@@ -19,11 +20,7 @@ export function maskDestination(attr: VerifiableAttribute, value: string): strin
   }
   const at = value.lastIndexOf('@');
   if (at < 0) return `${value.slice(0, 1)}***`;
-  const local = value.slice(0, at);
-  const domain = value.slice(at + 1);
-  const dot = domain.lastIndexOf('.');
-  const tld = dot > 0 ? domain.slice(dot) : '';
-  return `${local.slice(0, 1)}***@${domain.slice(0, 1)}***${tld}`;
+  return `${value.slice(0, 1)}***@${value.slice(at + 1, at + 2)}***`;
 }
 
 export function deliveryDetails(attr: VerifiableAttribute, value: string): CodeDeliveryDetailsType {

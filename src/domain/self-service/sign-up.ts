@@ -19,6 +19,8 @@ import { findUser, newUser, saveUser } from '../users/users.ts';
 import { attributeNames, checkWritable, clientCall, type ClientCall } from './client.ts';
 import { sendCode, signUpDeliveryAttribute, simulatedDetails, type VerifiableAttribute } from './delivery.ts';
 import { countAttempt } from './limits.ts';
+import { allowedFirstFactors } from '../mfa/webauthn-config.ts';
+import { signUpSession } from '../mfa/user-auth.ts';
 
 /**
  * SignUp: a new UNCONFIRMED user with a password, its attributes checked against the schema and
@@ -43,13 +45,18 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
     Object.entries(given).map(([Name, Value]) => ({ Name, Value })),
     { mode: 'user', creating: true, requireRequired: true },
   );
-  if (input.Password === undefined) throw invalidParameter('Password is required.');
+  // Without a password only where passwordless codes can sign the user in (the API reference of
+  // SignUp's Password: "omit this parameter or submit a blank value"; mfa/user-auth.ts).
+  const passwordless = !input.Password && allowedFirstFactors(pool).some((f) => f === 'EMAIL_OTP' || f === 'SMS_OTP');
+  if (input.Password === undefined && !passwordless) throw invalidParameter('Password is required.');
 
   const now = app.clock.now();
   const user = newUser(pool, { username, sub, status: 'UNCONFIRMED', attributes: attrs, now });
   // Hashing is slow: before the transaction.
-  const prepared = await preparePassword(app, pool, user, input.Password, { checkHistory: false, setting: 'SignUp' });
-  applyPassword(app, pool, user, prepared, { permanent: true });
+  if (!passwordless) {
+    const prepared = await preparePassword(app, pool, user, input.Password ?? '', { checkHistory: false, setting: 'SignUp' });
+    applyPassword(app, pool, user, prepared, { permanent: true });
+  }
   user.status = 'UNCONFIRMED';
 
   const deliverTo = signUpDeliveryAttribute(pool, user.attributes);
@@ -87,12 +94,20 @@ function sendSignUpCode(app: App, call: ClientCall, user: User, attr: Verifiable
  * attribute the code went to as verified (with AliasAttributes that makes it a sign-in alias;
  * ForceAliasCreation moves it from another user instead of failing with AliasExistsException).
  */
-export async function confirmSignUp(app: App, input: ConfirmSignUpRequest): Promise<void> {
+export async function confirmSignUp(app: App, input: ConfirmSignUpRequest): Promise<string | undefined> {
   const call = await clientCall(app.store, input.ClientId, input.Username, input.SecretHash);
-  await confirmFound(app, call, input.Username, input.ConfirmationCode, input.ForceAliasCreation === true);
+  const confirmed = await confirmFound(app, call, input.Username, input.ConfirmationCode, input.ForceAliasCreation === true);
+  // The Session that signs the new user in with USER_AUTH (mfa/user-auth.ts).
+  return signUpSession(app, call.pool, call.client, confirmed.usernameKey, confirmed.attribute);
 }
 
-async function confirmFound(app: App, call: ClientCall, username: string, code: string, forceAlias: boolean): Promise<void> {
+async function confirmFound(
+  app: App,
+  call: ClientCall,
+  username: string,
+  code: string,
+  forceAlias: boolean,
+): Promise<{ usernameKey: string; attribute?: VerifiableAttribute }> {
   const { pool } = call;
   const found = await findUser(app.store, pool, username);
   if (!found) {
@@ -100,6 +115,7 @@ async function confirmFound(app: App, call: ClientCall, username: string, code: 
     throw userNotFound();
   }
   await countAttempt(app, app.store, 'ConfirmSignUp', pool.id, found.usernameKey);
+  let attribute: VerifiableAttribute | undefined;
   const failure = await app.store.tx(async (s) => {
     const user = await s.users.get(pool.id, found.usernameKey);
     if (!user) throw userNotFound();
@@ -110,11 +126,13 @@ async function confirmFound(app: App, call: ClientCall, username: string, code: 
     user.status = 'CONFIRMED';
     const attr = check.stored.data.attribute as VerifiableAttribute | undefined;
     if (attr && user.attributes[attr] !== undefined) user.attributes[`${attr}_verified`] = 'true';
+    attribute = attr;
     user.updatedAt = app.clock.now();
     await saveUser(s, pool, user, { forceAlias });
     return null;
   });
   if (failure) throw failure;
+  return { usernameKey: found.usernameKey, attribute };
 }
 
 /**

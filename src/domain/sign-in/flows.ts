@@ -9,6 +9,11 @@ import { passwordSignIn } from './password.ts';
 import { refreshSignIn } from './refresh.ts';
 import type { AuthOutcome } from './result.ts';
 import { respondPasswordVerifier, startSrp } from './srp.ts';
+import { respondMfa } from '../mfa/challenges.ts';
+import { sessionId } from './sessions.ts';
+import { respondDevicePasswordVerifier, respondDeviceSrpAuth } from '../mfa/device-srp.ts';
+import { initiateUserAuth, respondFirstFactorOtp, respondSelectChallenge } from '../mfa/user-auth.ts';
+import { respondWebAuthn } from '../mfa/webauthn.ts';
 
 /** Who is calling: the public operations name only a client; the Admin ones a pool too. */
 export type Caller = { admin: false; clientId: string } | { admin: true; poolId: string; clientId: string };
@@ -26,6 +31,8 @@ const FLOW_PERMISSION: Partial<Record<AuthFlowType, ExplicitAuthFlowsType>> = {
   USER_SRP_AUTH: 'ALLOW_USER_SRP_AUTH',
   REFRESH_TOKEN_AUTH: 'ALLOW_REFRESH_TOKEN_AUTH',
   REFRESH_TOKEN: 'ALLOW_REFRESH_TOKEN_AUTH',
+  // Choice-based sign-in needs ALLOW_USER_AUTH only, not the password or SRP flows (cognito-protocols.md §6.7).
+  USER_AUTH: 'ALLOW_USER_AUTH',
 };
 
 /**
@@ -38,7 +45,7 @@ const FLOW_PERMISSION: Partial<Record<AuthFlowType, ExplicitAuthFlowsType>> = {
 function checkFlow(app: App, caller: Caller, client: AppClient, flow: AuthFlowType): void {
   const adminOnly = flow === 'ADMIN_USER_PASSWORD_AUTH' || flow === 'ADMIN_NO_SRP_AUTH';
   if (caller.admin ? flow === 'USER_PASSWORD_AUTH' : adminOnly) throw invalidParameter('Initiate Auth method not supported.');
-  if (flow === 'CUSTOM_AUTH' || flow === 'USER_AUTH') {
+  if (flow === 'CUSTOM_AUTH') {
     throw invalidParameter(`Tobira does not support the ${flow} flow yet.`);
   }
   const permission = FLOW_PERMISSION[flow];
@@ -54,6 +61,8 @@ export async function initiateAuth(
   caller: Caller,
   flow: AuthFlowType,
   params: Record<string, string> | undefined,
+  /** USER_AUTH only: the Session of ConfirmSignUp, which stands for the first factor. */
+  session?: string,
 ): Promise<AuthOutcome> {
   const { pool, client } = await poolAndClient(app, caller);
   checkFlow(app, caller, client, flow);
@@ -74,6 +83,8 @@ export async function initiateAuth(
     case 'REFRESH_TOKEN_AUTH':
     case 'REFRESH_TOKEN':
       return refreshSignIn(app, pool, client, p);
+    case 'USER_AUTH':
+      return initiateUserAuth(app, pool, client, p, session);
     default:
       throw invalidParameter(`Tobira does not support the ${flow} flow yet.`);
   }
@@ -94,6 +105,38 @@ export async function respondToAuthChallenge(
       return respondNewPassword(app, pool, client, r, session);
     case 'PASSWORD_VERIFIER':
       return respondPasswordVerifier(app, pool, client, r);
+    case 'DEVICE_SRP_AUTH':
+      return respondDeviceSrpAuth(app, pool, client, r, session);
+    case 'DEVICE_PASSWORD_VERIFIER':
+      return respondDevicePasswordVerifier(app, pool, client, r, session);
+    case 'SMS_MFA':
+    case 'SOFTWARE_TOKEN_MFA':
+    case 'SELECT_MFA_TYPE':
+    case 'MFA_SETUP':
+      return respondMfa(app, pool, client, challenge, r, session);
+    case 'SMS_OTP':
+      return respondFirstFactorOtp(app, pool, client, challenge, r, session);
+    case 'SELECT_CHALLENGE':
+    case 'PASSWORD':
+    case 'PASSWORD_SRP':
+      return respondSelectChallenge(app, pool, client, challenge, r, session);
+    case 'WEB_AUTHN': {
+      // By name with the SELECT_CHALLENGE session it is that choice; with its own, the assertion.
+      const record = session ? await app.store.sessions.get(sessionId(session)) : undefined;
+      if ((record?.data as { challenge?: string } | undefined)?.challenge === 'SELECT_CHALLENGE') {
+        return respondSelectChallenge(app, pool, client, challenge, r, session);
+      }
+      return respondWebAuthn(app, pool, client, r, session);
+    }
+    case 'EMAIL_OTP': {
+      // EMAIL_OTP is both a second factor (mfa/challenges.ts) and a first factor of USER_AUTH
+      // (mfa/user-auth.ts): the stored session says which.
+      const record = session ? await app.store.sessions.get(sessionId(session)) : undefined;
+      if ((record?.data as { challenge?: string } | undefined)?.challenge === 'USER_AUTH_OTP') {
+        return respondFirstFactorOtp(app, pool, client, challenge, r, session);
+      }
+      return respondMfa(app, pool, client, challenge, r, session);
+    }
     default:
       throw invalidParameter(`Tobira does not support the ${challenge} challenge yet.`);
   }

@@ -2,6 +2,7 @@ import type { App } from '../../app.ts';
 import { invalidParameter, notAuthorized } from '../../errors.ts';
 import type { AuthenticationResultType, ChallengeNameType } from '../../generated/cognito-idp.ts';
 import { issueTokens } from '../tokens/tokens.ts';
+import { deviceStepBeforeTokens, issueDevice, tracksDevices } from '../mfa/devices.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import type { SignInContext } from './sign-in.ts';
 
@@ -11,6 +12,8 @@ export interface AuthOutcome {
   Session?: string;
   ChallengeParameters: Record<string, string>;
   AuthenticationResult?: AuthenticationResultType;
+  /** USER_AUTH: the first factors the user may choose from (mfa/user-auth.ts). */
+  AvailableChallenges?: ChallengeNameType[];
 }
 
 /** The answer to a wrong password or proof, and to an unknown user when existence is hidden. */
@@ -25,9 +28,23 @@ export function requireParam(params: Record<string, string> | undefined, name: s
 
 /**
  * The end of a sign-in: tokens, with `"ChallengeParameters": {}` beside them as Cognito sends
- * (seeds 002 and 004). Called after the sign-in's own transaction has committed.
+ * (seeds 002 and 004). Called after the sign-in's own transaction has committed. On a pool that
+ * tracks devices (mfa/devices.ts): a named device not yet proved in this sign-in is asked for
+ * DEVICE_SRP_AUTH first; a sign-in that named none gets NewDeviceMetadata with a new device key,
+ * and the access token and refresh token carry the device either way.
  */
-export async function tokensOutcome(app: App, pool: UserPool, client: AppClient, user: User, _ctx: SignInContext = {}): Promise<AuthOutcome> {
-  const result = await issueTokens(app, app.store, { pool, client, user, authTime: app.clock.now(), withRefreshToken: true });
-  return { ChallengeParameters: {}, AuthenticationResult: result };
+export async function tokensOutcome(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext = {}): Promise<AuthOutcome> {
+  const device = await deviceStepBeforeTokens(app, pool, client, user, ctx);
+  if (device) return device;
+  const args = { pool, client, user, authTime: app.clock.now(), withRefreshToken: true };
+  if (!tracksDevices(pool)) return { ChallengeParameters: {}, AuthenticationResult: await issueTokens(app, app.store, args) };
+  if (ctx.deviceKey) {
+    return { ChallengeParameters: {}, AuthenticationResult: await issueTokens(app, app.store, { ...args, deviceKey: ctx.deviceKey }) };
+  }
+  return app.store.tx(async (s) => {
+    const meta = await issueDevice(app, s, pool, user);
+    const result = await issueTokens(app, s, { ...args, deviceKey: meta.DeviceKey });
+    result.NewDeviceMetadata = meta;
+    return { ChallengeParameters: {}, AuthenticationResult: result };
+  });
 }

@@ -14,6 +14,8 @@ import type { SignInContext } from './sign-in.ts';
  */
 export type ChallengeState =
   | { challenge: 'NEW_PASSWORD_REQUIRED'; ctx?: SignInContext }
+  | MfaChallengeState
+  | UserAuthChallengeState
   | {
       challenge: 'PASSWORD_VERIFIER';
       /** The internal username the proof is computed with (USER_ID_FOR_SRP). */
@@ -24,7 +26,52 @@ export type ChallengeState =
       B: string;
       /** An unknown user answered with a simulated challenge (PreventUserExistenceErrors). */
       simulated?: boolean;
+    }
+  | {
+      challenge: 'DEVICE_SRP_AUTH';
+      deviceKey: string;
+      /** Whether passing the device check stands in for MFA (remembered device, pool allows it). */
+      skipsMfa: boolean;
+      ctx: SignInContext;
+    }
+  | {
+      challenge: 'DEVICE_PASSWORD_VERIFIER';
+      deviceKey: string;
+      skipsMfa: boolean;
+      ctx: SignInContext;
+      /** Hex of the server's ephemeral secret b, of the client's A and our B; the SECRET_BLOCK sent. */
+      b: string;
+      A: string;
+      B: string;
+      secretBlock: string;
     };
+
+/** The MFA challenges after the first factor (domain/mfa/challenges.ts). */
+export type MfaChallengeState =
+  | {
+      challenge: 'SMS_MFA' | 'EMAIL_OTP';
+      ctx?: SignInContext;
+      /** Salted SHA-256 of the code sent (domain/mfa/challenges.ts); the code itself is never stored. */
+      codeHash: string;
+      salt: string;
+    }
+  | { challenge: 'SOFTWARE_TOKEN_MFA'; ctx?: SignInContext }
+  | { challenge: 'SELECT_MFA_TYPE'; ctx?: SignInContext; choices: string[] }
+  /** `verified` once VerifySoftwareToken succeeded with this session's predecessor. */
+  | { challenge: 'MFA_SETUP'; ctx?: SignInContext; verified?: boolean };
+
+/**
+ * USER_AUTH's first-factor steps (domain/mfa/user-auth.ts, webauthn.ts). `simulated`: an unknown
+ * user answered as if it existed (PreventUserExistenceErrors), whose every answer fails.
+ */
+export type UserAuthChallengeState =
+  | { challenge: 'SELECT_CHALLENGE'; ctx?: SignInContext; available: string[]; simulated?: boolean }
+  /** A passwordless code was sent (EMAIL_OTP or SMS_OTP); the code lives in the code store. */
+  | { challenge: 'USER_AUTH_OTP'; factor: 'EMAIL_OTP' | 'SMS_OTP'; ctx?: SignInContext; simulated?: boolean }
+  /** CREDENTIAL_REQUEST_OPTIONS were sent with this base64url challenge, for this relying party. */
+  | { challenge: 'WEB_AUTHN'; ctx?: SignInContext; expectedChallenge: string; rpId: string; simulated?: boolean }
+  /** ConfirmSignUp's Session: the sign-up code stands for the first factor of one USER_AUTH sign-in. */
+  | { challenge: 'SIGN_UP_CONFIRMED'; factor: 'EMAIL_OTP' | 'SMS_OTP' };
 
 export type StoredSession = AuthSessionRecord & { data: ChallengeState };
 

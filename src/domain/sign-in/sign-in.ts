@@ -12,6 +12,8 @@ import { type AuthOutcome, tokensOutcome } from './result.ts';
 export interface SignInContext {
   /** AuthParameters.DEVICE_KEY of the first step, when the client named a device. */
   deviceKey?: string;
+  /** Set once the device named by deviceKey has passed DEVICE_PASSWORD_VERIFIER in this sign-in. */
+  deviceVerified?: boolean;
   /** The first factor already given ('PASSWORD', 'SRP', 'EMAIL_OTP', 'WEB_AUTHN' ...). */
   firstFactor?: string;
   clientMetadata?: Record<string, string>;

@@ -10,6 +10,7 @@ import { type AuthOutcome, incorrectCredentials, requireParam } from './result.t
 import { checkSecretHash } from './secret-hash.ts';
 import { consumeSession, findSession, openSession, simulatedValue, simulationKey } from './sessions.ts';
 import { finishSignIn } from './sign-in.ts';
+import { checkSignInDevice } from '../mfa/devices.ts';
 import { N, g, modPowN, passwordClaimSignature, scramblingU, serverPublicB, serverSecretS, sessionKey } from './srp-math.ts';
 import { checkTemporaryPassword, checkUserCanSignIn } from './user-state.ts';
 
@@ -78,7 +79,7 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const TIMESTAMP = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9]\d?) (\d\d):(\d\d):(\d\d) UTC (\d{4})$/;
 /** How far a TIMESTAMP may be from our clock: AWS publishes no figure; the reference suggests 5 minutes. */
-const TIMESTAMP_SKEW_MS = 5 * 60 * 1000;
+export const TIMESTAMP_SKEW_MS = 5 * 60 * 1000;
 
 /** Formats epoch ms as the clients' TIMESTAMP (what amazon-cognito-identity-js's DateHelper writes). */
 export function formatSrpTimestamp(ms: number): string {
@@ -125,6 +126,8 @@ export async function respondPasswordVerifier(
   const state = record.data;
   if (state.challenge !== 'PASSWORD_VERIFIER') throw incorrectCredentials();
   checkSecretHash(client, [username, state.userId], responses.SECRET_HASH);
+  // An unknown DEVICE_KEY is refused before the SECRET_BLOCK is used up: clients resend the same answer without it.
+  await checkSignInDevice(app, pool, record.usernameKey, responses.DEVICE_KEY || undefined);
   await app.store.tx((s) => consumeSession(app, s, record));
 
   const A = BigInt(`0x${state.A}`);

@@ -8,7 +8,7 @@ import { incorrectCredentials } from './result.ts';
  * Refuses users whose state bars signing in, before their password is looked at (Cognito answers
  * "User is not confirmed." even to a wrong password: amazon-cognito-identity-js#288).
  */
-export function checkUserCanSignIn(client: AppClient, user: User): void {
+export function checkUserCanSignIn(client: AppClient, user: User, opts: { passwordless?: boolean } = {}): void {
   if (!user.enabled) throw notAuthorized('User is disabled.');
   switch (user.status) {
     case 'UNCONFIRMED':
@@ -21,7 +21,8 @@ export function checkUserCanSignIn(client: AppClient, user: User): void {
       throw incorrectCredentials();
     default:
   }
-  if (!user.passwordHash) throw incorrectCredentials();
+  // A passwordless first factor (a code or a passkey) needs no password (mfa/user-auth.ts).
+  if (!user.passwordHash && !opts.passwordless) throw incorrectCredentials();
 }
 
 /** After a correct temporary password: it must not have outlived TemporaryPasswordValidityDays. */

@@ -4,6 +4,7 @@ import type { AuthenticationResultType } from '../../generated/cognito-idp.ts';
 import type { RefreshTokenRecord } from '../../store/repos/tokens.ts';
 import type { Store } from '../../store/store.ts';
 import { getPool } from '../pools/user-pools.ts';
+import { deviceMayRefresh } from '../mfa/devices.ts';
 import { issueTokens, refreshTokenHash, storeRefreshToken } from './tokens.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 
@@ -75,8 +76,9 @@ export async function refreshTokens(
   const { enabled } = rotation(client);
   return app.store.tx(async (s) => {
     const r = await redeemRefreshToken(app, s, client, token);
-    // With device tracking, the device that signed in must be the one refreshing.
-    if (r.deviceKey && opts.deviceKey !== undefined && opts.deviceKey !== r.deviceKey) throw invalidRefreshToken();
+    // A token bound to a device refreshes only with that DEVICE_KEY, while the device is a
+    // confirmed device of the user (forgotten: no more); mfa/devices.ts.
+    if (r.deviceKey && !(await deviceMayRefresh(s, r.pool.id, r.user.usernameKey, r.deviceKey, opts.deviceKey))) throw invalidRefreshToken();
     const args = { pool: r.pool, client, user: r.user, authTime: r.authTime, originJti: r.originJti, deviceKey: r.deviceKey };
     const result = await issueTokens(app, s, { ...args, withRefreshToken: false });
     if (enabled) {

@@ -6,6 +6,7 @@ import { isEmail, isPhoneNumber, validateAttributes } from './attributes.ts';
 import type { User, UserPool } from '../types.ts';
 import { getPool } from '../pools/user-pools.ts';
 import { applyPassword, generateTemporaryPassword, preparePassword } from './user-passwords.ts';
+import { allowedFirstFactors } from '../mfa/webauthn-config.ts';
 import { newUser, requireUser, saveUser } from './users.ts';
 import { renderInvitation } from '../messages/templates.ts';
 
@@ -105,8 +106,16 @@ export async function adminCreateUser(app: App, input: AdminCreateUserRequest): 
   const sub = uuid(app.random);
   const username = resolveNewUsername(pool, input.Username, attrs, sub);
   const mediums = deliveryMediums(input, attrs);
-  const password = input.TemporaryPassword ?? generateTemporaryPassword(pool, app.random);
   const now = app.clock.now();
+  // A passwordless user: no TemporaryPassword and no invitation, in a pool that signs in with
+  // email or SMS codes, is CONFIRMED without a password (observed on Cognito, see
+  // mfa/user-auth.ts; cognito-protocols.md §6.7's runbook).
+  if (!input.TemporaryPassword && input.MessageAction === 'SUPPRESS' && allowedFirstFactors(pool).some((f) => f === 'EMAIL_OTP' || f === 'SMS_OTP')) {
+    const user = newUser(pool, { username, sub, status: 'CONFIRMED', attributes: attrs, now });
+    await app.store.tx((s) => saveUser(s, pool, user, { insert: { existsMessage: 'User account already exists' }, forceAlias: input.ForceAliasCreation === true }));
+    return user;
+  }
+  const password = input.TemporaryPassword ?? generateTemporaryPassword(pool, app.random);
   const user = newUser(pool, { username, sub, status: 'FORCE_CHANGE_PASSWORD', attributes: attrs, now });
   const prepared = await preparePassword(app, pool, user, password, { checkHistory: false });
   applyPassword(app, pool, user, prepared, { permanent: false });

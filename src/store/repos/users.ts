@@ -91,22 +91,38 @@ export function filterValueOf(u: User, filter: UserFilter): string {
 }
 
 export class UserRepo {
-  constructor(private readonly sql: Sql) {}
+  /**
+   * The suffix of a read of one user. In a PostgreSQL transaction it locks the user's row (FOR NO
+   * KEY UPDATE, the lock the later UPDATE takes anyway, which still lets other transactions add
+   * rows that reference the user): a transaction reads a user by key to change it or what hangs
+   * off it (aliases, index, groups), so concurrent writers of one user wait for each other at
+   * their first read instead of both running to a serialization failure at the write, and a
+   * doomed attempt fails early and holds fewer predicate locks. SQLite has one writer and no
+   * FOR UPDATE: there the suffix is empty.
+   */
+  private readonly lock: string;
+
+  constructor(
+    private readonly sql: Sql,
+    opts: { lockReads?: boolean } = {},
+  ) {
+    this.lock = opts.lockReads ? ' FOR NO KEY UPDATE' : '';
+  }
 
   async get(poolId: string, usernameKey: string): Promise<User | undefined> {
-    const row = await this.sql.get<Row>('SELECT * FROM users WHERE pool_id = ? AND username_key = ?', [poolId, usernameKey]);
+    const row = await this.sql.get<Row>(`SELECT * FROM users WHERE pool_id = ? AND username_key = ?${this.lock}`, [poolId, usernameKey]);
     return row && fromRow(row);
   }
 
   async getBySub(poolId: string, sub: string): Promise<User | undefined> {
-    const row = await this.sql.get<Row>('SELECT * FROM users WHERE pool_id = ? AND sub = ?', [poolId, sub]);
+    const row = await this.sql.get<Row>(`SELECT * FROM users WHERE pool_id = ? AND sub = ?${this.lock}`, [poolId, sub]);
     return row && fromRow(row);
   }
 
   /** The user holding an alias key such as `email:alice@example.com`. */
   async getByAlias(poolId: string, aliasKey: string): Promise<User | undefined> {
     const row = await this.sql.get<Row>(
-      'SELECT u.* FROM user_aliases a JOIN users u ON u.pool_id = a.pool_id AND u.username_key = a.username_key WHERE a.pool_id = ? AND a.alias_key = ?',
+      `SELECT u.* FROM user_aliases a JOIN users u ON u.pool_id = a.pool_id AND u.username_key = a.username_key WHERE a.pool_id = ? AND a.alias_key = ?${this.lock && `${this.lock} OF u`}`,
       [poolId, aliasKey],
     );
     return row && fromRow(row);
@@ -129,11 +145,16 @@ export class UserRepo {
       ],
     );
     if (r.changes === 0) throw new UniqueViolation('users', u.usernameKey);
-    await this.reindex(u);
+    await this.reindex(u, {});
   }
 
-  /** Writes every field of the user back, and its filter index. */
+  /** Writes every field of the user back, and the entries of its filter index that changed. */
   async update(u: User): Promise<void> {
+    // The entries stored now are those of the stored attributes (insert and update keep them in
+    // step; a change of INDEXED_ATTRIBUTES comes with a migration that rebuilds the index). The
+    // row is the one this transaction read (and locked) already, so reading it again adds no
+    // predicate lock, where reading the index table would.
+    const before = await this.sql.get<{ attributes: string }>('SELECT attributes FROM users WHERE pool_id = ? AND username_key = ?', [u.poolId, u.usernameKey]);
     await this.sql.run(
       `UPDATE users SET username = ?, status = ?, enabled = ?, attributes = ?, password_hash = ?, srp_salt = ?,
         srp_verifier = ?, password_changed_at = ?, temp_password_expires_at = ?, failed_attempts = ?, last_failed_at = ?,
@@ -145,7 +166,7 @@ export class UserRepo {
         u.lockedUntil, u.tokensRevokedBefore, JSON.stringify(u.data), u.updatedAt, u.poolId, u.usernameKey,
       ],
     );
-    await this.reindex(u);
+    await this.reindex(u, before ? JSON.parse(before.attributes) : {});
   }
 
   /**
@@ -180,10 +201,19 @@ export class UserRepo {
     await this.sql.run('DELETE FROM users WHERE pool_id = ? AND username_key = ?', [poolId, usernameKey]);
   }
 
-  /** Replaces the user's sign-in aliases; UniqueViolation('user_aliases', aliasKey) when another user holds one. */
+  /**
+   * Replaces the user's sign-in aliases; UniqueViolation('user_aliases', aliasKey) when another
+   * user holds one. Only the aliases that changed are written: those the user no longer has are
+   * deleted, then the new ones inserted.
+   */
   async setAliases(poolId: string, usernameKey: string, aliasKeys: string[]): Promise<void> {
-    await this.sql.run('DELETE FROM user_aliases WHERE pool_id = ? AND username_key = ?', [poolId, usernameKey]);
-    for (const key of new Set(aliasKeys)) {
+    const wanted = new Set(aliasKeys);
+    const held = new Set(await this.aliasesOf(poolId, usernameKey));
+    for (const key of held) {
+      if (!wanted.has(key)) await this.sql.run('DELETE FROM user_aliases WHERE pool_id = ? AND alias_key = ?', [poolId, key]);
+    }
+    for (const key of wanted) {
+      if (held.has(key)) continue;
       const r = await this.sql.run(
         'INSERT INTO user_aliases (pool_id, alias_key, username_key) VALUES (?, ?, ?) ON CONFLICT (pool_id, alias_key) DO NOTHING',
         [poolId, key, usernameKey],
@@ -200,17 +230,32 @@ export class UserRepo {
     return rows.map((r) => r.alias_key);
   }
 
-  private async reindex(u: User): Promise<void> {
-    await this.sql.run('DELETE FROM user_attribute_index WHERE pool_id = ? AND username_key = ?', [u.poolId, u.usernameKey]);
+  /**
+   * Brings the user's filter index from the entries of the attributes `before` to those of its
+   * attributes now, writing only the entries that changed: an unchanged entry is left alone, so
+   * concurrent writers of different users touch the index only where their values move.
+   */
+  private async reindex(u: User, before: Record<string, string>): Promise<void> {
     for (const name of INDEXED_ATTRIBUTES) {
+      const old = before[name];
       const value = u.attributes[name];
-      if (value === undefined) continue;
-      await this.sql.run('INSERT INTO user_attribute_index (pool_id, name, value, username_key) VALUES (?, ?, ?, ?)', [
-        u.poolId,
-        name,
-        value,
-        u.usernameKey,
-      ]);
+      if (old === value) continue;
+      if (old !== undefined) {
+        await this.sql.run('DELETE FROM user_attribute_index WHERE pool_id = ? AND name = ? AND value = ? AND username_key = ?', [
+          u.poolId,
+          name,
+          old,
+          u.usernameKey,
+        ]);
+      }
+      if (value !== undefined) {
+        await this.sql.run('INSERT INTO user_attribute_index (pool_id, name, value, username_key) VALUES (?, ?, ?, ?)', [
+          u.poolId,
+          name,
+          value,
+          u.usernameKey,
+        ]);
+      }
     }
   }
 

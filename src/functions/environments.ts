@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { dirname } from 'node:path';
+
+/** What runs one handler file: which runtime, and under which function name. */
+export interface EnvironmentSpec {
+  runtime: 'node' | 'python';
+  /** Absolute path of the handler module. */
+  file: string;
+  /** The function's name as its context reports it (context.functionName, AWS_LAMBDA_FUNCTION_NAME). */
+  functionName: string;
+  region: string;
+  accountId: string;
+}
+
+/** One invocation handed to an environment. */
+export interface Invocation {
+  /** The module's export (Node) or attribute (Python) to call. */
+  handler: string;
+  event: unknown;
+  timeoutMs: number;
+  /** What the caller asked for (name or ARN): errors carry it. */
+  label: string;
+  invokedFunctionArn: string;
+}
+
+/**
+ * An execution environment: loads one handler module once and runs one invocation at a time,
+ * warm in between (module state stays, as on Lambda). Failing invocations reject with the
+ * errors of ./errors.ts.
+ */
+export interface Environment {
+  readonly dead: boolean;
+  /** Invocations given to it and not yet answered. */
+  readonly busy: number;
+  invoke(inv: Invocation): Promise<unknown>;
+  kill(reason: Error): void;
+}
+
+export type StartEnvironment = (spec: EnvironmentSpec, onDeath: () => void) => Environment;
+
+/** Environments per handler module and function name; a worker thread (about 10 MB) or a python3 process each. */
+const MAX_ENVIRONMENTS = 8;
+
+/**
+ * The warm environments of every handler module. As on Lambda, an environment runs one
+ * invocation at a time: an invocation finds an idle environment of its module, or starts a new
+ * one, so a timeout or crash resets only the environment it happened in. Past MAX_ENVIRONMENTS
+ * per module, invocations share the least busy one (and wait their turn in it).
+ */
+export class EnvironmentPool {
+  private readonly pools = new Map<string, Environment[]>();
+  private closed = false;
+
+  constructor(private readonly starters: Record<EnvironmentSpec['runtime'], StartEnvironment>) {}
+
+  invoke(spec: EnvironmentSpec, inv: Invocation): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('the function runtime is closed'));
+    const key = `${spec.runtime}\0${spec.file}\0${spec.functionName}`;
+    const pool = this.pools.get(key) ?? [];
+    this.pools.set(key, pool);
+    let env = pool.find((e) => !e.dead && e.busy === 0);
+    if (!env && pool.length < MAX_ENVIRONMENTS) {
+      const fresh: Environment = this.starters[spec.runtime](spec, () => {
+        const i = pool.indexOf(fresh);
+        if (i >= 0) pool.splice(i, 1);
+      });
+      pool.push(fresh);
+      env = fresh;
+    }
+    env ??= pool.reduce((a, b) => (b.busy < a.busy ? b : a));
+    return env.invoke(inv);
+  }
+
+  /** Ends every environment; invocations still running fail. */
+  close(): void {
+    this.closed = true;
+    for (const pool of this.pools.values()) for (const env of [...pool]) env.kill(new Error('the function runtime is closing'));
+    this.pools.clear();
+  }
+}
+
+/** Server secrets that a user's function has no business reading (it would not see them on Lambda). */
+const WITHHELD = ['TOBIRA_MASTER_KEY', 'TOBIRA_ADMIN_TOKEN', 'TOBIRA_ADMIN_CREDENTIALS', 'TOBIRA_DATABASE_URL', 'TOBIRA_SMTP_URL'];
+
+/** The function's environment variables: this process's, less Tobira's secrets, plus Lambda's own. */
+export function functionEnvironment(spec: EnvironmentSpec): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !WITHHELD.includes(k)) env[k] = v;
+  Object.assign(env, {
+    AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
+    LAMBDA_TASK_ROOT: dirname(spec.file),
+  });
+  env.AWS_REGION ??= spec.region;
+  env.AWS_DEFAULT_REGION ??= spec.region;
+  return env;
+}
+
+/** A log stream name as Lambda makes them: date, version, a random id. */
+export function logStreamName(): string {
+  return `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`;
+}

@@ -1,0 +1,47 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SetUserPoolMfaConfigCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { Amplify } from 'aws-amplify';
+import { confirmSignIn, fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
+import { totpAt } from '../src/domain/mfa/totp.ts';
+import type { Running } from '../src/tobira.ts';
+import { SteppedClock } from './helpers/mfa.ts';
+import { poolWithClient, userWithPassword } from './helpers/sign-in.ts';
+import { idpClient, startTestServer } from './helpers/tobira.ts';
+
+describe('TOTP MFA with aws-amplify v6 (Node, userPoolEndpoint set to Tobira)', () => {
+  let t: Running;
+  const clock = new SteppedClock();
+  before(async () => {
+    t = await startTestServer({}, { clock });
+  });
+  after(() => t.close());
+
+  test('signIn reaches CONTINUE_SIGN_IN_WITH_TOTP_SETUP, then CONFIRM_SIGN_IN_WITH_TOTP_CODE; confirmSignIn completes both', async () => {
+    const { poolId, clientId } = await poolWithClient(t.url);
+    await idpClient(t.url).send(new SetUserPoolMfaConfigCommand({ UserPoolId: poolId, MfaConfiguration: 'ON', SoftwareTokenMfaConfiguration: { Enabled: true } }));
+    await userWithPassword(t.url, poolId, 'amy', 'Amy#Pass12');
+    Amplify.configure({ Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: t.url } } });
+
+    const setup = await signIn({ username: 'amy', password: 'Amy#Pass12' });
+    assert.equal(setup.isSignedIn, false);
+    assert.equal(setup.nextStep.signInStep, 'CONTINUE_SIGN_IN_WITH_TOTP_SETUP');
+    const secret = (setup.nextStep as { totpSetupDetails: { sharedSecret: string } }).totpSetupDetails.sharedSecret;
+    assert.match(secret, /^[A-Z2-7]{52}$/);
+    const uri = (setup.nextStep as { totpSetupDetails: { getSetupUri(app: string): URL } }).totpSetupDetails.getSetupUri('Tobira');
+    assert.equal(uri.searchParams.get('secret'), secret);
+    const confirmed = await confirmSignIn({ challengeResponse: totpAt(secret, clock.now()) });
+    assert.deepEqual(confirmed, { isSignedIn: true, nextStep: { signInStep: 'DONE' } });
+    const session = await fetchAuthSession();
+    assert.equal(session.tokens?.accessToken.payload.username, 'amy');
+    await signOut();
+
+    clock.advance(30_000);
+    const again = await signIn({ username: 'amy', password: 'Amy#Pass12' });
+    assert.equal(again.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_TOTP_CODE');
+    const done = await confirmSignIn({ challengeResponse: totpAt(secret, clock.now()) });
+    assert.equal(done.isSignedIn, true);
+    assert.equal((await fetchAuthSession()).tokens?.idToken?.payload['cognito:username'], 'amy');
+    await signOut();
+  });
+});
