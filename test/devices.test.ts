@@ -18,7 +18,8 @@ import {
   type CognitoIdentityProviderClient,
   type DeviceType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { idpClient, okCall, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
+import { aws, idpClient, okCall, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
 import { claims, poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import { DeviceSrp, makeDeviceSecret, type DeviceSecret } from './helpers/device-client.ts';
 import type { Running } from '../src/tobira.ts';
@@ -314,6 +315,33 @@ describe('remembered devices with the JS SDK v3 and raw calls', () => {
     assert.equal(proved.status, 200, proved.text);
   });
 
+  test('races: four ConfirmDevice at once confirm once; four answers to one DEVICE_SRP_AUTH Session, one goes on', async () => {
+    const r = await passwordSignIn('frank', 'Frank#Pass1');
+    const meta = r.AuthenticationResult!.NewDeviceMetadata!;
+    const device = await makeDeviceSecret(meta.DeviceGroupKey!, meta.DeviceKey!);
+    const confirms = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        rawCall(t.url, 'ConfirmDevice', { AccessToken: r.AuthenticationResult!.AccessToken, DeviceKey: device.deviceKey, DeviceSecretVerifierConfig: device.config }),
+      ),
+    );
+    assert.deepEqual(confirms.map((c) => c.status).sort(), [200, 400, 400, 400]);
+    for (const c of confirms.filter((c) => c.status === 400)) assert.equal(c.json.__type, 'DeviceKeyExistsException');
+
+    const start = await passwordSignIn('frank', 'Frank#Pass1', device.deviceKey);
+    const answers = await Promise.all(
+      [0, 1, 2, 3].map(async () =>
+        rawCall(t.url, 'RespondToAuthChallenge', {
+          ClientId: clientId,
+          ChallengeName: 'DEVICE_SRP_AUTH',
+          Session: start.Session,
+          ChallengeResponses: { USERNAME: 'frank', DEVICE_KEY: device.deviceKey, SRP_A: await new DeviceSrp(device).srpA() },
+        }),
+      ),
+    );
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 400, 400, 400]);
+    for (const a of answers.filter((a) => a.status === 400)) assert.equal(a.json.__type, 'NotAuthorizedException');
+  });
+
   test('AdminInitiateAuth on a tracking pool: NewDeviceMetadata, and the device step with AdminRespondToAuthChallenge', async () => {
     const r = await sdk.send(
       new AdminInitiateAuthCommand({
@@ -406,6 +434,48 @@ describe('devices live in the store', () => {
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('devices with the AWS CLI', () => {
+  test('create-user-pool --device-configuration, then admin-list-devices, admin-get-device, admin-forget-device', needs('aws'), async () => {
+    const t = await startTestServer();
+    try {
+      const created = await aws(t.url, [
+        'cognito-idp', 'create-user-pool', '--pool-name', 'cli-devices',
+        '--device-configuration', 'ChallengeRequiredOnNewDevice=true,DeviceOnlyRememberedOnUserPrompt=true',
+      ]);
+      assert.equal(created.code, 0, created.stderr);
+      const poolId = created.json.UserPool.Id;
+      assert.deepEqual(created.json.UserPool.DeviceConfiguration, { ChallengeRequiredOnNewDevice: true, DeviceOnlyRememberedOnUserPrompt: true });
+      const client = await aws(t.url, ['cognito-idp', 'create-user-pool-client', '--user-pool-id', poolId, '--client-name', 'c', '--explicit-auth-flows', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+      const clientId = client.json.UserPoolClient.ClientId;
+      await userWithPassword(t.url, poolId, 'lena', 'Lena#Pass1');
+      const signIn = await aws(t.url, ['cognito-idp', 'initiate-auth', '--client-id', clientId, '--auth-flow', 'USER_PASSWORD_AUTH', '--auth-parameters', 'USERNAME=lena,PASSWORD=Lena#Pass1']);
+      assert.equal(signIn.code, 0, signIn.stderr);
+      const meta = signIn.json.AuthenticationResult.NewDeviceMetadata;
+      const device = await makeDeviceSecret(meta.DeviceGroupKey, meta.DeviceKey);
+      const confirmed = await aws(t.url, [
+        'cognito-idp', 'confirm-device', '--access-token', signIn.json.AuthenticationResult.AccessToken, '--device-key', device.deviceKey,
+        '--device-name', 'cli', '--device-secret-verifier-config', `PasswordVerifier=${device.config.PasswordVerifier},Salt=${device.config.Salt}`,
+      ]);
+      assert.equal(confirmed.code, 0, confirmed.stderr);
+      assert.deepEqual(confirmed.json, { UserConfirmationNecessary: true });
+
+      const listed = await aws(t.url, ['cognito-idp', 'admin-list-devices', '--user-pool-id', poolId, '--username', 'lena']);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.deepEqual(listed.json.Devices.map((d: DeviceType) => d.DeviceKey), [device.deviceKey]);
+      const got = await aws(t.url, ['cognito-idp', 'admin-get-device', '--user-pool-id', poolId, '--username', 'lena', '--device-key', device.deviceKey]);
+      assert.equal(attr(got.json.Device, 'dev:device_remembered_status'), 'not_remembered');
+      assert.equal(attr(got.json.Device, 'device_name'), 'cli');
+      const forgot = await aws(t.url, ['cognito-idp', 'admin-forget-device', '--user-pool-id', poolId, '--username', 'lena', '--device-key', device.deviceKey]);
+      assert.equal(forgot.code, 0, forgot.stderr);
+      const gone = await aws(t.url, ['cognito-idp', 'admin-get-device', '--user-pool-id', poolId, '--username', 'lena', '--device-key', device.deviceKey]);
+      assert.notEqual(gone.code, 0);
+      assert.match(gone.stderr, /ResourceNotFoundException.*Device does not exist\./);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -1,11 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SetUserPoolMfaConfigCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminSetUserMFAPreferenceCommand,
+  AssociateSoftwareTokenCommand,
+  InitiateAuthCommand,
+  SetUserPoolMfaConfigCommand,
+  VerifySoftwareTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { Amplify } from 'aws-amplify';
 import { confirmSignIn, fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
 import { totpAt } from '../src/domain/mfa/totp.ts';
 import type { Running } from '../src/tobira.ts';
-import { SteppedClock } from './helpers/mfa.ts';
+import { mfaCode, SteppedClock } from './helpers/mfa.ts';
 import { poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
 
@@ -42,6 +48,29 @@ describe('TOTP MFA with aws-amplify v6 (Node, userPoolEndpoint set to Tobira)', 
     const done = await confirmSignIn({ challengeResponse: totpAt(secret, clock.now()) });
     assert.equal(done.isSignedIn, true);
     assert.equal((await fetchAuthSession()).tokens?.idToken?.payload['cognito:username'], 'amy');
+    await signOut();
+  });
+
+  test('two factors, none preferred: CONTINUE_SIGN_IN_WITH_MFA_SELECTION, then CONFIRM_SIGN_IN_WITH_SMS_CODE with the code from the outbox', async () => {
+    const { poolId, clientId } = await poolWithClient(t.url, { MfaConfiguration: 'OPTIONAL', SmsConfiguration: { SnsCallerArn: 'arn:aws:iam::123456789012:role/sns', ExternalId: 'x' } });
+    const sdk = idpClient(t.url);
+    await sdk.send(new SetUserPoolMfaConfigCommand({ UserPoolId: poolId, MfaConfiguration: 'OPTIONAL', SmsMfaConfiguration: {}, SoftwareTokenMfaConfiguration: { Enabled: true } }));
+    await userWithPassword(t.url, poolId, 'bo', 'Bo#Pass123', { attributes: { phone_number: '+15555552468' } });
+    const signed = await sdk.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'bo', PASSWORD: 'Bo#Pass123' } }));
+    const AccessToken = signed.AuthenticationResult!.AccessToken!;
+    const { SecretCode } = await sdk.send(new AssociateSoftwareTokenCommand({ AccessToken }));
+    await sdk.send(new VerifySoftwareTokenCommand({ AccessToken, UserCode: totpAt(SecretCode!, clock.now()) }));
+    await sdk.send(new AdminSetUserMFAPreferenceCommand({ UserPoolId: poolId, Username: 'bo', SMSMfaSettings: { Enabled: true }, SoftwareTokenMfaSettings: { Enabled: true } }));
+    Amplify.configure({ Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: t.url } } });
+
+    const r = await signIn({ username: 'bo', password: 'Bo#Pass123' });
+    assert.equal(r.nextStep.signInStep, 'CONTINUE_SIGN_IN_WITH_MFA_SELECTION');
+    assert.deepEqual((r.nextStep as { allowedMFATypes?: string[] }).allowedMFATypes, ['SMS', 'TOTP']);
+    const sms = await confirmSignIn({ challengeResponse: 'SMS' });
+    assert.equal(sms.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_SMS_CODE');
+    assert.equal((sms.nextStep as { codeDeliveryDetails?: { destination?: string } }).codeDeliveryDetails?.destination, '+*******2468');
+    const done = await confirmSignIn({ challengeResponse: await mfaCode(t.url, '+15555552468') });
+    assert.equal(done.isSignedIn, true);
     await signOut();
   });
 });

@@ -216,4 +216,23 @@ describe('SMS and email MFA', () => {
       message: 'SMS configuration and Auto verification for phone_number are required when MFA is required/optional',
     });
   });
+
+  test('an SMS code lives as long as its challenge session (AuthSessionValidity, 3 minutes by default)', async () => {
+    await userWithPassword(t.url, poolId, 'elle', 'Elle#Pass1', { attributes: { phone_number: '+15555550999' } });
+    await sdk().send(new AdminSetUserMFAPreferenceCommand({ UserPoolId: poolId, Username: 'elle', SMSMfaSettings: { Enabled: true, PreferredMfa: true } }));
+    const r = await start('elle', 'Elle#Pass1');
+    const code = await mfaCode(t.url, '+15555550999');
+    clock.advance(3 * 60_000 + 1000);
+    assert.deepEqual(await sdkError(respond('SMS_MFA', r.Session, { USERNAME: 'elle', SMS_MFA_CODE: code })), {
+      name: 'NotAuthorizedException',
+      message: 'Invalid session for the user, session is expired.',
+    });
+    // A new sign-in sends a new code; the old one does not work on it.
+    const r2 = await start('elle', 'Elle#Pass1');
+    const fresh = await mfaCode(t.url, '+15555550999');
+    if (fresh !== code) {
+      assert.equal((await sdkError(respond('SMS_MFA', r2.Session, { USERNAME: 'elle', SMS_MFA_CODE: code }))).name, 'CodeMismatchException');
+    }
+    assert.ok((await respond('SMS_MFA', r2.Session, { USERNAME: 'elle', SMS_MFA_CODE: fresh })).AuthenticationResult);
+  });
 });

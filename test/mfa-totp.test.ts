@@ -320,11 +320,11 @@ describe('TOTP MFA with amazon-cognito-identity-js', () => {
 
 });
 
-describe('TOTP settings survive a restart, secrets sealed under the master key', () => {
+describe('TOTP settings survive a restart and work on every node, secrets sealed under the master key', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tobira-mfa-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('a user set up on one server must answer TOTP on the next, and the stored secret is sealed', async () => {
+  test('a user set up on one server answers TOTP on the next and on a second node; the stored secret is sealed', async () => {
     const clock = new ManualClock(Date.UTC(2026, 5, 2, 8, 0, 0));
     const config = { dataDir: dir, masterKey: 'a-master-key-for-the-mfa-test' };
     let t = await startTestServer(config, { clock });
@@ -343,7 +343,22 @@ describe('TOTP settings survive a restart, secrets sealed under the master key',
     await t.close();
 
     t = await startTestServer(config, { clock });
+    const other = await startTestServer(config, { clock });
     try {
+      // Two nodes on one store: the challenge opened on one is answered on the other, and the
+      // code it used is refused on the first.
+      clock.advance(30_000);
+      const onA = await idpClient(t.url).send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'rita', PASSWORD: 'Rita#Pass1' } }));
+      const code = totpAt(SecretCode!, clock.now());
+      const onB = await idpClient(other.url).send(
+        new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: onA.Session, ChallengeResponses: { USERNAME: 'rita', SOFTWARE_TOKEN_MFA_CODE: code } }),
+      );
+      assert.ok(onB.AuthenticationResult?.AccessToken);
+      const again = await idpClient(t.url).send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'rita', PASSWORD: 'Rita#Pass1' } }));
+      const replay = await sdkError(
+        idpClient(t.url).send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: again.Session, ChallengeResponses: { USERNAME: 'rita', SOFTWARE_TOKEN_MFA_CODE: code } })),
+      );
+      assert.equal(replay.name, 'CodeMismatchException');
       clock.advance(30_000);
       const sdk2 = idpClient(t.url);
       const r = await sdk2.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'rita', PASSWORD: 'Rita#Pass1' } }));
@@ -353,6 +368,7 @@ describe('TOTP settings survive a restart, secrets sealed under the master key',
       );
       assert.ok(done.AuthenticationResult?.AccessToken);
     } finally {
+      await other.close();
       await t.close();
     }
   });

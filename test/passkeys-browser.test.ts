@@ -195,6 +195,8 @@ describe('passkeys in a browser', () => {
       },
     });
     const stray = await passkeySignIn('alice', strayId.toString('base64url'));
+    // Chromium's virtual authenticator keeps three discoverable credentials at most.
+    await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: strayId.toString('base64') });
     assert.equal(stray.ok, false);
     assert.equal(stray.error!.name, 'NotAuthorizedException');
     assert.match(stray.error!.message, /not registered/);
@@ -222,6 +224,30 @@ describe('passkeys in a browser', () => {
     } finally {
       await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });
     }
+  });
+
+  test('race: one assertion answered concurrently signs in once', async (t) => {
+    await userWithPassword(server.url, poolId, 'eve', PASSWORD);
+    const eveCredential: string = await page.evaluate((token) => (window as any).registerPasskey(token), await signIn('eve'));
+    t.after(() => cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: Buffer.from(eveCredential, 'base64url').toString('base64') }));
+    const started = await sdk.send(
+      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_AUTH', AuthParameters: { USERNAME: 'eve', PREFERRED_CHALLENGE: 'WEB_AUTHN' } }),
+    );
+    const assertion = await page.evaluate((o) => (window as any).getAssertion(o), JSON.parse(started.ChallengeParameters!.CREDENTIAL_REQUEST_OPTIONS));
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () =>
+        sdk.send(
+          new RespondToAuthChallengeCommand({
+            ClientId: clientId,
+            ChallengeName: 'WEB_AUTHN',
+            Session: started.Session,
+            ChallengeResponses: { USERNAME: 'eve', CREDENTIAL: JSON.stringify(assertion) },
+          }),
+        ),
+      ),
+    );
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as Error).name, 'NotAuthorizedException');
   });
 
   test('hostile CREDENTIAL values are refused with Cognito errors, never a 500', async () => {

@@ -148,6 +148,50 @@ describe('PostgreSQL under write contention', { skip }, () => {
   });
   after(() => server?.stop());
 
+  test('a serialization failure is run again until it commits, unless the retry budget is spent', async () => {
+    const url = await server.newDatabase();
+    /** Two transactions in write skew: each reads both rows, waits for the other to read, writes its own. */
+    const skew = async (db: PostgresDatabase) => {
+      await db.run('CREATE TABLE IF NOT EXISTS skew (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
+      await db.run("INSERT INTO skew (k, v) VALUES ('a', 0), ('b', 0) ON CONFLICT (k) DO UPDATE SET v = 0");
+      let attempts = 0;
+      let arrived = 0;
+      let release!: () => void;
+      const bothRead = new Promise<void>((r) => (release = r));
+      const writer = (own: string) =>
+        db.transaction(async (sql) => {
+          attempts++;
+          const sum = (await sql.get<{ s: number }>('SELECT SUM(v) AS s FROM skew'))!.s;
+          if (++arrived === 2) release();
+          await bothRead;
+          await sql.run('UPDATE skew SET v = ? WHERE k = ?', [Number(sum) + 1, own]);
+        });
+      const settled = await Promise.allSettled([writer('a'), writer('b')]);
+      return { attempts, settled };
+    };
+    const patient = await PostgresDatabase.open(url);
+    try {
+      const { attempts, settled } = await skew(patient);
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled']);
+      assert.equal(attempts, 3, 'one of the two ran again');
+      // Serially, the second saw the first's write.
+      const rows = await patient.all<{ v: number }>('SELECT v FROM skew ORDER BY v');
+      assert.deepEqual(rows.map((r) => Number(r.v)), [1, 2]);
+    } finally {
+      await patient.close();
+    }
+    const hasty = await PostgresDatabase.open(url, { retryBudgetMs: 0 });
+    try {
+      const { attempts, settled } = await skew(hasty);
+      assert.equal(attempts, 2);
+      const failed = settled.filter((s) => s.status === 'rejected');
+      assert.equal(failed.length, 1);
+      assert.equal((failed[0] as PromiseRejectedResult).reason.code, '40001');
+    } finally {
+      await hasty.close();
+    }
+  });
+
   test('one node: 48 concurrent writers on the same and on different users get no 5xx', async (t) => {
     const url = await server.newDatabase();
     const node = await startTestServer({}, { database: await PostgresDatabase.open(url) });

@@ -14,6 +14,9 @@ import { okCall, rawCall, startTestServer } from './helpers/tobira.ts';
  * data intact.
  */
 
+/** A well-formed device key no device has. */
+const DEVICE = 'us-east-1_00000000-0000-4000-8000-000000000000';
+
 const WEIRD: unknown[] = [
   null,
   '',
@@ -138,6 +141,17 @@ describe('robustness: every operation, bent out of shape', () => {
       ['SetUserSettings', { AccessToken: accessToken, MFAOptions: [] }],
       ['AdminSetUserSettings', { ...P, Username: 'alice', MFAOptions: [] }],
       ['RespondToAuthChallenge', { ClientId: clientId, ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: 'AYAB' + 'z'.repeat(40), ChallengeResponses: { USERNAME: 'alice', SOFTWARE_TOKEN_MFA_CODE: '123456' } }],
+      ['ConfirmDevice', { AccessToken: accessToken, DeviceKey: DEVICE, DeviceName: 'laptop', DeviceSecretVerifierConfig: { Salt: 'AAECAwQFBgcICQoLDA0ODw==', PasswordVerifier: 'AQID' } }],
+      ['GetDevice', { AccessToken: accessToken, DeviceKey: DEVICE }],
+      ['ListDevices', { AccessToken: accessToken, Limit: 10 }],
+      ['UpdateDeviceStatus', { AccessToken: accessToken, DeviceKey: DEVICE, DeviceRememberedStatus: 'remembered' }],
+      ['ForgetDevice', { AccessToken: accessToken, DeviceKey: DEVICE }],
+      ['AdminGetDevice', { ...P, Username: 'alice', DeviceKey: DEVICE }],
+      ['AdminListDevices', { ...P, Username: 'alice', Limit: 10 }],
+      ['AdminUpdateDeviceStatus', { ...P, Username: 'alice', DeviceKey: DEVICE, DeviceRememberedStatus: 'not_remembered' }],
+      ['AdminForgetDevice', { ...P, Username: 'alice', DeviceKey: DEVICE }],
+      ['RespondToAuthChallenge', { ClientId: clientId, ChallengeName: 'DEVICE_SRP_AUTH', Session: 'AYAB' + 'd'.repeat(40), ChallengeResponses: { USERNAME: 'alice', DEVICE_KEY: DEVICE, SRP_A: 'ab'.repeat(384) } }],
+      ['RespondToAuthChallenge', { ClientId: clientId, ChallengeName: 'DEVICE_PASSWORD_VERIFIER', Session: 'AYAB' + 'e'.repeat(40), ChallengeResponses: { USERNAME: 'alice', DEVICE_KEY: DEVICE, PASSWORD_CLAIM_SIGNATURE: 'AAAA', PASSWORD_CLAIM_SECRET_BLOCK: 'AAAA', TIMESTAMP: 'Sun Nov 2 03:04:05 UTC 2025' } }],
       ['GetUser', { AccessToken: accessToken }],
       ['ChangePassword', { AccessToken: accessToken, PreviousPassword: 'wrong-pass', ProposedPassword: 'Alice#Pass2' }],
       ['GetTokensFromRefreshToken', { ClientId: clientId, RefreshToken: refreshToken }],

@@ -148,8 +148,8 @@ describe('NEW_PASSWORD_REQUIRED with the JS SDK v3', () => {
   });
 
   test('a challenge Tobira does not have yet is a clear InvalidParameterException', async () => {
-    const e = await sdkError(sdk.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'SMS_MFA', Session: 'x'.repeat(40), ChallengeResponses: { USERNAME: 'ann' } })));
-    assert.deepEqual(e, { name: 'InvalidParameterException', message: 'Tobira does not support the SMS_MFA challenge yet.' });
+    const e = await sdkError(sdk.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: 'x'.repeat(40), ChallengeResponses: { USERNAME: 'ann' } })));
+    assert.deepEqual(e, { name: 'InvalidParameterException', message: 'Tobira does not support the CUSTOM_CHALLENGE challenge yet.' });
   });
 });
 

@@ -2,6 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AdminCreateUserCommand,
+  AdminInitiateAuthCommand,
+  AdminRespondToAuthChallengeCommand,
   ConfirmSignUpCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
@@ -209,6 +211,66 @@ describe('USER_AUTH, choice-based sign-in', () => {
       sdk.send(new RespondToAuthChallengeCommand({ ClientId: id, ChallengeName: 'EMAIL_OTP', Session: r.Session, ChallengeResponses: { USERNAME: 'ghost@example.com', EMAIL_OTP_CODE: '12345678' } })),
     );
     assert.equal(wrong.name, 'CodeMismatchException');
+
+    // Without a preference: a choice like a real user's, whose code challenge leads nowhere.
+    const choice = await sdk.send(new InitiateAuthCommand({ ClientId: id, AuthFlow: 'USER_AUTH', AuthParameters: { USERNAME: 'ghost@example.com' } }));
+    assert.equal(choice.ChallengeName, 'SELECT_CHALLENGE');
+    const otp = await sdk.send(
+      new RespondToAuthChallengeCommand({ ClientId: id, ChallengeName: 'SELECT_CHALLENGE', Session: choice.Session, ChallengeResponses: { USERNAME: 'ghost@example.com', ANSWER: 'EMAIL_OTP' } }),
+    );
+    assert.equal(otp.ChallengeName, 'EMAIL_OTP');
+    const pw = await sdkError(
+      sdk.send(new InitiateAuthCommand({ ClientId: id, AuthFlow: 'USER_AUTH', AuthParameters: { USERNAME: 'ghost@example.com', PREFERRED_CHALLENGE: 'PASSWORD', PASSWORD } })),
+    );
+    assert.deepEqual(pw, { name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+  });
+
+  test('SMS_OTP: a six-digit code by SMS to the verified phone number', async () => {
+    const p = await sdk.send(new CreateUserPoolCommand({ PoolName: 'sms', Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'SMS_OTP'] } } }));
+    const c = await sdk.send(
+      new CreateUserPoolClientCommand({ UserPoolId: p.UserPool!.Id!, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_USER_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }),
+    );
+    await sdk.send(
+      new AdminCreateUserCommand({
+        UserPoolId: p.UserPool!.Id!,
+        Username: 'mia',
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [
+          { Name: 'phone_number', Value: '+15555550123' },
+          { Name: 'phone_number_verified', Value: 'true' },
+        ],
+      }),
+    );
+    const id = c.UserPoolClient!.ClientId!;
+    const r = await sdk.send(new InitiateAuthCommand({ ClientId: id, AuthFlow: 'USER_AUTH', AuthParameters: { USERNAME: 'mia', PREFERRED_CHALLENGE: 'SMS_OTP' } }));
+    assert.equal(r.ChallengeName, 'SMS_OTP');
+    assert.deepEqual(r.ChallengeParameters, { CODE_DELIVERY_DELIVERY_MEDIUM: 'SMS', CODE_DELIVERY_DESTINATION: '+*******0123' });
+    const code = await mfaCode(server.url, '+15555550123');
+    assert.match(code, /^\d{6}$/);
+    const done = await sdk.send(
+      new RespondToAuthChallengeCommand({ ClientId: id, ChallengeName: 'SMS_OTP', Session: r.Session, ChallengeResponses: { USERNAME: 'mia', SMS_OTP_CODE: code } }),
+    );
+    assert.ok(done.AuthenticationResult?.AccessToken);
+  });
+
+  test('AdminInitiateAuth with USER_AUTH', async () => {
+    await user('liam');
+    const r = await sdk.send(
+      new AdminInitiateAuthCommand({ UserPoolId: poolId, ClientId: clientId, AuthFlow: 'USER_AUTH', AuthParameters: { USERNAME: 'liam', PREFERRED_CHALLENGE: 'PASSWORD', PASSWORD } }),
+    );
+    assert.ok(r.AuthenticationResult?.AccessToken);
+    const choice = await sdk.send(new AdminInitiateAuthCommand({ UserPoolId: poolId, ClientId: clientId, AuthFlow: 'USER_AUTH', AuthParameters: { USERNAME: 'liam' } }));
+    assert.deepEqual(choice.AvailableChallenges, ['PASSWORD_SRP', 'PASSWORD', 'EMAIL_OTP']);
+    const done = await sdk.send(
+      new AdminRespondToAuthChallengeCommand({
+        UserPoolId: poolId,
+        ClientId: clientId,
+        ChallengeName: 'SELECT_CHALLENGE',
+        Session: choice.Session,
+        ChallengeResponses: { USERNAME: 'liam', ANSWER: 'PASSWORD', PASSWORD },
+      }),
+    );
+    assert.ok(done.AuthenticationResult?.IdToken);
   });
 
   test('passwordless sign-up: SignUp without a password, ConfirmSignUp, then an email code signs in', async () => {
@@ -285,6 +347,10 @@ describe('USER_AUTH, choice-based sign-in', () => {
         name: 'FeatureUnavailableInTierException',
         message: 'The following features need to be disabled for the LITE pricing tier configured: Passwordless Sign-In',
       });
+      const history = await sdkError(
+        s.send(new CreateUserPoolCommand({ PoolName: 'lite', UserPoolTier: 'LITE', Policies: { PasswordPolicy: { PasswordHistorySize: 3 } } })),
+      );
+      assert.equal(history.name, 'FeatureUnavailableInTierException');
       const ok = await s.send(new CreateUserPoolCommand({ PoolName: 'lite', UserPoolTier: 'LITE' }));
       const update = await sdkError(
         s.send(new UpdateUserPoolCommand({ UserPoolId: ok.UserPool!.Id!, Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'WEB_AUTHN'] } } })),

@@ -172,8 +172,10 @@ describe('user pool settings over the JS SDK v3', () => {
     });
     e = await createError({ Policies: { PasswordPolicy: { PasswordHistorySize: 25, TemporaryPasswordValidityDays: 366 } } });
     assert.match(e.message, /^2 validation errors detected: .*passwordHistorySize.*; .*temporaryPasswordValidityDays/);
-    e = await createError({ UserPoolTier: 'LITE', Policies: { PasswordPolicy: { PasswordHistorySize: 3 } } });
-    assert.equal(e.name, 'FeatureUnavailableInTierException');
+    // Password history is an Essentials and Plus feature: a LITE pool is refused it only with
+    // --enforce-tiers (test/user-auth.test.ts); by default every tier has every feature.
+    p = await create({ UserPoolTier: 'LITE', Policies: { PasswordPolicy: { PasswordHistorySize: 3 } } });
+    assert.equal(p.Policies!.PasswordPolicy!.PasswordHistorySize, 3);
   });
 
   test('UnusedAccountValidityDays: alone it sets the temporary password validity; with TemporaryPasswordValidityDays it is refused', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** What runs one handler file: which runtime, and under which function name. */
@@ -38,6 +39,9 @@ export interface Environment {
 
 export type StartEnvironment = (spec: EnvironmentSpec, onDeath: () => void) => Environment;
 
+/** How long a handler module may take to load (Lambda's own init limit is 10 seconds). */
+export const INIT_TIMEOUT_MS = 10_000;
+
 /** Environments per handler module and function name; a worker thread (about 10 MB) or a python3 process each. */
 const MAX_ENVIRONMENTS = 8;
 
@@ -45,10 +49,13 @@ const MAX_ENVIRONMENTS = 8;
  * The warm environments of every handler module. As on Lambda, an environment runs one
  * invocation at a time: an invocation finds an idle environment of its module, or starts a new
  * one, so a timeout or crash resets only the environment it happened in. Past MAX_ENVIRONMENTS
- * per module, invocations share the least busy one (and wait their turn in it).
+ * per module, invocations share the least busy one (and wait their turn in it). An edited handler
+ * file is a new deployment: its old environments end once idle, the next invocation loads it anew.
  */
 export class EnvironmentPool {
-  private readonly pools = new Map<string, Environment[]>();
+  private readonly pools = new Map<string, { version: string; envs: Environment[] }>();
+  /** Environments of an older version of their file, still running an invocation. */
+  private readonly retiring = new Set<Environment>();
   private closed = false;
 
   constructor(private readonly starters: Record<EnvironmentSpec['runtime'], StartEnvironment>) {}
@@ -56,8 +63,17 @@ export class EnvironmentPool {
   invoke(spec: EnvironmentSpec, inv: Invocation): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the function runtime is closed'));
     const key = `${spec.runtime}\0${spec.file}\0${spec.functionName}`;
-    const pool = this.pools.get(key) ?? [];
-    this.pools.set(key, pool);
+    const version = fileVersion(spec.file);
+    let entry = this.pools.get(key);
+    if (entry && entry.version !== version) {
+      for (const env of entry.envs) this.retire(env);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = { version, envs: [] };
+      this.pools.set(key, entry);
+    }
+    const pool = entry.envs;
     let env = pool.find((e) => !e.dead && e.busy === 0);
     if (!env && pool.length < MAX_ENVIRONMENTS) {
       const fresh: Environment = this.starters[spec.runtime](spec, () => {
@@ -68,14 +84,39 @@ export class EnvironmentPool {
       env = fresh;
     }
     env ??= pool.reduce((a, b) => (b.busy < a.busy ? b : a));
-    return env.invoke(inv);
+    const chosen = env;
+    return chosen.invoke(inv).finally(() => {
+      if (this.retiring.has(chosen) && chosen.busy === 0) this.retire(chosen);
+    });
   }
 
   /** Ends every environment; invocations still running fail. */
   close(): void {
     this.closed = true;
-    for (const pool of this.pools.values()) for (const env of [...pool]) env.kill(new Error('the function runtime is closing'));
+    const reason = new Error('the function runtime is closing');
+    for (const entry of this.pools.values()) for (const env of [...entry.envs]) env.kill(reason);
+    for (const env of this.retiring) env.kill(reason);
     this.pools.clear();
+    this.retiring.clear();
+  }
+
+  private retire(env: Environment): void {
+    if (env.busy > 0) {
+      this.retiring.add(env);
+      return;
+    }
+    this.retiring.delete(env);
+    env.kill(new Error('the handler file changed'));
+  }
+}
+
+/** Changes when the file is edited or replaced. */
+function fileVersion(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return '';
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { functionEnvironment, logStreamName, type Environment, type EnvironmentSpec, type Invocation } from './environments.ts';
+import { functionEnvironment, INIT_TIMEOUT_MS, logStreamName, type Environment, type EnvironmentSpec, type Invocation } from './environments.ts';
 import { FunctionFailed, FunctionInvalidAnswer, FunctionTimedOut, FunctionUnreachable } from './errors.ts';
 
 const WORKER = new URL('./node-worker.mjs', import.meta.url);
@@ -22,6 +22,7 @@ export class NodeEnvironment implements Environment {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private readonly ready: Promise<void>;
+  private failReady: (err: Error) => void = () => {};
   /** Set when the module failed to load: every invocation answers with it. */
   private loadError: { errorType: string; errorMessage: string } | undefined;
   private readonly logStream = logStreamName();
@@ -32,6 +33,7 @@ export class NodeEnvironment implements Environment {
     this.worker = new Worker(WORKER, { workerData: { file: spec.file }, env: functionEnvironment(spec) });
     this.worker.unref();
     this.ready = new Promise((resolve, reject) => {
+      this.failReady = reject;
       this.worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'ready') resolve();
         else if (msg.type === 'loadError') {
@@ -59,7 +61,8 @@ export class NodeEnvironment implements Environment {
       // in it fails, and the next one starts a fresh environment.
       this.worker.on('error', (err: Error) => {
         reject(err);
-        this.kill(new Error(`the function's environment failed: ${err.name}: ${err.message}`));
+        // Its message stays out: it is the function's own text, which may quote what it was given.
+        this.kill(new Error(`the function's environment failed with an uncaught ${err.name}`));
       });
       this.worker.on('exit', (code) => {
         const err = new Error(`the function's environment exited with code ${code}`);
@@ -68,14 +71,20 @@ export class NodeEnvironment implements Environment {
       });
     });
     this.ready.catch(() => {});
+    // The timeout bounds the handler, not loading its module (Lambda too bounds its init apart);
+    // a module that never finishes loading ends its environment here.
+    const init = setTimeout(() => this.kill(new Error(`the module did not load within ${INIT_TIMEOUT_MS / 1000} seconds`)), INIT_TIMEOUT_MS);
+    init.unref();
+    this.ready.then(() => clearTimeout(init), () => clearTimeout(init));
   }
 
   async invoke(inv: Invocation): Promise<unknown> {
-    this.busy++;
+    // An idle environment does not keep the process alive; one running an invocation does.
+    if (this.busy++ === 0) this.worker.ref();
     try {
       return await this.run(inv);
     } finally {
-      this.busy--;
+      if (--this.busy === 0) this.worker.unref();
     }
   }
 
@@ -121,6 +130,7 @@ export class NodeEnvironment implements Environment {
     if (this.dead) return;
     this.dead = true;
     this.onDeath();
+    this.failReady(reason);
     for (const p of this.pending.values()) p.reject(new FunctionUnreachable(p.label, reason.message));
     this.pending.clear();
     void this.worker.terminate();

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { functionEnvironment, logStreamName, type Environment, type EnvironmentSpec, type Invocation } from './environments.ts';
+import { functionEnvironment, INIT_TIMEOUT_MS, logStreamName, type Environment, type EnvironmentSpec, type Invocation } from './environments.ts';
 import { FunctionFailed, FunctionInvalidAnswer, FunctionTimedOut, FunctionUnreachable } from './errors.ts';
 
 const RUNNER = fileURLToPath(new URL('./python-runner.py', import.meta.url));
@@ -26,6 +26,7 @@ export class PythonEnvironment implements Environment {
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 0;
   private readonly ready: Promise<void>;
+  private failReady: (err: Error) => void = () => {};
   private loadError: { errorType: string; errorMessage: string } | undefined;
   private readonly logStream = logStreamName();
   dead = false;
@@ -34,10 +35,11 @@ export class PythonEnvironment implements Environment {
   constructor(private readonly spec: EnvironmentSpec, private readonly onDeath: () => void) {
     // stdin and stdout carry the protocol; stderr (the handler's prints and tracebacks) is this process's.
     this.child = spawn(PYTHON, ['-u', RUNNER, spec.file], { env: functionEnvironment(spec), stdio: ['pipe', 'pipe', 'inherit'] }) as unknown as ChildProcessWithoutNullStreams;
-    // Neither the process nor its pipes keep Tobira alive; an invocation's timer does while it runs.
+    // Neither the process nor its pipes keep Tobira alive while it is idle.
     this.child.unref();
     for (const s of [this.child.stdin, this.child.stdout] as unknown as { unref?(): void }[]) s.unref?.();
     this.ready = new Promise((resolve, reject) => {
+      this.failReady = reject;
       createInterface({ input: this.child.stdout }).on('line', (line) => {
         let msg: RunnerMessage;
         try {
@@ -77,15 +79,23 @@ export class PythonEnvironment implements Environment {
       });
     });
     this.ready.catch(() => {});
+    // The timeout bounds the handler, not loading its module (Lambda too bounds its init apart);
+    // a module that never finishes loading ends its environment here.
+    const init = setTimeout(() => this.kill(new Error(`the module did not load within ${INIT_TIMEOUT_MS / 1000} seconds`)), INIT_TIMEOUT_MS);
+    init.unref();
+    this.ready.then(() => clearTimeout(init), () => clearTimeout(init));
     this.child.stdin.on('error', () => {}); // a write to a process that just died: its exit reports it
   }
 
   invoke(inv: Invocation): Promise<unknown> {
-    this.busy++;
+    // An idle environment does not keep the process alive; one running an invocation does.
+    if (this.busy++ === 0) this.child.ref();
     // Past the pool's limit invocations share an environment: they wait their turn.
     const run = this.queue.then(() => this.run(inv));
     this.queue = run.catch(() => {});
-    return run.finally(() => this.busy--);
+    return run.finally(() => {
+      if (--this.busy === 0) this.child.unref();
+    });
   }
 
   private async run(inv: Invocation): Promise<unknown> {
@@ -129,6 +139,7 @@ export class PythonEnvironment implements Environment {
     if (this.dead) return;
     this.dead = true;
     this.onDeath();
+    this.failReady(reason);
     this.current?.reject(new FunctionUnreachable(this.current.label, reason.message));
     this.current = undefined;
     this.child.stdin.destroy();

@@ -71,12 +71,15 @@ def main():
     send({"type": "ready"})
     module_name = os.path.splitext(os.path.basename(path))[0]
     while True:
-        line = sys.stdin.readline()
+        line = sys.stdin.buffer.readline()  # bytes: UTF-8 whatever the locale says
         if not line:
             return  # Tobira closed the pipe: the environment ends
-        invocation = json.loads(line)
+        invocation = json.loads(line.decode("utf-8"))
         answer = {"type": "result", "id": invocation["id"]}
         handler = getattr(module, invocation["handler"], None)
+        if handler is None and invocation["handler"] == "handler":
+            # AWS's Python blueprints name it lambda_handler: such a file runs unchanged.
+            handler = getattr(module, "lambda_handler", None)
         if not callable(handler):
             answer["error"] = {"errorType": "Runtime.HandlerNotFound", "errorMessage": "Handler '%s' missing on module '%s'" % (invocation["handler"], module_name)}
         else:

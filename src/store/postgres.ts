@@ -14,8 +14,9 @@ import { MIGRATIONS } from './migrations.ts';
  * writer: the domain's read-check-write steps stay atomic across nodes. A conflict is retried
  * with exponential backoff and full jitter for as long as the retry budget lasts (15 s by
  * default; `retryBudgetMs`, env TOBIRA_DATABASE_RETRY_SECONDS), never a fixed number of times,
- * so ordinary contention never reaches a client as an error. Repositories cut conflicts at their
- * source: they write only the rows that change, and a transaction that reads a user locks its row
+ * so ordinary contention never reaches a client as an error. A retry runs alone (TURNS below), so
+ * a transaction loses to another at most once. Repositories cut conflicts at their source: they
+ * write only the rows that change, and a transaction that reads a user locks its row
  * (repos/users.ts), so writers of one user queue instead of running to a failed commit.
  *
  * The database must compare text in byte order (LC_COLLATE "C"): ListUsers' prefix ranges and
@@ -139,7 +140,7 @@ export class PostgresDatabase implements Database {
       let broken = false;
       try {
         // The turn is taken before the first query, so the transaction's snapshot is taken after it.
-        await client.query(`BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE ${TURNS} IN ${retry === 0 || process.env.TURN_OFF ? 'SHARE' : 'EXCLUSIVE'} MODE`);
+        await client.query(`BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE ${TURNS} IN ${retry === 0 ? 'SHARE' : 'EXCLUSIVE'} MODE`);
         const result = await this.inTx.run(state, () => fn(this.handle(client, state)));
         await client.query('COMMIT');
         return result;
@@ -168,7 +169,6 @@ export class PostgresDatabase implements Database {
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code !== '40001' && code !== '40P01') throw err;
-        if (process.env.DEBUG_CONFLICTS) console.error('CONFLICT', 'retry' + n, code, (err as any).message, '|', (err as any).detail, '|', ((err as Error).stack ?? '').split('\n').filter((l) => l.includes('/src/')).slice(1, 4).map((l) => l.trim().replace(/\(.*\/src\//, '(')).join(' < '));
         const left = deadline - Date.now();
         if (left <= 0) throw err;
         const bound = Math.min(RETRY_MAX_WAIT_MS, RETRY_BASE_WAIT_MS * 2 ** Math.min(n, 16));

@@ -24,7 +24,7 @@ export const PYTHON = process.env.TOBIRA_TEST_PYTHON || 'python3';
 /** True when this run must fail rather than skip for a missing tool. */
 export const IN_CI = !!process.env.CI && !['false', '0'].includes(process.env.CI.toLowerCase());
 
-export type ToolName = 'aws' | 'boto3' | 'curl' | 'openssl';
+export type ToolName = 'aws' | 'boto3' | 'curl' | 'openssl' | 'python3';
 
 /** Runs a probe command; undefined when it ran and exited 0, else what went wrong. */
 function probe(cmd: string, args: string[]): string | undefined {
@@ -54,6 +54,12 @@ const CHECKS: Record<ToolName, () => string | undefined> = {
   curl() {
     const problem = probe('curl', ['--version']);
     return problem && `needs curl (curl: ${problem}): install it (apt-get install curl)`;
+  },
+  python3() {
+    // The interpreter Tobira runs Python Lambda handlers with (src/functions/python-environment.ts).
+    const python = process.env.TOBIRA_PYTHON || 'python3';
+    const problem = probe(python, ['--version']);
+    return problem && `needs python3 to run Python handlers (${python}: ${problem}): install it (apt-get install python3) or point TOBIRA_PYTHON at one`;
   },
   openssl() {
     const problem = probe('openssl', ['version']);

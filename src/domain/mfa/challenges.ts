@@ -104,6 +104,8 @@ async function askFactor(app: App, pool: UserPool, client: AppClient, user: User
   const session = await open(app, pool, client, user, { challenge: factor, ctx, salt, codeHash: hashCode(salt, code).toString('hex') });
   const sms = factor === 'SMS_MFA';
   const destination = sms ? user.attributes.phone_number : user.attributes.email;
+  // The address went away between the choice and now (an attribute deleted meanwhile).
+  if (!destination) throw new CognitoError('MFAMethodNotFoundException', `The user has no ${sms ? 'phone number' : 'email address'} to send an MFA code to.`);
   const email = pool.config.MfaFactors?.email;
   const body = sms
     ? renderAuthentication(pool, code).body

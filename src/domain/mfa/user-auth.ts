@@ -136,18 +136,22 @@ async function unknownUser(app: App, pool: UserPool, client: AppClient, username
   if (preventUserExistenceErrors(client) !== 'ENABLED') throw userNotFound();
   const allowed = allowedFirstFactors(pool);
   if ((preferred === 'EMAIL_OTP' || preferred === 'SMS_OTP') && allowed.includes(preferred)) {
-    const details = simulatedDetails(pool, username, preferred === 'SMS_OTP' ? 'phone_number' : 'email');
-    const state: UserAuthChallengeState = { challenge: 'USER_AUTH_OTP', factor: preferred, simulated: true };
-    const session = await openSession(app, app.store, { pool, client, usernameKey: null, state });
-    return {
-      ChallengeName: preferred,
-      Session: session,
-      ChallengeParameters: { CODE_DELIVERY_DELIVERY_MEDIUM: details.DeliveryMedium!, CODE_DELIVERY_DESTINATION: details.Destination! },
-      AvailableChallenges: [preferred],
-    };
+    return { ...(await simulatedOtp(app, pool, client, username, preferred)), AvailableChallenges: [preferred] };
   }
   const available: ChallengeNameType[] = ['PASSWORD_SRP', 'PASSWORD', ...allowed.filter((f) => f === 'EMAIL_OTP' || f === 'SMS_OTP')];
   return selectChallenge(app, pool, client, null, available, {}, true);
+}
+
+/** A code challenge for nobody: a plausible destination made from the name; every code is wrong. */
+async function simulatedOtp(app: App, pool: UserPool, client: AppClient, username: string, factor: OtpFactor): Promise<AuthOutcome> {
+  const details = simulatedDetails(pool, username, factor === 'SMS_OTP' ? 'phone_number' : 'email');
+  const state: UserAuthChallengeState = { challenge: 'USER_AUTH_OTP', factor, simulated: true };
+  const session = await openSession(app, app.store, { pool, client, usernameKey: null, state });
+  return {
+    ChallengeName: factor,
+    Session: session,
+    ChallengeParameters: { CODE_DELIVERY_DELIVERY_MEDIUM: details.DeliveryMedium!, CODE_DELIVERY_DESTINATION: details.Destination! },
+  };
 }
 
 /** Opens the challenge of one passwordless factor the user has. */
@@ -238,7 +242,10 @@ export async function respondSelectChallenge(
   if (state.ctx?.deviceKey && !params.DEVICE_KEY) params.DEVICE_KEY = state.ctx.deviceKey;
   if (answer === 'PASSWORD') return passwordSignIn(app, pool, client, params);
   if (answer === 'PASSWORD_SRP') return startSrp(app, pool, client, params);
-  if (!user || state.simulated) throw notAuthorized('Incorrect username or password.');
+  if (!user || state.simulated) {
+    if (answer === 'EMAIL_OTP' || answer === 'SMS_OTP') return simulatedOtp(app, pool, client, username, answer);
+    throw notAuthorized('Incorrect username or password.');
+  }
   return startFactor(app, pool, client, user, answer, state.ctx ?? {});
 }
 

@@ -1,13 +1,4 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
-import { decodeClientDataJSON, isoBase64URL } from '@simplewebauthn/server/helpers';
+import type { AuthenticationResponseJSON, AuthenticatorTransportFuture, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { App } from '../../app.ts';
 import { CognitoError, invalidParameter, notAuthorized, resourceNotFound, userNotFound } from '../../errors.ts';
 import type { ListWebAuthnCredentialsResponse, StartWebAuthnRegistrationResponse } from '../../generated/cognito-idp.ts';
@@ -32,6 +23,10 @@ import { originAllowed, passkeysAllowed, relyingPartyId, userVerificationOf } fr
  * webauthn-config.ts), the RP ID hash, the signature, user verification when the pool requires it,
  * and the signature counter, which must grow for authenticators that keep one.
  */
+
+/** The WebAuthn library, loaded on first use: it is large, and most servers never see a passkey. */
+let library: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthn = () => (library ??= import('@simplewebauthn/server'));
 
 /** How long a StartWebAuthnRegistration challenge may be answered (Cognito publishes no figure). */
 const REGISTRATION_TTL_MS = 5 * 60 * 1000;
@@ -71,6 +66,7 @@ export async function startWebAuthnRegistration(app: App, pool: UserPool, client
   const existing = await app.store.webauthn.ofUser(pool.id, user.usernameKey, MAX_PER_USER);
   if (existing.length >= MAX_PER_USER) throw new CognitoError('LimitExceededException', 'The user has reached the maximum number of passkeys.');
   const userName = user.attributes.email ?? user.username;
+  const { generateRegistrationOptions } = await webauthn();
   const options = await generateRegistrationOptions({
     rpName: pool.name,
     rpID: rpId,
@@ -117,7 +113,9 @@ function credentialJson(value: unknown, kind: 'attestation' | 'assertion'): Reco
 /** The client data the browser signed over, or null when it is not readable JSON. */
 function clientData(c: Record<string, any>): { type?: string; challenge?: string; origin?: string } | null {
   try {
-    return decodeClientDataJSON(c.response.clientDataJSON);
+    const data = parseJsonObject(Buffer.from(c.response.clientDataJSON, 'base64url').toString('utf8'));
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    return { type: str(data.type), challenge: str(data.challenge), origin: str(data.origin) };
   } catch {
     return null;
   }
@@ -148,6 +146,7 @@ export async function completeWebAuthnRegistration(app: App, pool: UserPool, cli
     throw new CognitoError('WebAuthnOriginNotAllowedException', "The passkey credential's registration origin does not align with the user pool relying party id.");
   }
   const required = userVerificationOf(pool) === 'required';
+  const { verifyRegistrationResponse } = await webauthn();
   let info;
   try {
     const verified = await verifyRegistrationResponse({
@@ -246,6 +245,7 @@ export async function deleteWebAuthnCredential(app: App, pool: UserPool, user: U
 export async function webAuthnChallenge(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext): Promise<AuthOutcome> {
   const rpId = await relyingPartyId(app, pool);
   const creds = await app.store.webauthn.ofUser(pool.id, user.usernameKey, MAX_PER_USER);
+  const { generateAuthenticationOptions } = await webauthn();
   const options = await generateAuthenticationOptions({
     rpID: rpId,
     allowCredentials: creds.map((c) => ({ id: c.credentialId, transports: c.transports as AuthenticatorTransportFuture[] })),
@@ -298,6 +298,7 @@ export async function respondWebAuthn(
   const data = clientData(c);
   if (!data || data.type !== 'webauthn.get' || data.challenge !== state.expectedChallenge) throw assertionRefused('the challenge does not match');
   if (!data.origin || !originAllowed(data.origin, state.rpId)) throw assertionRefused('the origin is not allowed for the relying party');
+  const { verifyAuthenticationResponse } = await webauthn();
   let info;
   try {
     const verified = await verifyAuthenticationResponse({
@@ -307,7 +308,7 @@ export async function respondWebAuthn(
       expectedRPID: state.rpId,
       credential: {
         id: stored.credentialId,
-        publicKey: new Uint8Array(isoBase64URL.toBuffer(stored.publicKey)),
+        publicKey: new Uint8Array(Buffer.from(stored.publicKey, 'base64url')),
         counter: stored.signCount,
         transports: stored.transports as AuthenticatorTransportFuture[],
       },

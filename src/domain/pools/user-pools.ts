@@ -132,6 +132,9 @@ function settings(input: SettingsInput, region: string, tier: UserPoolTierType):
   return s;
 }
 
+/** The tier whose features apply: every feature on every tier, unless --enforce-tiers (config.ts). */
+const featureTier = (app: App, tier: UserPoolTierType): UserPoolTierType => (app.config.enforceTiers ? tier : 'PLUS');
+
 function checkSettings(config: Partial<Settings>): void {
   const auto = config.AutoVerifiedAttributes ?? [];
   for (const a of config.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate ?? []) {
@@ -164,7 +167,7 @@ export async function createUserPool(app: App, region: string, input: CreateUser
   const tier = input.UserPoolTier ?? 'ESSENTIALS';
   checkSignInPolicyTier(app, tier, input.Policies?.SignInPolicy?.AllowedFirstAuthFactors);
   const config: Settings = {
-    ...settings(input, region, tier),
+    ...settings(input, region, featureTier(app, tier)),
     DeletionProtection: input.DeletionProtection ?? 'INACTIVE',
     UserPoolTags: input.UserPoolTags ?? {},
     SchemaAttributes: buildSchema(input.Schema),
@@ -260,7 +263,7 @@ export async function updateUserPool(app: App, input: UpdateUserPoolRequest): Pr
     const tier = input.UserPoolTier ?? old.UserPoolTier ?? 'ESSENTIALS';
     checkSignInPolicyTier(app, tier, input.Policies?.SignInPolicy?.AllowedFirstAuthFactors);
     const config: Settings = {
-      ...settings(input, pool.region, tier),
+      ...settings(input, pool.region, featureTier(app, tier)),
       DeletionProtection: input.DeletionProtection ?? old.DeletionProtection ?? 'INACTIVE',
       UserPoolTags: input.UserPoolTags ?? old.UserPoolTags ?? {},
       UserPoolTier: tier,
