@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  AdminGetUserCommand,
   AdminSetUserMFAPreferenceCommand,
   AssociateSoftwareTokenCommand,
   InitiateAuthCommand,
@@ -15,7 +16,7 @@ import { mfaCode, SteppedClock } from './helpers/mfa.ts';
 import { poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
 
-describe('TOTP MFA with aws-amplify v6 (Node, userPoolEndpoint set to Tobira)', () => {
+describe('MFA with aws-amplify v6 (Node, userPoolEndpoint set to Tobira)', () => {
   let t: Running;
   const clock = new SteppedClock();
   before(async () => {
@@ -71,6 +72,38 @@ describe('TOTP MFA with aws-amplify v6 (Node, userPoolEndpoint set to Tobira)', 
     assert.equal((sms.nextStep as { codeDeliveryDetails?: { destination?: string } }).codeDeliveryDetails?.destination, '+*******2468');
     const done = await confirmSignIn({ challengeResponse: await mfaCode(t.url, '+15555552468') });
     assert.equal(done.isSignedIn, true);
+    await signOut();
+  });
+
+  test('MFA ON with TOTP and email: CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION, EMAIL, CONTINUE_SIGN_IN_WITH_EMAIL_SETUP, CONFIRM_SIGN_IN_WITH_EMAIL_CODE', async () => {
+    const { poolId, clientId } = await poolWithClient(t.url);
+    const sdk = idpClient(t.url);
+    await sdk.send(
+      new SetUserPoolMfaConfigCommand({ UserPoolId: poolId, MfaConfiguration: 'ON', SoftwareTokenMfaConfiguration: { Enabled: true }, EmailMfaConfiguration: { Subject: 'Code', Message: 'Code: {####}' } }),
+    );
+    await userWithPassword(t.url, poolId, 'eve', 'Eve#Pass12');
+    Amplify.configure({ Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: t.url } } });
+
+    const r = await signIn({ username: 'eve', password: 'Eve#Pass12' });
+    assert.equal(r.nextStep.signInStep, 'CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION');
+    const email = await confirmSignIn({ challengeResponse: 'EMAIL' });
+    assert.equal(email.nextStep.signInStep, 'CONTINUE_SIGN_IN_WITH_EMAIL_SETUP');
+    const code = await confirmSignIn({ challengeResponse: 'eve@example.com' });
+    assert.equal(code.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE');
+    assert.equal((code.nextStep as { codeDeliveryDetails?: { destination?: string } }).codeDeliveryDetails?.destination, 'e***@e***');
+    const done = await confirmSignIn({ challengeResponse: await mfaCode(t.url, 'eve@example.com') });
+    assert.equal(done.isSignedIn, true);
+    await signOut();
+    const user = await sdk.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'eve' }));
+    assert.deepEqual(user.UserMFASettingList, ['EMAIL_OTP']);
+    const attrs = Object.fromEntries(user.UserAttributes!.map((a) => [a.Name, a.Value]));
+    assert.equal(attrs.email, 'eve@example.com');
+    assert.equal(attrs.email_verified, 'true');
+
+    // The next sign-in asks for an email code straight away.
+    const again = await signIn({ username: 'eve', password: 'Eve#Pass12' });
+    assert.equal(again.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE');
+    assert.equal((await confirmSignIn({ challengeResponse: await mfaCode(t.url, 'eve@example.com') })).isSignedIn, true);
     await signOut();
   });
 });

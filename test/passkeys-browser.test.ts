@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import {
   CompleteWebAuthnRegistrationCommand,
@@ -18,7 +18,6 @@ import {
   StartWebAuthnRegistrationCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import chromium from '@sparticuz/chromium';
 import { chromium as playwright, type Browser, type CDPSession, type Page } from 'playwright-core';
 import type { Running } from '../src/tobira.ts';
 import { idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
@@ -32,6 +31,14 @@ import { claims, userWithPassword } from './helpers/sign-in.ts';
  */
 
 const PASSWORD = 'Correct#Horse1';
+
+const SYSTEM_NSS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/lib64', '/usr/lib'];
+
+/** @sparticuz/chromium, told to bring its own libraries when the system has no libnss3. */
+async function chromiumPackage() {
+  if (!SYSTEM_NSS.some((dir) => existsSync(`${dir}/libnss3.so`))) process.env.AWS_LAMBDA_JS_RUNTIME ??= 'nodejs20.x';
+  return (await import('@sparticuz/chromium')).default;
+}
 const PAGE = readFileSync(new URL('./fixtures/passkey-page.html', import.meta.url), 'utf8');
 
 describe('passkeys in a browser', () => {
@@ -76,8 +83,11 @@ describe('passkeys in a browser', () => {
     await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
     const port = (pageServer.address() as AddressInfo).port;
 
-    // The Chromium of @sparticuz/chromium runs on a machine with npm only. Its default flags turn
-    // web security off; that is left out, so the page's calls to Tobira are real CORS requests.
+    // The Chromium of @sparticuz/chromium runs on a machine with npm only: it links against NSS,
+    // and where the system has none, the package's own copies (made for Amazon Linux, which it
+    // unpacks and puts on LD_LIBRARY_PATH when it believes it runs there) serve. Its default flags
+    // turn web security off; that is left out, so the page's calls to Tobira are real CORS requests.
+    const chromium = await chromiumPackage();
     const args = chromium.args.filter((a) => a !== '--disable-web-security');
     if (process.getuid?.() === 0 && !args.includes('--no-sandbox')) args.push('--no-sandbox');
     args.push('--host-resolver-rules=MAP localhost 127.0.0.1');

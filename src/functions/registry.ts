@@ -58,7 +58,10 @@ export interface FunctionRegistryOptions {
   lambdaEndpoint?: string | null;
 }
 
-/** Cognito waits 5 seconds for a trigger (Lambda trigger docs, "Important considerations"). */
+/**
+ * Cognito waits 5 seconds for a trigger and the value cannot be changed (Cognito developer guide,
+ * "Customizing user pool workflows with Lambda triggers").
+ */
 export const DEFAULT_TIMEOUT_MS = 5_000;
 
 const HANDLER_EXTENSIONS = ['.mjs', '.js', '.ts', '.py'];

@@ -11,9 +11,9 @@ import { consumeSession, findSession, invalidSession, type MfaChallengeState, op
 import type { SignInContext } from '../sign-in/sign-in.ts';
 import { getPool } from '../pools/user-pools.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
-import { findUser } from '../users/users.ts';
+import { findUser, saveUser } from '../users/users.ts';
 import { type MfaFactor, poolFactors } from './pool-config.ts';
-import { userFactors, userMfaOf } from './settings.ts';
+import { enableFactor, userFactors, userMfaOf } from './settings.ts';
 import { matchingStep } from './totp.ts';
 
 /**
@@ -88,7 +88,7 @@ const hashCode = (salt: string, code: string) => createHash('sha256').update(`${
 const EMAIL_MFA_SUBJECT = 'Your authentication code';
 
 /** Sends the code of SMS_MFA or EMAIL_OTP, or opens SOFTWARE_TOKEN_MFA, with a new Session. */
-async function askFactor(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext, factor: MfaFactor): Promise<AuthOutcome> {
+async function askFactor(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext, factor: MfaFactor, setupEmail?: string): Promise<AuthOutcome> {
   if (factor === 'SOFTWARE_TOKEN_MFA') {
     const token = await app.store.softwareTokens.get(pool.id, user.usernameKey);
     const session = await open(app, pool, client, user, { challenge: 'SOFTWARE_TOKEN_MFA', ctx });
@@ -101,9 +101,15 @@ async function askFactor(app: App, pool: UserPool, client: AppClient, user: User
   const digits = codeLength(factor);
   const code = String(randomInt(0, 10 ** digits)).padStart(digits, '0');
   const salt = app.random.bytes(16).toString('hex');
-  const session = await open(app, pool, client, user, { challenge: factor, ctx, salt, codeHash: hashCode(salt, code).toString('hex') });
+  const session = await open(app, pool, client, user, {
+    challenge: factor,
+    ctx,
+    salt,
+    codeHash: hashCode(salt, code).toString('hex'),
+    ...(setupEmail ? { setupEmail } : {}),
+  });
   const sms = factor === 'SMS_MFA';
-  const destination = sms ? user.attributes.phone_number : user.attributes.email;
+  const destination = sms ? user.attributes.phone_number : (setupEmail ?? user.attributes.email);
   // The address went away between the choice and now (an attribute deleted meanwhile).
   if (!destination) throw new CognitoError('MFAMethodNotFoundException', `The user has no ${sms ? 'phone number' : 'email address'} to send an MFA code to.`);
   const email = pool.config.MfaFactors?.email;
@@ -147,7 +153,8 @@ const CODE_KEY: Record<string, string> = { SMS_MFA: 'SMS_MFA_CODE', EMAIL_OTP: '
 
 /**
  * RespondToAuthChallenge for SMS_MFA, EMAIL_OTP (as MFA), SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE and
- * MFA_SETUP. A wrong code leaves the Session usable for another try (Cognito was seen taking six
+ * MFA_SETUP (with the Session of a successful VerifySoftwareToken, or with an EMAIL to set email
+ * MFA up). A wrong code leaves the Session usable for another try (Cognito was seen taking six
  * in a row) and counts toward the sign-in lockout like a wrong password (sign-in/lockout.ts), so
  * five wrong codes lock the user; a right one uses the Session up, once, and signs the user in.
  */
@@ -172,6 +179,7 @@ export async function respondMfa(
       return askFactor(app, pool, client, user, ctx, answer as MfaFactor);
     }
     case 'MFA_SETUP': {
+      if (responses.EMAIL !== undefined) return setupEmailMfa(app, pool, client, user, record, responses.EMAIL);
       const token = await app.store.softwareTokens.get(pool.id, user.usernameKey);
       if (!state.verified || !token?.secret) throw invalidSession();
       await app.store.tx((s) => consumeSession(app, s, record));
@@ -200,13 +208,36 @@ export async function respondMfa(
       const given = hashCode(state.salt, code);
       const expected = Buffer.from(state.codeHash, 'hex');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw mfaCodeMismatch();
-      await app.store.tx(async (s) => {
+      const signedIn = await app.store.tx(async (s) => {
         await consumeSession(app, s, record);
         await attemptSucceeded(s, user);
+        if (state.challenge !== 'EMAIL_OTP' || !state.setupEmail) return user;
+        const fresh = await s.users.get(pool.id, user.usernameKey);
+        if (!fresh) throw userNotFound();
+        fresh.attributes = { ...fresh.attributes, email: state.setupEmail, email_verified: 'true' };
+        enableFactor(fresh, 'EMAIL_OTP');
+        fresh.updatedAt = app.clock.now();
+        await saveUser(s, pool, fresh);
+        return fresh;
       });
-      return tokensOutcome(app, pool, client, user, ctx);
+      return tokensOutcome(app, pool, client, signedIn, ctx);
     }
   }
+}
+
+// A plain shape check; the attribute rules of UpdateUserAttributes apply when it is saved.
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/**
+ * MFA_SETUP answered with EMAIL (Amplify v6's CONTINUE_SIGN_IN_WITH_EMAIL_SETUP sends
+ * `{USERNAME, EMAIL}` with the MFA_SETUP Session): a code goes to that address (EMAIL_OTP, a new
+ * Session); the right code makes it the user's verified email with email MFA on, and signs in.
+ */
+async function setupEmailMfa(app: App, pool: UserPool, client: AppClient, user: User, record: StoredSession, email: string): Promise<AuthOutcome> {
+  if (!poolFactors(pool).has('EMAIL_OTP')) throw new CognitoError('MFAMethodNotFoundException', 'Email MFA is not enabled for this user pool.');
+  if (!EMAIL.test(email) || email.length > 2048) throw invalidParameter('Invalid email address format.');
+  await app.store.tx((s) => consumeSession(app, s, record));
+  return askFactor(app, pool, client, user, (record.data as { ctx?: SignInContext }).ctx ?? {}, 'EMAIL_OTP', email);
 }
 
 /**

@@ -119,9 +119,11 @@ export async function setUserSettings(app: App, pool: UserPool, usernameKey: str
   });
 }
 
-/** Turns TOTP on for the user (after a verified MFA_SETUP, or on a pool that requires MFA), preferred when nothing else is. */
-export function enableTotp(user: User): void {
+/** Turns a factor on for the user (after MFA_SETUP, or TOTP verified on a pool that requires MFA), preferred when nothing else is. */
+export function enableFactor(user: User, factor: MfaFactor): void {
   const factors = new Set(userFactors(user));
-  factors.add('SOFTWARE_TOKEN_MFA');
-  store(user, factors, userMfaOf(user).PreferredMfaSetting ?? 'SOFTWARE_TOKEN_MFA');
+  factors.add(factor);
+  store(user, factors, userMfaOf(user).PreferredMfaSetting ?? factor);
 }
+
+export const enableTotp = (user: User) => enableFactor(user, 'SOFTWARE_TOKEN_MFA');

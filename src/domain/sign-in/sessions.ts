@@ -54,6 +54,8 @@ export type MfaChallengeState =
       /** Salted SHA-256 of the code sent (domain/mfa/challenges.ts); the code itself is never stored. */
       codeHash: string;
       salt: string;
+      /** MFA_SETUP by email: the address given, which becomes the user's (verified) with email MFA on. */
+      setupEmail?: string;
     }
   | { challenge: 'SOFTWARE_TOKEN_MFA'; ctx?: SignInContext }
   | { challenge: 'SELECT_MFA_TYPE'; ctx?: SignInContext; choices: string[] }
