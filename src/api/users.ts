@@ -69,7 +69,7 @@ export const userHandlers: Handlers = {
   },
 
   async AdminConfirmSignUp(input, ctx) {
-    await adminConfirmSignUp(ctx.app, input.UserPoolId, input.Username);
+    await adminConfirmSignUp(ctx.app, input.UserPoolId, input.Username, input.ClientMetadata);
     return {};
   },
 

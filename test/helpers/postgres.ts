@@ -134,11 +134,13 @@ export async function startPostgres(bin: string | undefined = postgresBinDir(), 
   stopOnExit(() => {
     if (!running) return;
     server.kill('SIGINT');
-    try {
-      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-    } catch {
-      /* the server may still be writing its shutdown checkpoint; the directory is in tmp */
-    }
+    // This process cannot wait for the shutdown: a detached shell removes the directory once the
+    // server has removed its postmaster.pid (the end of its shutdown), or after a minute.
+    const pidFile = join(data, 'postmaster.pid');
+    spawn('sh', ['-c', 'i=0; while [ -e "$1" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; rm -rf "$2"', 'sh', pidFile, dir], {
+      detached: true,
+      stdio: 'ignore',
+    }).unref();
   });
   if (opts.untilExit) {
     // Neither the child nor its pipe keeps the event loop alive: the process's exit stops it.

@@ -18,7 +18,7 @@ import { findUser } from '../users/users.ts';
 import { mfaCodeMismatch } from './challenges.ts';
 import { poolFactors } from './pool-config.ts';
 import { userFactors, userMfaOf } from './settings.ts';
-import { allowedFirstFactors } from './webauthn-config.ts';
+import { allowedFirstFactors, passkeysAreMultiFactor } from './webauthn-config.ts';
 import { webAuthnChallenge } from './webauthn.ts';
 
 /**
@@ -30,9 +30,10 @@ import { webAuthnChallenge } from './webauthn.ts';
  *
  * MFA and passwordless do not mix in Cognito: a user with an MFA factor active is not offered
  * the passwordless codes or passkeys ("If a user has MFA configured, passwordless sign-in options
- * will not be available", Amplify's passwordless page, citing Cognito's MFA prerequisites), so
- * no MFA challenge follows a passwordless first factor (mfa/challenges.ts may rely on
- * ctx.firstFactor for that too).
+ * will not be available", Amplify's passwordless page, citing Cognito's MFA prerequisites),
+ * except passkeys where the pool's FactorConfiguration MULTI_FACTOR_WITH_USER_VERIFICATION makes
+ * a verified passkey count as MFA; so no MFA challenge follows a passwordless first factor
+ * (mfa/challenges.ts may rely on ctx.firstFactor for that too).
  */
 
 type OtpFactor = 'EMAIL_OTP' | 'SMS_OTP';
@@ -54,13 +55,15 @@ const verified = (user: User, attr: 'email' | 'phone_number') => !!user.attribut
  */
 export async function availableChallenges(app: App, pool: UserPool, user: User): Promise<ChallengeNameType[]> {
   const out: ChallengeNameType[] = [];
-  const passwordOnly = user.status === 'FORCE_CHANGE_PASSWORD' || hasActiveMfa(pool, user);
+  const temporary = user.status === 'FORCE_CHANGE_PASSWORD';
+  const mfa = hasActiveMfa(pool, user);
   for (const f of allowedFirstFactors(pool)) {
     if (f === 'PASSWORD') {
       if (user.passwordHash) out.push('PASSWORD_SRP', 'PASSWORD');
       continue;
     }
-    if (passwordOnly) continue;
+    // A user with MFA keeps passkeys only where a verified passkey counts as MFA.
+    if (temporary || (mfa && !(f === 'WEB_AUTHN' && passkeysAreMultiFactor(pool)))) continue;
     if (f === 'EMAIL_OTP' && verified(user, 'email')) out.push('EMAIL_OTP');
     if (f === 'SMS_OTP' && verified(user, 'phone_number')) out.push('SMS_OTP');
     if (f === 'WEB_AUTHN' && (await app.store.webauthn.countOfUser(pool.id, user.usernameKey)) > 0) out.push('WEB_AUTHN');

@@ -16,9 +16,15 @@ export function allowedFirstFactors(pool: UserPool): AuthFactorType[] {
 
 export const passkeysAllowed = (pool: UserPool) => allowedFirstFactors(pool).includes('WEB_AUTHN');
 
-/** UserVerification: 'preferred' unless the pool requires it. */
+/**
+ * FactorConfiguration MULTI_FACTOR_WITH_USER_VERIFICATION: "passkey authentication with user
+ * verification satisfies MFA requirements" (the API reference), so such passkeys verify the user.
+ */
+export const passkeysAreMultiFactor = (pool: UserPool) => pool.config.MfaFactors?.webAuthn?.FactorConfiguration === 'MULTI_FACTOR_WITH_USER_VERIFICATION';
+
+/** UserVerification: 'preferred' unless the pool requires it, or passkeys stand for MFA. */
 export function userVerificationOf(pool: UserPool): 'required' | 'preferred' {
-  return pool.config.MfaFactors?.webAuthn?.UserVerification === 'required' ? 'required' : 'preferred';
+  return pool.config.MfaFactors?.webAuthn?.UserVerification === 'required' || passkeysAreMultiFactor(pool) ? 'required' : 'preferred';
 }
 
 /**

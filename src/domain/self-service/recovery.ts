@@ -9,6 +9,7 @@ import { findUser, requireUser } from '../users/users.ts';
 import { clientCall } from './client.ts';
 import { isVerified, sendCode, simulatedDetails, type VerifiableAttribute } from './delivery.ts';
 import { countAttempt } from './limits.ts';
+import { postConfirmation } from '../triggers/post-confirmation.ts';
 
 /**
  * Account recovery: ForgotPassword / ConfirmForgotPassword for users, AdminResetUserPassword for
@@ -75,6 +76,7 @@ export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswo
   const first = await checkCode(app, app.store, pool.id, found.usernameKey, 'forgot-password', input.ConfirmationCode);
   if (!first.ok) throw await countWrongEntry(app.store, pool.id, found.usernameKey, 'forgot-password', first.error);
   const prepared = await preparePassword(app, pool, found, input.Password, { setting: 'ConfirmForgotPassword' });
+  let reset: User | undefined;
   const failure = await app.store.tx(async (s) => {
     const user = await s.users.get(pool.id, found.usernameKey);
     if (!user) throw userNotFound();
@@ -83,9 +85,17 @@ export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswo
     if (user.status === 'UNCONFIRMED') throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
     applyPassword(app, pool, user, prepared, { permanent: true });
     await s.users.update(user);
+    reset = user;
     return null;
   });
   if (failure) throw failure;
+  // After the commit: a failing PostConfirmation leaves the new password set (triggers/post-confirmation.ts).
+  await postConfirmation(app, pool, {
+    source: 'PostConfirmation_ConfirmForgotPassword',
+    user: reset!,
+    clientId: call.client.clientId,
+    clientMetadata: input.ClientMetadata,
+  });
 }
 
 /**

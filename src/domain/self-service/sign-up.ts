@@ -21,6 +21,12 @@ import { sendCode, signUpDeliveryAttribute, simulatedDetails, type VerifiableAtt
 import { countAttempt } from './limits.ts';
 import { allowedFirstFactors } from '../mfa/webauthn-config.ts';
 import { signUpSession } from '../mfa/user-auth.ts';
+import { postConfirmation } from '../triggers/post-confirmation.ts';
+import { preSignUp } from '../triggers/pre-sign-up.ts';
+
+/** ValidationData (a list of Name/Value) as the map the PreSignUp event carries. */
+const attributeMap = (list: { Name: string; Value?: string }[] | undefined) =>
+  list?.length ? Object.fromEntries(list.map((a) => [a.Name, a.Value ?? ''])) : undefined;
 
 /**
  * SignUp: a new UNCONFIRMED user with a password, its attributes checked against the schema and
@@ -59,14 +65,34 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
   }
   user.status = 'UNCONFIRMED';
 
-  const deliverTo = signUpDeliveryAttribute(pool, user.attributes);
+  // PreSignUp (triggers/pre-sign-up.ts): a refusal leaves nothing saved; its answer may confirm
+  // the user and verify the email / phone number, in which case no code is sent.
+  const decision = await preSignUp(app, pool, {
+    source: 'PreSignUp_SignUp',
+    userName: username,
+    clientId: client.clientId,
+    userAttributes: { ...attrs },
+    validationData: attributeMap(input.ValidationData),
+    clientMetadata: input.ClientMetadata,
+  });
+  if (decision?.autoConfirmUser) user.status = 'CONFIRMED';
+  if (decision?.autoVerifyEmail) user.attributes.email_verified = 'true';
+  if (decision?.autoVerifyPhone) user.attributes.phone_number_verified = 'true';
+  const autoVerified = decision !== undefined && (decision.autoVerifyEmail || decision.autoVerifyPhone);
+
+  const deliverTo = user.status === 'CONFIRMED' ? null : signUpDeliveryAttribute(pool, user.attributes);
   const code = await app.store.tx(async (s) => {
-    await saveUser(s, pool, user, { insert: { existsMessage: 'User already exists' } });
+    // An auto-verified alias moves from a user who had it (the developer guide on autoVerifyEmail).
+    await saveUser(s, pool, user, { insert: { existsMessage: 'User already exists' }, forceAlias: autoVerified });
     if (!deliverTo) return null;
     return issueCode(app, s, { poolId: pool.id, usernameKey: user.usernameKey, purpose: 'sign-up', data: { attribute: deliverTo } });
   });
 
-  const out: SignUpResponse = { UserConfirmed: false, UserSub: sub };
+  const out: SignUpResponse = { UserConfirmed: user.status === 'CONFIRMED', UserSub: sub };
+  if (user.status === 'CONFIRMED') {
+    // An auto-confirmed user is confirmed at sign-up, and PostConfirmation runs then.
+    await postConfirmation(app, pool, { source: 'PostConfirmation_ConfirmSignUp', user, clientId: client.clientId, clientMetadata: input.ClientMetadata });
+  }
   if (deliverTo && code) {
     // The user is committed: a failed delivery is reported, and ResendConfirmationCode can retry.
     out.CodeDeliveryDetails = await sendSignUpCode(app, call, user, deliverTo, code);
@@ -97,6 +123,13 @@ function sendSignUpCode(app: App, call: ClientCall, user: User, attr: Verifiable
 export async function confirmSignUp(app: App, input: ConfirmSignUpRequest): Promise<string | undefined> {
   const call = await clientCall(app.store, input.ClientId, input.Username, input.SecretHash);
   const confirmed = await confirmFound(app, call, input.Username, input.ConfirmationCode, input.ForceAliasCreation === true);
+  // Committed first: a PostConfirmation that fails leaves the user confirmed (triggers/post-confirmation.ts).
+  await postConfirmation(app, call.pool, {
+    source: 'PostConfirmation_ConfirmSignUp',
+    user: confirmed.user,
+    clientId: call.client.clientId,
+    clientMetadata: input.ClientMetadata,
+  });
   // The Session that signs the new user in with USER_AUTH (mfa/user-auth.ts).
   return signUpSession(app, call.pool, call.client, confirmed.usernameKey, confirmed.attribute);
 }
@@ -107,7 +140,7 @@ async function confirmFound(
   username: string,
   code: string,
   forceAlias: boolean,
-): Promise<{ usernameKey: string; attribute?: VerifiableAttribute }> {
+): Promise<{ usernameKey: string; attribute?: VerifiableAttribute; user: User }> {
   const { pool } = call;
   const found = await findUser(app.store, pool, username);
   if (!found) {
@@ -116,6 +149,7 @@ async function confirmFound(
   }
   await countAttempt(app, app.store, 'ConfirmSignUp', pool.id, found.usernameKey);
   let attribute: VerifiableAttribute | undefined;
+  let confirmed: User | undefined;
   const failure = await app.store.tx(async (s) => {
     const user = await s.users.get(pool.id, found.usernameKey);
     if (!user) throw userNotFound();
@@ -129,10 +163,11 @@ async function confirmFound(
     attribute = attr;
     user.updatedAt = app.clock.now();
     await saveUser(s, pool, user, { forceAlias });
+    confirmed = user;
     return null;
   });
   if (failure) throw failure;
-  return { usernameKey: found.usernameKey, attribute };
+  return { usernameKey: found.usernameKey, attribute, user: confirmed! };
 }
 
 /**
@@ -142,7 +177,8 @@ async function confirmFound(
 export async function confirmSignUpFromLink(app: App, clientId: string, username: string, code: string): Promise<void> {
   const client = await getClient(app.store, clientId);
   const pool = await getPool(app.store, client.poolId);
-  await confirmFound(app, { client, pool, hideUnknownUsers: true }, username, code, false);
+  const confirmed = await confirmFound(app, { client, pool, hideUnknownUsers: true }, username, code, false);
+  await postConfirmation(app, pool, { source: 'PostConfirmation_ConfirmSignUp', user: confirmed.user, clientId });
 }
 
 /** ResendConfirmationCode: a new sign-up code (the old one stops working) for an UNCONFIRMED user. */

@@ -1,7 +1,7 @@
 import type { App } from '../../app.ts';
 import { invalidParameter } from '../../errors.ts';
 import type { AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType } from '../../generated/cognito-idp.ts';
-import { allowedAuthFlows, getClient, getPoolClient } from '../pools/app-clients.ts';
+import { allowedAuthFlows, getClient, getPoolClient, preventUserExistenceErrors } from '../pools/app-clients.ts';
 import type { AppClient, UserPool } from '../types.ts';
 import { getPool } from '../pools/user-pools.ts';
 import { respondNewPassword } from './new-password.ts';
@@ -14,6 +14,14 @@ import { sessionId } from './sessions.ts';
 import { respondDevicePasswordVerifier, respondDeviceSrpAuth } from '../mfa/device-srp.ts';
 import { initiateUserAuth, respondFirstFactorOtp, respondSelectChallenge } from '../mfa/user-auth.ts';
 import { respondWebAuthn } from '../mfa/webauthn.ts';
+import { initiateCustomAuth, respondCustomChallenge } from './custom-auth.ts';
+import { withChallengeMetadata } from '../triggers/client-metadata.ts';
+import { triggerFunction } from '../triggers/invoke.ts';
+import { preAuthentication } from '../triggers/pre-authentication.ts';
+import { findUser } from '../users/users.ts';
+
+/** The flows that start a sign-in with a user's name (PreAuthentication runs for them). */
+const SIGN_IN_FLOWS = new Set<AuthFlowType>(['USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'ADMIN_NO_SRP_AUTH', 'USER_SRP_AUTH', 'USER_AUTH']);
 
 /** Who is calling: the public operations name only a client; the Admin ones a pool too. */
 export type Caller = { admin: false; clientId: string } | { admin: true; poolId: string; clientId: string };
@@ -33,6 +41,7 @@ const FLOW_PERMISSION: Partial<Record<AuthFlowType, ExplicitAuthFlowsType>> = {
   REFRESH_TOKEN: 'ALLOW_REFRESH_TOKEN_AUTH',
   // Choice-based sign-in needs ALLOW_USER_AUTH only, not the password or SRP flows (cognito-protocols.md §6.7).
   USER_AUTH: 'ALLOW_USER_AUTH',
+  CUSTOM_AUTH: 'ALLOW_CUSTOM_AUTH',
 };
 
 /**
@@ -45,9 +54,6 @@ const FLOW_PERMISSION: Partial<Record<AuthFlowType, ExplicitAuthFlowsType>> = {
 function checkFlow(app: App, caller: Caller, client: AppClient, flow: AuthFlowType): void {
   const adminOnly = flow === 'ADMIN_USER_PASSWORD_AUTH' || flow === 'ADMIN_NO_SRP_AUTH';
   if (caller.admin ? flow === 'USER_PASSWORD_AUTH' : adminOnly) throw invalidParameter('Initiate Auth method not supported.');
-  if (flow === 'CUSTOM_AUTH') {
-    throw invalidParameter(`Tobira does not support the ${flow} flow yet.`);
-  }
   const permission = FLOW_PERMISSION[flow];
   if (permission && !allowedAuthFlows(client, { lenientDefault: !app.config.strictAuthFlows }).has(permission)) {
     if (caller.admin) throw invalidParameter('Auth flow not enabled for this client');
@@ -63,9 +69,19 @@ export async function initiateAuth(
   params: Record<string, string> | undefined,
   /** USER_AUTH only: the Session of ConfirmSignUp, which stands for the first factor. */
   session?: string,
+  /** The call's ClientMetadata: PreAuthentication's validationData. */
+  clientMetadata?: Record<string, string>,
 ): Promise<AuthOutcome> {
   const { pool, client } = await poolAndClient(app, caller);
   checkFlow(app, caller, client, flow);
+  if (SIGN_IN_FLOWS.has(flow) && params?.USERNAME && triggerFunction(pool, 'PreAuthentication')) {
+    // Refreshes do not run PreAuthentication; an unknown user runs it only when the client
+    // hides user existence (developer guide, "Pre authentication Lambda trigger").
+    const user = (await findUser(app.store, pool, params.USERNAME)) ?? null;
+    if (user || preventUserExistenceErrors(client) === 'ENABLED') {
+      await preAuthentication(app, pool, { user, userName: params.USERNAME, clientId: client.clientId, clientMetadata });
+    }
+  }
   if (!app.config.strictAuthFlows && !client.config.ExplicitAuthFlows?.length && FLOW_PERMISSION[flow]?.includes('PASSWORD')) {
     app.log.warn(
       { clientId: client.clientId, flow },
@@ -77,9 +93,11 @@ export async function initiateAuth(
     case 'USER_PASSWORD_AUTH':
     case 'ADMIN_USER_PASSWORD_AUTH':
     case 'ADMIN_NO_SRP_AUTH':
-      return passwordSignIn(app, pool, client, p);
+      return passwordSignIn(app, pool, client, p, clientMetadata);
     case 'USER_SRP_AUTH':
       return startSrp(app, pool, client, p);
+    case 'CUSTOM_AUTH':
+      return initiateCustomAuth(app, pool, client, p);
     case 'REFRESH_TOKEN_AUTH':
     case 'REFRESH_TOKEN':
       return refreshSignIn(app, pool, client, p);
@@ -97,10 +115,24 @@ export async function respondToAuthChallenge(
   challenge: ChallengeNameType,
   responses: Record<string, string> | undefined,
   session: string | undefined,
+  /** The call's ClientMetadata, for the triggers that end the sign-in (triggers/client-metadata.ts). */
+  clientMetadata?: Record<string, string>,
+): Promise<AuthOutcome> {
+  return withChallengeMetadata(clientMetadata, () => respondWithin(app, caller, challenge, responses, session));
+}
+
+async function respondWithin(
+  app: App,
+  caller: Caller,
+  challenge: ChallengeNameType,
+  responses: Record<string, string> | undefined,
+  session: string | undefined,
 ): Promise<AuthOutcome> {
   const { pool, client } = await poolAndClient(app, caller);
   const r = responses ?? {};
   switch (challenge) {
+    case 'CUSTOM_CHALLENGE':
+      return respondCustomChallenge(app, pool, client, r, session);
     case 'NEW_PASSWORD_REQUIRED':
       return respondNewPassword(app, pool, client, r, session);
     case 'PASSWORD_VERIFIER':

@@ -109,5 +109,5 @@ export async function respondNewPassword(
     return fresh;
   });
   // Then the device and MFA steps a plain sign-in would owe (Cognito asks for MFA after the new password).
-  return afterNewPassword(app, pool, client, saved, (record.data as { ctx?: SignInContext }).ctx ?? {});
+  return afterNewPassword(app, pool, client, saved, { ...(record.data as { ctx?: SignInContext }).ctx, newPasswordChallenge: true });
 }

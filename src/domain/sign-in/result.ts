@@ -5,6 +5,7 @@ import { issueTokens } from '../tokens/tokens.ts';
 import { deviceStepBeforeTokens, issueDevice, tracksDevices } from '../mfa/devices.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import type { SignInContext } from './sign-in.ts';
+import { beforeSignInTokens } from '../triggers/before-tokens.ts';
 
 /** What InitiateAuth and RespondToAuthChallenge (and their Admin forms) answer. */
 export interface AuthOutcome {
@@ -36,7 +37,11 @@ export function requireParam(params: Record<string, string> | undefined, name: s
 export async function tokensOutcome(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext = {}): Promise<AuthOutcome> {
   const device = await deviceStepBeforeTokens(app, pool, client, user, ctx);
   if (device) return device;
-  const args = { pool, client, user, authTime: app.clock.now(), withRefreshToken: true };
+  // PostAuthentication and PreTokenGeneration (triggers/before-tokens.ts), before any transaction.
+  const source = ctx.deviceVerified ? 'TokenGeneration_AuthenticateDevice' : ctx.newPasswordChallenge ? 'TokenGeneration_NewPasswordChallenge' : 'TokenGeneration_Authentication';
+  const newDeviceUsed = tracksDevices(pool) ? !ctx.deviceKey : undefined;
+  const overrides = await beforeSignInTokens(app, pool, client, user, { source, newDeviceUsed });
+  const args = { pool, client, user, authTime: app.clock.now(), withRefreshToken: true, overrides };
   if (!tracksDevices(pool)) return { ChallengeParameters: {}, AuthenticationResult: await issueTokens(app, app.store, args) };
   if (ctx.deviceKey) {
     return { ChallengeParameters: {}, AuthenticationResult: await issueTokens(app, app.store, { ...args, deviceKey: ctx.deviceKey }) };

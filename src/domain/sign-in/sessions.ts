@@ -16,6 +16,7 @@ export type ChallengeState =
   | { challenge: 'NEW_PASSWORD_REQUIRED'; ctx?: SignInContext }
   | MfaChallengeState
   | UserAuthChallengeState
+  | CustomChallengeState
   | {
       challenge: 'PASSWORD_VERIFIER';
       /** The internal username the proof is computed with (USER_ID_FOR_SRP). */
@@ -26,6 +27,8 @@ export type ChallengeState =
       B: string;
       /** An unknown user answered with a simulated challenge (PreventUserExistenceErrors). */
       simulated?: boolean;
+      /** Inside CUSTOM_AUTH (SRP_A first): the rounds so far, DefineAuthChallenge is asked again after the proof. */
+      custom?: CustomAuthProgress;
     }
   | {
       challenge: 'DEVICE_SRP_AUTH';
@@ -74,6 +77,30 @@ export type UserAuthChallengeState =
   | { challenge: 'WEB_AUTHN'; ctx?: SignInContext; expectedChallenge: string; rpId: string; simulated?: boolean }
   /** ConfirmSignUp's Session: the sign-up code stands for the first factor of one USER_AUTH sign-in. */
   | { challenge: 'SIGN_UP_CONFIRMED'; factor: 'EMAIL_OTP' | 'SMS_OTP' };
+
+/** One element of DefineAuthChallenge's `request.session` (domain/triggers/custom-auth.ts). */
+export interface ChallengeResult {
+  challengeName: string;
+  challengeResult: boolean;
+  challengeMetadata: string | null;
+}
+
+/** A CUSTOM_AUTH sign-in between rounds (domain/sign-in/custom-auth.ts). */
+export type CustomAuthProgress = {
+  /** The userName the triggers see: the internal username, or what was typed for an unknown user. */
+  userName: string;
+  /** PreventUserExistenceErrors ENABLED and no such user: the triggers are told, tokens never issued. */
+  userNotFound?: boolean;
+  rounds: ChallengeResult[];
+  ctx?: SignInContext;
+};
+
+/** A CUSTOM_CHALLENGE was sent; CreateAuthChallenge's private parameters wait for the answer. */
+export type CustomChallengeState = {
+  challenge: 'CUSTOM_CHALLENGE';
+  privateChallengeParameters: Record<string, string>;
+  challengeMetadata: string | null;
+} & CustomAuthProgress;
 
 export type StoredSession = AuthSessionRecord & { data: ChallengeState };
 

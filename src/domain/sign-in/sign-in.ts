@@ -17,6 +17,8 @@ export interface SignInContext {
   /** The first factor already given ('PASSWORD', 'SRP', 'EMAIL_OTP', 'WEB_AUTHN' ...). */
   firstFactor?: string;
   clientMetadata?: Record<string, string>;
+  /** The sign-in went through NEW_PASSWORD_REQUIRED (PreTokenGeneration's TokenGeneration_NewPasswordChallenge). */
+  newPasswordChallenge?: boolean;
 }
 
 /**

@@ -8,7 +8,8 @@ import { uuid } from '../../util/ids.ts';
 import { attemptSucceeded, beginAttempt } from './lockout.ts';
 import { type AuthOutcome, incorrectCredentials, requireParam } from './result.ts';
 import { checkSecretHash } from './secret-hash.ts';
-import { consumeSession, findSession, openSession, simulatedValue, simulationKey } from './sessions.ts';
+import { consumeSession, type CustomAuthProgress, findSession, openSession, simulatedValue, simulationKey } from './sessions.ts';
+import { afterCustomPassword } from './custom-auth.ts';
 import { finishSignIn } from './sign-in.ts';
 import { checkSignInDevice } from '../mfa/devices.ts';
 import { N, g, modPowN, passwordClaimSignature, scramblingU, serverPublicB, serverSecretS, sessionKey } from './srp-math.ts';
@@ -30,7 +31,14 @@ function simulatedUserId(pool: UserPool, key: Buffer, username: string): string 
  * B), under its hash, for the client's AuthSessionValidity. An unknown user gets a simulated
  * challenge (stable SALT per name) when the client hides user existence, else UserNotFound.
  */
-export async function startSrp(app: App, pool: UserPool, client: AppClient, params: Record<string, string>): Promise<AuthOutcome> {
+export async function startSrp(
+  app: App,
+  pool: UserPool,
+  client: AppClient,
+  params: Record<string, string>,
+  /** Inside CUSTOM_AUTH (sign-in/custom-auth.ts): the rounds so far, to go on with after the proof. */
+  custom?: CustomAuthProgress,
+): Promise<AuthOutcome> {
   const username = requireParam(params, 'USERNAME');
   const srpA = requireParam(params, 'SRP_A');
   checkSecretHash(client, [username], params.SECRET_HASH);
@@ -67,10 +75,21 @@ export async function startSrp(app: App, pool: UserPool, client: AppClient, para
     client,
     usernameKey: user?.usernameKey ?? null,
     token: secretBlock,
-    state: { challenge: 'PASSWORD_VERIFIER', userId, b: b.toString(16), A: A.toString(16), B: B.toString(16), ...(simulated ? { simulated } : {}) },
+    state: {
+      challenge: 'PASSWORD_VERIFIER',
+      userId,
+      b: b.toString(16),
+      A: A.toString(16),
+      B: B.toString(16),
+      ...(simulated ? { simulated } : {}),
+      ...(custom ? { custom } : {}),
+    },
   });
   return {
     ChallengeName: 'PASSWORD_VERIFIER',
+    // Inside CUSTOM_AUTH clients send a Session back with the proof (cognito-protocols.md §4.7):
+    // the SECRET_BLOCK is the handle of this step either way, so it serves as the Session too.
+    ...(custom ? { Session: secretBlock } : {}),
     ChallengeParameters: { SALT: salt, SECRET_BLOCK: secretBlock, SRP_B: B.toString(16), USERNAME: userId, USER_ID_FOR_SRP: userId },
   };
 }
@@ -157,5 +176,7 @@ export async function respondPasswordVerifier(
   if (!ok) throw incorrectCredentials();
   await attemptSucceeded(app.store, user);
   checkTemporaryPassword(app, user);
-  return finishSignIn(app, pool, client, user, { deviceKey: responses.DEVICE_KEY || undefined, firstFactor: 'SRP' });
+  const ctx = { deviceKey: responses.DEVICE_KEY || undefined, firstFactor: 'SRP' };
+  if (state.custom) return afterCustomPassword(app, pool, client, user, state.custom, ctx);
+  return finishSignIn(app, pool, client, user, ctx);
 }

@@ -7,6 +7,9 @@ import { getPool } from '../pools/user-pools.ts';
 import { deviceMayRefresh } from '../mfa/devices.ts';
 import { issueTokens, refreshTokenHash, storeRefreshToken } from './tokens.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
+import { tokenOverrides } from '../triggers/before-tokens.ts';
+import { triggerFunction } from '../triggers/invoke.ts';
+import type { TokenOverrides } from '../triggers/pre-token-generation.ts';
 
 /** What a valid refresh token continues: the sign-in's user, origin_jti and auth_time. */
 export interface RedeemedRefreshToken {
@@ -74,13 +77,21 @@ export async function refreshTokens(
   opts: { deviceKey?: string } = {},
 ): Promise<AuthenticationResultType> {
   const { enabled } = rotation(client);
+  // PreTokenGeneration (TokenGeneration_RefreshTokens) runs before the transaction, on a first
+  // read of the token; the transaction checks it again.
+  const pool = await getPool(app.store, client.poolId);
+  let overrides: TokenOverrides | undefined;
+  if (triggerFunction(pool, 'PreTokenGeneration')) {
+    const first = await redeemRefreshToken(app, app.store, client, token);
+    overrides = await tokenOverrides(app, pool, client, first.user, { source: 'TokenGeneration_RefreshTokens' });
+  }
   return app.store.tx(async (s) => {
     const r = await redeemRefreshToken(app, s, client, token);
     // A token bound to a device refreshes only with that DEVICE_KEY, while the device is a
     // confirmed device of the user (forgotten: no more); mfa/devices.ts.
     if (r.deviceKey && !(await deviceMayRefresh(s, r.pool.id, r.user.usernameKey, r.deviceKey, opts.deviceKey))) throw invalidRefreshToken();
     const args = { pool: r.pool, client, user: r.user, authTime: r.authTime, originJti: r.originJti, deviceKey: r.deviceKey };
-    const result = await issueTokens(app, s, { ...args, withRefreshToken: false });
+    const result = await issueTokens(app, s, { ...args, withRefreshToken: false, overrides });
     if (enabled) {
       if (r.record.data.rotatedAt === undefined) {
         await s.tokens.updateRefreshData(r.record.tokenHash, { ...r.record.data, rotatedAt: app.clock.now() });

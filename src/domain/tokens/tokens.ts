@@ -9,6 +9,7 @@ import { signJwt } from './jwt.ts';
 import { signingKey } from './keys.ts';
 import { accessTokenClaims, idTokenClaims } from './token-claims.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
+import { applyTokenOverrides, type TokenOverrides } from '../triggers/pre-token-generation.ts';
 
 export interface IssueTokensArgs {
   pool: UserPool;
@@ -28,6 +29,8 @@ export interface IssueTokensArgs {
   oauth?: boolean;
   /** ID token nonce (hosted UI). */
   nonce?: string;
+  /** The PreTokenGeneration trigger's answer (triggers/pre-token-generation.ts), asked before any transaction. */
+  overrides?: TokenOverrides;
 }
 
 /**
@@ -113,8 +116,11 @@ export async function issueTokens(app: App, store: Store, args: IssueTokensArgs)
     oauth: args.oauth,
     nonce: args.nonce,
   };
+  const idClaims = idTokenClaims(input);
+  const accessClaims = accessTokenClaims(input);
+  if (args.overrides) applyTokenOverrides(idClaims, accessClaims, args.overrides);
   const result: AuthenticationResultType = {
-    AccessToken: signJwt(accessTokenClaims(input), accessKey.kid, accessKey.key),
+    AccessToken: signJwt(accessClaims, accessKey.kid, accessKey.key),
     ExpiresIn: validity.access,
     TokenType: 'Bearer',
   };
@@ -128,6 +134,6 @@ export async function issueTokens(app: App, store: Store, args: IssueTokensArgs)
       deviceKey: args.deviceKey,
     });
   }
-  result.IdToken = signJwt(idTokenClaims(input), idKey.kid, idKey.key);
+  result.IdToken = signJwt(idClaims, idKey.kid, idKey.key);
   return result;
 }

@@ -2,7 +2,7 @@ import type { App } from '../../app.ts';
 import { CognitoError } from '../../errors.ts';
 import { FunctionInvocationError } from '../../functions/errors.ts';
 import { lambdaConfigFunctions } from '../../functions/registry.ts';
-import type { UserPool } from '../types.ts';
+import type { User, UserPool } from '../types.ts';
 
 /** The LambdaConfig keys of a user pool, each naming one trigger. */
 export type TriggerName =
@@ -90,3 +90,19 @@ export async function invokeTrigger<E extends TriggerEvent<unknown, unknown>>(ap
 }
 
 export const invalidLambdaResponse = () => new CognitoError('InvalidLambdaResponseException', 'Unrecognizable lambda output');
+
+/**
+ * A user's attributes as trigger events carry them: every value a string, `sub` included, and
+ * `cognito:user_status` beside them (cognito-protocols.md 7.1; developer-only `dev:` attributes
+ * stay out, as they stay out of tokens).
+ */
+export function eventUserAttributes(user: User): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(user.attributes)) if (!name.startsWith('dev:')) out[name] = value;
+  out.sub = user.sub;
+  out['cognito:user_status'] = user.status;
+  return out;
+}
+
+/** ClientMetadata as events carry it: left out when the caller sent none. */
+export const clientMetadataOf = (m: Record<string, string> | undefined) => (m && Object.keys(m).length ? m : undefined);

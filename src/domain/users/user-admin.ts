@@ -9,6 +9,7 @@ import { setPassword } from './user-passwords.ts';
 import { requireUser, saveUser } from './users.ts';
 import { revokeAllForUser } from '../tokens/revocation.ts';
 import { PENDING, pendingOf, sendAttributeCode } from '../self-service/attribute-verification.ts';
+import { postConfirmation } from '../triggers/post-confirmation.ts';
 import type { VerifiableAttribute } from '../self-service/delivery.ts';
 
 /**
@@ -119,8 +120,8 @@ export function adminSetUserEnabled(app: App, poolId: string, username: string, 
  * is not among this operation's errors in Cognito's model, so an alias another user holds moves
  * to this one (as ConfirmSignUp with ForceAliasCreation).
  */
-export function adminConfirmSignUp(app: App, poolId: string, username: string): Promise<User> {
-  return changeUser(
+export async function adminConfirmSignUp(app: App, poolId: string, username: string, clientMetadata?: Record<string, string>): Promise<User> {
+  const confirmed = await changeUser(
     app,
     poolId,
     username,
@@ -132,6 +133,9 @@ export function adminConfirmSignUp(app: App, poolId: string, username: string): 
     },
     { forceAlias: true },
   );
+  // After the commit: a failing PostConfirmation leaves the user confirmed (triggers/post-confirmation.ts).
+  await postConfirmation(app, await getPool(app.store, poolId), { source: 'PostConfirmation_ConfirmSignUp', user: confirmed, clientMetadata });
+  return confirmed;
 }
 
 /** AdminSetUserPassword: Permanent gives CONFIRMED, otherwise FORCE_CHANGE_PASSWORD with a new expiry. */

@@ -9,6 +9,7 @@ import { applyPassword, generateTemporaryPassword, preparePassword } from './use
 import { allowedFirstFactors } from '../mfa/webauthn-config.ts';
 import { newUser, requireUser, saveUser } from './users.ts';
 import { renderInvitation } from '../messages/templates.ts';
+import { preSignUp } from '../triggers/pre-sign-up.ts';
 
 /**
  * The username a pool stores for a new user. With UsernameAttributes the name given must be an
@@ -106,6 +107,15 @@ export async function adminCreateUser(app: App, input: AdminCreateUserRequest): 
   const sub = uuid(app.random);
   const username = resolveNewUsername(pool, input.Username, attrs, sub);
   const mediums = deliveryMediums(input, attrs);
+  // PreSignUp_AdminCreateUser: a refusal leaves no user; the answer's flags are ignored, as
+  // Cognito ignores them for administrators' users (cognito-protocols.md §7.2).
+  await preSignUp(app, pool, {
+    source: 'PreSignUp_AdminCreateUser',
+    userName: username,
+    userAttributes: { ...attrs },
+    validationData: input.ValidationData?.length ? Object.fromEntries(input.ValidationData.map((a) => [a.Name, a.Value ?? ''])) : undefined,
+    clientMetadata: input.ClientMetadata,
+  });
   const now = app.clock.now();
   // A passwordless user: no TemporaryPassword and no invitation, in a pool that signs in with
   // email or SMS codes, is CONFIRMED without a password (observed on Cognito, see
