@@ -4,6 +4,7 @@ import { preventUserExistenceErrors } from '../pools/app-clients.ts';
 import { dummyPasswordHash, verifyPassword } from '../users/passwords.ts';
 import type { AppClient, UserPool } from '../types.ts';
 import { findUser } from '../users/users.ts';
+import { migrateUser } from '../triggers/user-migration.ts';
 import { attemptSucceeded, beginAttempt } from './lockout.ts';
 import { type AuthOutcome, incorrectCredentials, requireParam } from './result.ts';
 import { checkSecretHash } from './secret-hash.ts';
@@ -14,13 +15,23 @@ import { checkTemporaryPassword, checkUserCanSignIn } from './user-state.ts';
  * USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and ADMIN_NO_SRP_AUTH: USERNAME (username or
  * sign-in alias) and PASSWORD, checked against the argon2id hash. An unknown user is
  * UserNotFoundException, or, when the client hides user existence, the wrong-password answer
- * after hashing against a dummy hash so that both take alike time.
+ * after hashing against a dummy hash so that both take alike time. A pool with a UserMigration
+ * trigger first asks it for the unknown user (triggers/user-migration.ts), with the password given
+ * and the call's ClientMetadata as validationData.
  */
-export async function passwordSignIn(app: App, pool: UserPool, client: AppClient, params: Record<string, string>): Promise<AuthOutcome> {
+export async function passwordSignIn(
+  app: App,
+  pool: UserPool,
+  client: AppClient,
+  params: Record<string, string>,
+  clientMetadata?: Record<string, string>,
+): Promise<AuthOutcome> {
   const username = requireParam(params, 'USERNAME');
   const password = requireParam(params, 'PASSWORD');
   checkSecretHash(client, [username], params.SECRET_HASH);
-  const user = await findUser(app.store, pool, username);
+  const user =
+    (await findUser(app.store, pool, username)) ??
+    (await migrateUser(app, pool, { source: 'UserMigration_Authentication', userName: username, clientId: client.clientId, password, validationData: clientMetadata }));
   if (!user) {
     if (preventUserExistenceErrors(client) !== 'ENABLED') throw userNotFound();
     await verifyPassword(await dummyPasswordHash(), password);
