@@ -58,6 +58,13 @@ export interface Config {
   functionsDir: string | null;
   configFile: string | null;
   lambdaEndpoint: string | null;
+  /**
+   * The AES key (16, 24 or 32 bytes, base64) that encrypts the codes handed to CustomEmailSender
+   * and CustomSMSSender functions, in the AWS Encryption SDK format with a raw AES keyring
+   * (domain/triggers/custom-sender.ts). From TOBIRA_CUSTOM_SENDER_KEY or --custom-sender-key-file,
+   * never a flag of its own (it would show in `ps`).
+   */
+  customSenderKey: string | null;
 }
 
 /** ./functions of the working directory when there is one. */
@@ -218,5 +225,6 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     functionsDir: env.TOBIRA_FUNCTIONS_DIR || (defaultFunctionsDir() ?? null),
     configFile: env.TOBIRA_CONFIG || null,
     lambdaEndpoint: env.TOBIRA_LAMBDA_ENDPOINT || null,
+    customSenderKey: env.TOBIRA_CUSTOM_SENDER_KEY || null,
   };
 }

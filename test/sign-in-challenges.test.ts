@@ -148,8 +148,13 @@ describe('NEW_PASSWORD_REQUIRED with the JS SDK v3', () => {
   });
 
   test('a challenge Tobira does not have yet is a clear InvalidParameterException', async () => {
-    const e = await sdkError(sdk.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: 'x'.repeat(40), ChallengeResponses: { USERNAME: 'ann' } })));
-    assert.deepEqual(e, { name: 'InvalidParameterException', message: 'Tobira does not support the CUSTOM_CHALLENGE challenge yet.' });
+    const e = await sdkError(sdk.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'ADMIN_NO_SRP_AUTH', Session: 'x'.repeat(40), ChallengeResponses: { USERNAME: 'ann' } })));
+    assert.deepEqual(e, { name: 'InvalidParameterException', message: 'Tobira does not support the ADMIN_NO_SRP_AUTH challenge yet.' });
+    // CUSTOM_CHALLENGE is answered now (test/custom-auth.test.ts): a made-up Session is refused as Cognito words it.
+    const custom = await sdkError(
+      sdk.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: 'x'.repeat(40), ChallengeResponses: { USERNAME: 'ann', ANSWER: '42' } })),
+    );
+    assert.deepEqual(custom, { name: 'NotAuthorizedException', message: 'Invalid session for the user.' });
   });
 });
 

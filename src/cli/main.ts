@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { defaultConfig, parseSmtpUrl, readAdminCredentialsFile, readMasterKeyFile, type Config } from '../config.ts';
 import { flagString, limitsFromArgs, parseArgs, type ParsedArgs } from './args.ts';
 import { OUTBOX_USAGE, outbox } from './outbox.ts';
@@ -33,6 +34,8 @@ Commands:
                                  AKID:SECRET lines of F (env TOBIRA_ADMIN_CREDENTIALS=AKID:SECRET,...)
              --master-key-file <F> encrypt signing keys and client secrets at rest with the key in F
                                  (env TOBIRA_MASTER_KEY; 16 characters or more)
+             --custom-sender-key-file <F> the AES key (base64) that encrypts codes for CustomEmailSender /
+                                 CustomSMSSender functions (env TOBIRA_CUSTOM_SENDER_KEY)
              (env TOBIRA_DEV_MODE=false: no outbox copy of delivered messages, no codes in the log)
              --gateway-config <F> also serve the gateway of this JSON file on its own port
              --functions-dir <DIR> Lambda triggers as <name>.mjs|.js|.ts|.py handler files here
@@ -84,6 +87,8 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   config.functionsDir = flagString(args, 'functions-dir') ?? config.functionsDir;
   config.configFile = flagString(args, 'config') ?? config.configFile;
   config.lambdaEndpoint = flagString(args, 'lambda-endpoint') ?? config.lambdaEndpoint;
+  const senderKeyFile = flagString(args, 'custom-sender-key-file');
+  if (senderKeyFile !== undefined) config.customSenderKey = readFileSync(senderKeyFile, 'utf8').trim();
   return config;
 }
 

@@ -3,6 +3,7 @@ import type { App } from '../../app.ts';
 import { CognitoError, invalidParameter, notAuthorized, userNotFound } from '../../errors.ts';
 import type { ChallengeNameType } from '../../generated/cognito-idp.ts';
 import { DEFAULTS, renderAuthentication } from '../messages/templates.ts';
+import { deliverMessage } from '../triggers/message-delivery.ts';
 import { maskDestination } from '../self-service/delivery.ts';
 import { attemptSucceeded, beginAttempt } from '../sign-in/lockout.ts';
 import { type AuthOutcome, requireParam, tokensOutcome } from '../sign-in/result.ts';
@@ -116,15 +117,21 @@ async function askFactor(app: App, pool: UserPool, client: AppClient, user: User
   const body = sms
     ? renderAuthentication(pool, code).body
     : (email?.Message ?? DEFAULTS.smsAuthentication).replaceAll('{####}', code);
-  await app.messenger.send({
-    poolId: pool.id,
-    channel: sms ? 'SMS' : 'EMAIL',
-    destination,
-    ...(sms ? {} : { subject: email?.Subject ?? EMAIL_MFA_SUBJECT }),
-    body,
-    kind: 'mfa',
-    username: user.username,
-    code,
+  // Through the message triggers (CustomMessage_Authentication, the custom senders).
+  await deliverMessage(app, pool, {
+    event: 'Authentication',
+    user,
+    clientId: client.clientId,
+    message: {
+      poolId: pool.id,
+      channel: sms ? 'SMS' : 'EMAIL',
+      destination,
+      ...(sms ? {} : { subject: email?.Subject ?? EMAIL_MFA_SUBJECT }),
+      body,
+      kind: 'mfa',
+      username: user.username,
+      code,
+    },
   });
   return {
     ChallengeName: factor,

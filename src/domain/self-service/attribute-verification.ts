@@ -34,7 +34,14 @@ function valueToVerify(user: User, attr: VerifiableAttribute): string {
 }
 
 /** Issues and sends a verification code for one attribute (also used by UpdateUserAttributes). */
-export async function sendAttributeCode(app: App, pool: UserPool, user: User, attr: VerifiableAttribute): Promise<CodeDeliveryDetailsType> {
+export async function sendAttributeCode(
+  app: App,
+  pool: UserPool,
+  user: User,
+  attr: VerifiableAttribute,
+  /** CustomMessage_UpdateUserAttribute after an update; VerifyUserAttribute when asked for. */
+  trigger: { event: 'UpdateUserAttribute' | 'VerifyUserAttribute'; clientId?: string; clientMetadata?: Record<string, string> } = { event: 'VerifyUserAttribute' },
+): Promise<CodeDeliveryDetailsType> {
   const value = valueToVerify(user, attr);
   const code = await issueCode(app, app.store, {
     poolId: pool.id,
@@ -42,7 +49,7 @@ export async function sendAttributeCode(app: App, pool: UserPool, user: User, at
     purpose: `verify:${attr}`,
     data: { value },
   });
-  return sendCode(app, pool, { user, attr, destination: value, code, kind: 'verify-attribute' });
+  return sendCode(app, pool, { user, attr, destination: value, code, kind: 'verify-attribute', trigger });
 }
 
 export async function getUserAttributeVerificationCode(

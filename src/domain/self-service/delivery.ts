@@ -3,6 +3,8 @@ import type { App } from '../../app.ts';
 import type { CodeDeliveryDetailsType } from '../../generated/cognito-idp.ts';
 import { renderVerification } from '../messages/templates.ts';
 import type { User, UserPool } from '../types.ts';
+import type { MessageEvent } from '../triggers/custom-message.ts';
+import { deliverMessage } from '../triggers/message-delivery.ts';
 
 export type VerifiableAttribute = 'email' | 'phone_number';
 export const mediumOf = (attr: VerifiableAttribute) => (attr === 'email' ? 'EMAIL' : 'SMS') as 'EMAIL' | 'SMS';
@@ -54,23 +56,45 @@ export function signUpDeliveryAttribute(pool: UserPool, attributes: Record<strin
   return null;
 }
 
-/** Renders and sends a code with the pool's verification template. */
+/** The CustomMessage / custom sender event of each kind of code, unless the caller names another. */
+const MESSAGE_EVENTS: Record<string, MessageEvent> = { 'sign-up': 'SignUp', 'forgot-password': 'ForgotPassword', 'verify-attribute': 'VerifyUserAttribute' };
+
+/**
+ * Renders and sends a code with the pool's verification template, through the message triggers
+ * (triggers/message-delivery.ts: CustomMessage, CustomEmailSender, CustomSMSSender).
+ */
 export async function sendCode(
   app: App,
   pool: UserPool,
-  a: { user: User; attr: VerifiableAttribute; destination: string; code: string; kind: string; link?: string },
+  a: {
+    user: User;
+    attr: VerifiableAttribute;
+    destination: string;
+    code: string;
+    kind: string;
+    link?: string;
+    /** For the triggers: which event (ResendCode, UpdateUserAttribute ...), the client and ClientMetadata. */
+    trigger?: { event?: MessageEvent; clientId?: string; clientMetadata?: Record<string, string> };
+  },
 ): Promise<CodeDeliveryDetailsType> {
   const channel = mediumOf(a.attr);
   const msg = renderVerification(pool, { channel, code: a.code, username: a.user.username, link: a.link });
-  await app.messenger.send({
-    poolId: pool.id,
-    channel,
-    destination: a.destination,
-    subject: msg.subject,
-    body: msg.body,
-    kind: a.kind,
-    username: a.user.username,
-    code: a.code,
+  await deliverMessage(app, pool, {
+    event: a.trigger?.event ?? MESSAGE_EVENTS[a.kind] ?? 'VerifyUserAttribute',
+    user: a.user,
+    link: a.link,
+    clientId: a.trigger?.clientId,
+    clientMetadata: a.trigger?.clientMetadata,
+    message: {
+      poolId: pool.id,
+      channel,
+      destination: a.destination,
+      subject: msg.subject,
+      body: msg.body,
+      kind: a.kind,
+      username: a.user.username,
+      code: a.code,
+    },
   });
   return deliveryDetails(a.attr, a.destination);
 }

@@ -62,7 +62,9 @@ export async function updateUserAttributes(
 
   // The change is committed; a failed delivery is reported and GetUserAttributeVerificationCode retries.
   const details: CodeDeliveryDetailsType[] = [];
-  for (const attr of saved.toVerify) details.push(await sendAttributeCode(app, pool, saved.user, attr));
+  for (const attr of saved.toVerify) {
+    details.push(await sendAttributeCode(app, pool, saved.user, attr, { event: 'UpdateUserAttribute', clientId: client.clientId }));
+  }
   return details;
 }
 

@@ -6,6 +6,7 @@ import type { User, UserPool } from '../types.ts';
 import { getPool } from '../pools/user-pools.ts';
 import { applyPassword, preparePassword } from '../users/user-passwords.ts';
 import { findUser, requireUser } from '../users/users.ts';
+import { migrateUser } from '../triggers/user-migration.ts';
 import { clientCall } from './client.ts';
 import { isVerified, sendCode, simulatedDetails, type VerifiableAttribute } from './delivery.ts';
 import { countAttempt } from './limits.ts';
@@ -40,11 +41,22 @@ export function recoveryAttribute(pool: UserPool, user: User, opts: { admin?: bo
   return order.find((a) => isVerified(user, a) && user.attributes[a]) ?? null;
 }
 
-/** ForgotPassword: a one-hour reset code to the recovery channel; the password stays usable. */
+/**
+ * ForgotPassword: a one-hour reset code to the recovery channel; the password stays usable. An
+ * unknown user may be brought in first by the pool's UserMigration trigger
+ * (UserMigration_ForgotPassword, triggers/user-migration.ts); it needs a verified email or phone.
+ */
 export async function forgotPassword(app: App, input: ForgotPasswordRequest): Promise<CodeDeliveryDetailsType> {
   const call = await clientCall(app.store, input.ClientId, input.Username, input.SecretHash);
   const { pool } = call;
-  const user = await findUser(app.store, pool, input.Username);
+  const user =
+    (await findUser(app.store, pool, input.Username)) ??
+    (await migrateUser(app, pool, {
+      source: 'UserMigration_ForgotPassword',
+      userName: input.Username,
+      clientId: input.ClientId,
+      clientMetadata: input.ClientMetadata,
+    }));
   if (!user) {
     if (call.hideUnknownUsers) return simulatedDetails(pool, input.Username);
     throw userNotFound();
@@ -57,7 +69,14 @@ export async function forgotPassword(app: App, input: ForgotPasswordRequest): Pr
   if (!attr) throw noRecoveryChannel();
   await countAttempt(app, app.store, 'ForgotPassword', pool.id, user.usernameKey);
   const code = await issueCode(app, app.store, { poolId: pool.id, usernameKey: user.usernameKey, purpose: 'forgot-password', data: { attribute: attr } });
-  return sendCode(app, pool, { user, attr, destination: user.attributes[attr], code, kind: 'forgot-password' });
+  return sendCode(app, pool, {
+    user,
+    attr,
+    destination: user.attributes[attr],
+    code,
+    kind: 'forgot-password',
+    trigger: { clientId: call.client.clientId, clientMetadata: input.ClientMetadata },
+  });
 }
 
 /**

@@ -95,12 +95,19 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
   }
   if (deliverTo && code) {
     // The user is committed: a failed delivery is reported, and ResendConfirmationCode can retry.
-    out.CodeDeliveryDetails = await sendSignUpCode(app, call, user, deliverTo, code);
+    out.CodeDeliveryDetails = await sendSignUpCode(app, call, user, deliverTo, code, { event: 'SignUp', clientMetadata: input.ClientMetadata });
   }
   return out;
 }
 
-function sendSignUpCode(app: App, call: ClientCall, user: User, attr: VerifiableAttribute, code: string): Promise<CodeDeliveryDetailsType> {
+function sendSignUpCode(
+  app: App,
+  call: ClientCall,
+  user: User,
+  attr: VerifiableAttribute,
+  code: string,
+  trigger: { event: 'SignUp' | 'ResendCode'; clientMetadata?: Record<string, string> },
+): Promise<CodeDeliveryDetailsType> {
   const link = new URL('/confirmUser', app.publicUrl());
   link.searchParams.set('client_id', call.client.clientId);
   link.searchParams.set('user_name', user.username);
@@ -112,6 +119,7 @@ function sendSignUpCode(app: App, call: ClientCall, user: User, attr: Verifiable
     code,
     kind: 'sign-up',
     link: attr === 'email' ? link.toString() : undefined,
+    trigger: { ...trigger, clientId: call.client.clientId },
   });
 }
 
@@ -200,7 +208,7 @@ export async function resendConfirmationCode(app: App, input: ResendConfirmation
     purpose: 'sign-up',
     data: { attribute: attr },
   });
-  return sendSignUpCode(app, call, user, attr, code);
+  return sendSignUpCode(app, call, user, attr, code, { event: 'ResendCode', clientMetadata: input.ClientMetadata });
 }
 
 const preferredSignUpAttribute = (pool: UserPool): VerifiableAttribute =>

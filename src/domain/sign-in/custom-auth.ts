@@ -25,8 +25,8 @@ import { checkUserCanSignIn } from './user-state.ts';
 /**
  * How many rounds one sign-in may take. Cognito publishes no figure (its developer guide only says
  * the loop "repeats until all challenges are answered"); this bound keeps a DefineAuthChallenge
- * that never decides from holding a sign-in open forever. Past it the sign-in fails as a
- * failAuthentication does.
+ * that never decides from holding a sign-in open forever. A further challenge asked for after it
+ * fails the sign-in as a failAuthentication does; tokens may still be issued after the last round.
  */
 export const MAX_CUSTOM_ROUNDS = 20;
 
@@ -79,7 +79,6 @@ async function nextStep(
   clientMetadata?: Record<string, string>,
   srpParams?: Record<string, string>,
 ): Promise<AuthOutcome> {
-  if (progress.rounds.length > MAX_CUSTOM_ROUNDS) throw incorrectCredentials();
   const decision = await defineAuthChallenge(app, pool, who, progress.rounds, clientMetadata);
   // failAuthentication is answered like a wrong password (aws-amplify/amplify-js#5834, #8145).
   if (decision.failAuthentication) throw incorrectCredentials();
@@ -101,6 +100,7 @@ async function nextStep(
       // not a CUSTOM_CHALLENGE, and does not call CreateAuthChallenge (cognito-protocols.md §4.7).
       return startSrp(app, pool, client, srpParams, progress);
     case 'CUSTOM_CHALLENGE': {
+      if (progress.rounds.length >= MAX_CUSTOM_ROUNDS) throw incorrectCredentials();
       const created = await createAuthChallenge(app, pool, who, 'CUSTOM_CHALLENGE', progress.rounds, clientMetadata);
       const session = await openSession(app, app.store, {
         pool,

@@ -1,6 +1,7 @@
 import type { App } from '../../app.ts';
 import { CognitoError } from '../../errors.ts';
 import { uuid } from '../../util/ids.ts';
+import { enableFactor } from '../mfa/settings.ts';
 import { validateAttributes } from '../users/attributes.ts';
 import { passwordSecrets } from '../users/passwords.ts';
 import { resolveNewUsername } from '../users/user-create.ts';
@@ -32,6 +33,7 @@ interface MigrationAnswer {
   userAttributes: Record<string, string>;
   finalUserStatus: 'CONFIRMED' | 'RESET_REQUIRED';
   forceAliasCreation: boolean;
+  enableSMSMFA: boolean;
 }
 
 /** The answer's fields, checked; null when the function brought no user. */
@@ -55,7 +57,12 @@ function readAnswer(response: unknown): MigrationAnswer | null {
   for (const flag of ['forceAliasCreation', 'enableSMSMFA']) {
     if (r[flag] !== undefined && r[flag] !== null && typeof r[flag] !== 'boolean') throw invalidLambdaResponse();
   }
-  return { userAttributes, finalUserStatus: status as MigrationAnswer['finalUserStatus'], forceAliasCreation: r.forceAliasCreation === true };
+  return {
+    userAttributes,
+    finalUserStatus: status as MigrationAnswer['finalUserStatus'],
+    forceAliasCreation: r.forceAliasCreation === true,
+    enableSMSMFA: r.enableSMSMFA === true,
+  };
 }
 
 /**
@@ -118,6 +125,8 @@ export async function migrateUser(
   if (a.password !== undefined && answer.finalUserStatus === 'CONFIRMED') {
     applyPassword(app, pool, user, { secrets: await passwordSecrets(app, pool.id, username, a.password) }, { permanent: true });
   }
+  // enableSMSMFA turns SMS MFA on for the new user; it needs a phone number to send to.
+  if (answer.enableSMSMFA && user.attributes.phone_number) enableFactor(user, 'SMS_MFA');
   try {
     await app.store.tx((s) => saveUser(s, pool, user, { insert: { existsMessage: 'User account already exists' }, forceAlias: answer.forceAliasCreation }));
   } catch (err) {

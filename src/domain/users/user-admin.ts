@@ -82,7 +82,7 @@ export async function adminUpdateUserAttributes(app: App, poolId: string, userna
   });
   if (toVerify.length) {
     const pool = await getPool(app.store, poolId);
-    for (const attr of toVerify) await sendAttributeCode(app, pool, user, attr);
+    for (const attr of toVerify) await sendAttributeCode(app, pool, user, attr, { event: 'UpdateUserAttribute' });
   }
   return user;
 }

@@ -10,6 +10,7 @@ import { allowedFirstFactors } from '../mfa/webauthn-config.ts';
 import { newUser, requireUser, saveUser } from './users.ts';
 import { renderInvitation } from '../messages/templates.ts';
 import { preSignUp } from '../triggers/pre-sign-up.ts';
+import { deliverMessage } from '../triggers/message-delivery.ts';
 
 /**
  * The username a pool stores for a new user. With UsernameAttributes the name given must be an
@@ -68,22 +69,37 @@ function deliveryMediums(input: AdminCreateUserRequest, attrs: Record<string, st
  * delivery target's refusal (CodeDeliveryFailureException) reaches the caller; the user stays
  * created, and MessageAction RESEND tries again.
  */
-async function sendInvitation(app: App, pool: UserPool, user: User, displayName: string, password: string, mediums: DeliveryMediumType[]) {
+async function sendInvitation(
+  app: App,
+  pool: UserPool,
+  user: User,
+  displayName: string,
+  password: string,
+  mediums: DeliveryMediumType[],
+  clientMetadata?: Record<string, string>,
+) {
   // Every medium is tried, so an email refused by SMTP does not keep the SMS from going out;
   // the first refusal is reported afterwards.
   let refused: unknown;
   for (const channel of mediums) {
     const { subject, body } = renderInvitation(pool, { channel, username: displayName, tempPassword: password });
-    await app.messenger.send({
-      poolId: pool.id,
-      channel,
-      destination: channel === 'EMAIL' ? user.attributes.email : user.attributes.phone_number,
-      ...(subject !== undefined ? { subject } : {}),
-      body,
-      kind: 'invitation',
-      username: user.username,
-      code: password,
-      codeIsPassword: true,
+    // Through the message triggers: CustomMessage_AdminCreateUser, the custom senders.
+    await deliverMessage(app, pool, {
+      event: 'AdminCreateUser',
+      user,
+      displayName,
+      clientMetadata,
+      message: {
+        poolId: pool.id,
+        channel,
+        destination: channel === 'EMAIL' ? user.attributes.email : user.attributes.phone_number,
+        ...(subject !== undefined ? { subject } : {}),
+        body,
+        kind: 'invitation',
+        username: user.username,
+        code: password,
+        codeIsPassword: true,
+      },
     }).catch((err: unknown) => {
       refused ??= err;
     });
@@ -133,7 +149,7 @@ export async function adminCreateUser(app: App, input: AdminCreateUserRequest): 
   await app.store.tx(async (s) => {
     await saveUser(s, pool, user, { insert: { existsMessage: 'User account already exists' }, forceAlias: input.ForceAliasCreation === true });
   });
-  await sendInvitation(app, pool, user, input.Username, password, mediums);
+  await sendInvitation(app, pool, user, input.Username, password, mediums, input.ClientMetadata);
   return user;
 }
 
@@ -156,6 +172,6 @@ async function resendInvitation(app: App, pool: UserPool, input: AdminCreateUser
     await s.users.update(fresh);
     return fresh;
   });
-  await sendInvitation(app, pool, user, input.Username, password, mediums);
+  await sendInvitation(app, pool, user, input.Username, password, mediums, input.ClientMetadata);
   return user;
 }
