@@ -15,6 +15,11 @@ export interface Config {
   publicUrl: string | null;
   /** 'tobira': iss = <publicUrl>/<poolId>; 'aws': iss = https://cognito-idp.<region>.amazonaws.com/<poolId>. */
   issuerMode: 'tobira' | 'aws';
+  /**
+   * The hosted UI also answers on `<prefix>.<this domain>` (--hosted-ui-base-domain, env
+   * TOBIRA_HOSTED_UI_BASE_DOMAIN), besides `<prefix>.auth.<region>.localhost` and `/_domain/<prefix>`.
+   */
+  hostedUiBaseDomain?: string | null;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** Development mode keeps every email and SMS in the outbox and prints it to the log. */
   devMode: boolean;
@@ -212,6 +217,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accountId: env.TOBIRA_ACCOUNT_ID ?? '000000000000',
     publicUrl: env.TOBIRA_PUBLIC_URL ?? null,
     issuerMode: env.TOBIRA_ISSUER === 'aws' ? 'aws' : 'tobira',
+    hostedUiBaseDomain: env.TOBIRA_HOSTED_UI_BASE_DOMAIN || null,
     logLevel: (env.TOBIRA_LOG_LEVEL as Config['logLevel']) ?? 'info',
     devMode: env.TOBIRA_DEV_MODE !== 'false',
     strictAuthFlows: env.TOBIRA_STRICT_AUTH_FLOWS === 'true',

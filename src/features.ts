@@ -4,4 +4,6 @@ export {};
 import './http/outbox.ts';
 import './http/well-known.ts';
 import './http/confirm-user.ts';
+import './http/ui-assets.ts';
 import './gateway/revocation-route.ts';
+import './hosted-ui/routes.ts';

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  CreateResourceServerCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   DeleteUserPoolClientCommand,
@@ -312,6 +313,8 @@ describe('app clients over the JS SDK v3', () => {
     for (const input of cases) {
       assert.equal((await sdkError(create(input))).name, 'InvalidParameterException', JSON.stringify(input));
     }
+    // A resource-server scope may be named once its server exists (resource-servers.test.ts).
+    await sdk.send(new CreateResourceServerCommand({ UserPoolId: poolId, Identifier: 'api', Name: 'api', Scopes: [{ ScopeName: 'read', ScopeDescription: 'read' }] }));
     const m2m = await create({
       GenerateSecret: true,
       AllowedOAuthFlowsUserPoolClient: true,

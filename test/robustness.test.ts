@@ -14,6 +14,11 @@ import { okCall, rawCall, startTestServer } from './helpers/tobira.ts';
  * data intact.
  */
 
+/** A 1x1 PNG, for logos. */
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+/** A well-formed id (terms, branding styles) nothing has. */
+const NO_ID = '00000000-0000-4000-8000-000000000000';
+
 /** A well-formed device key no device has. */
 const DEVICE = 'us-east-1_00000000-0000-4000-8000-000000000000';
 
@@ -119,6 +124,21 @@ describe('robustness: every operation, bent out of shape', () => {
       ['CreateUserPoolDomain', { ...P, Domain: 'robust-custom', CustomDomainConfig: { CertificateArn: 'arn:aws:acm:us-east-1:000000000000:certificate/abc' }, ManagedLoginVersion: 2 }],
       ['DescribeUserPoolDomain', { Domain: 'robust-auth' }],
       ['UpdateUserPoolDomain', { ...P, Domain: 'robust-auth', ManagedLoginVersion: 2 }],
+      // Resource servers, UI customization, branding and terms (resource-servers.test.ts, ui-branding-terms.test.ts).
+      ['CreateResourceServer', { ...P, Identifier: 'https://api.example.com', Name: 'api', Scopes: [{ ScopeName: 'read', ScopeDescription: 'Read' }] }],
+      ['DescribeResourceServer', { ...P, Identifier: 'https://api.example.com' }],
+      ['UpdateResourceServer', { ...P, Identifier: 'https://api.example.com', Name: 'api', Scopes: [{ ScopeName: 'write', ScopeDescription: 'Write' }] }],
+      ['ListResourceServers', { ...P, MaxResults: 5 }],
+      ['SetUICustomization', { ...P, ClientId: 'ALL', CSS: '.label-customizable { font-weight: 400; }', ImageFile: PNG }],
+      ['GetUICustomization', { ...P, ClientId: clientId }],
+      ['CreateManagedLoginBranding', { ...P, ClientId: clientId, Settings: { components: { pageBackground: { lightMode: { color: 'ff0000ff' } } } }, Assets: [{ Category: 'FORM_LOGO', ColorMode: 'LIGHT', Extension: 'PNG', Bytes: PNG }] }],
+      ['DescribeManagedLoginBranding', { ...P, ManagedLoginBrandingId: NO_ID, ReturnMergedResources: true }],
+      ['DescribeManagedLoginBrandingByClient', { ...P, ClientId: clientId, ReturnMergedResources: false }],
+      ['UpdateManagedLoginBranding', { ...P, ManagedLoginBrandingId: NO_ID, Settings: { categories: {} } }],
+      ['CreateTerms', { ...P, ClientId: clientId, TermsName: 'terms-of-use', TermsSource: 'LINK', Enforcement: 'NONE', Links: { 'cognito:default': 'https://example.com/terms' } }],
+      ['DescribeTerms', { ...P, TermsId: NO_ID }],
+      ['UpdateTerms', { ...P, TermsId: NO_ID, Links: { 'cognito:english': 'https://example.com/en/terms' } }],
+      ['ListTerms', { ...P, MaxResults: 5 }],
       ['AdminCreateUser', { ...P, Username: 'bob', MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp#Pass1', UserAttributes: [{ Name: 'email', Value: 'bob@example.com' }], DesiredDeliveryMediums: ['EMAIL'] }],
       ['AdminGetUser', { ...P, Username: 'alice' }],
       ['AdminSetUserPassword', { ...P, Username: 'alice', Password: 'Alice#Pass1', Permanent: true }],
@@ -184,6 +204,9 @@ describe('robustness: every operation, bent out of shape', () => {
       ['DeleteGroup', { ...P, GroupName: 'admins' }],
       ['DeleteIdentityProvider', { ...P, ProviderName: 'corp' }],
       ['DeleteUserPoolDomain', { ...P, Domain: 'robust-custom' }],
+      ['DeleteResourceServer', { ...P, Identifier: 'https://api.example.com' }],
+      ['DeleteManagedLoginBranding', { ...P, ManagedLoginBrandingId: NO_ID }],
+      ['DeleteTerms', { ...P, TermsId: NO_ID }],
       ['DeleteUserPoolClient', { ...P, ClientId: 'nosuchclient00000000000000' }],
       ['DeleteUserPool', { UserPoolId: 'us-east-1_NoSuchPoo' }],
     );

@@ -140,7 +140,8 @@ describe("triggers through Lambda's Invoke API, and functions that misbehave", {
 
   test("hangs, exits, garbage, missing: Cognito's errors, no user left behind, and Tobira serves on", async () => {
     const cases: [string, string, RegExp][] = [
-      ['exits', 'UnexpectedLambdaException', /^PreSignUp invocation failed due to error /],
+      // As Lambda reports a runtime that exits (Runtime.ExitError), and Cognito passes it on.
+      ['exits', 'UserLambdaValidationException', /^PreSignUp failed with error RequestId: [0-9a-f-]{36} Error: Runtime exited with error: exit status 7\.$/],
       ['garbage', 'InvalidLambdaResponseException', /^Unrecognizable lambda output$/],
       ['remote-garbage', 'InvalidLambdaResponseException', /^Unrecognizable lambda output$/],
       ['nobody-home', 'UnexpectedLambdaException', /^PreSignUp invocation failed due to error ResourceNotFoundException\.$/],
@@ -161,7 +162,7 @@ describe("triggers through Lambda's Invoke API, and functions that misbehave", {
     const ok = await signUp('after-all');
     assert.equal(ok.UserConfirmed, false);
     await preSignUp('exits');
-    assert.equal((await sdkError(signUp('exits-again'))).name, 'UnexpectedLambdaException');
+    assert.equal((await sdkError(signUp('exits-again'))).name, 'UserLambdaValidationException');
     const health = await fetch(new URL('/health', t.url));
     assert.equal(health.status, 200);
   });

@@ -23,10 +23,11 @@ import {
   type LambdaConfigType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
-import { idpClient, startTestServer } from './helpers/tobira.ts';
+import { idpClient, okCall, startTestServer } from './helpers/tobira.ts';
 import { lastCode, outboxMessages } from './helpers/outbox.ts';
 import { decodeJwt, httpJwksCache, PASSWORD, sdkError } from './helpers/tokens.ts';
 import { gatewayFor } from './helpers/gateway.ts';
+import { DeviceSrp, makeDeviceSecret } from './helpers/device-client.ts';
 
 /**
  * Every user-pool trigger of issue 11 but UserMigration and the custom-auth three, run through
@@ -133,6 +134,11 @@ describe('Lambda triggers with local handler modules', { timeout: 240_000 }, () 
     assert.equal((await sdkError(idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'bad' })))).name, 'UserNotFoundException');
     assert.equal((await outboxMessages(t.url, { to: 'bad@blocked.example' })).length, 0);
 
+    // Verifying without confirming is refused (aws/aws-sdk-java#1049), and leaves no user.
+    const verifyOnly = await sdkError(signUp(clientId, 'vic', 'vic@verify-only.example'));
+    assert.deepEqual(verifyOnly, { name: 'InvalidParameterException', message: 'Phone or email cannot be auto verified, when user is not being auto confirmed.' });
+    assert.equal((await sdkError(idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'vic' })))).name, 'UserNotFoundException');
+
     // A plain sign-up stays UNCONFIRMED with its code.
     const plain = await signUp(clientId, 'paul', 'paul@example.com');
     assert.equal(plain.UserConfirmed, false);
@@ -214,6 +220,22 @@ describe('Lambda triggers with local handler modules', { timeout: 240_000 }, () 
     // InitiateAuth's ClientMetadata is not PostAuthentication's.
     await idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'nina', PASSWORD }, ClientMetadata: { app: 'cli' } }));
     assert.equal(eventsOf(poolId, 'PostAuthentication_Authentication').at(-1).request.clientMetadata, undefined);
+
+    // An unknown user: no PreAuthentication, unless the client hides user existence (then userNotFound).
+    const before = eventsOf(poolId, 'PreAuthentication_Authentication').length;
+    assert.equal((await sdkError(idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'ghost', PASSWORD } })))).name, 'UserNotFoundException');
+    assert.equal(eventsOf(poolId, 'PreAuthentication_Authentication').length, before);
+    const hiding = await idp.send(
+      new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'hiding', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], PreventUserExistenceErrors: 'ENABLED' }),
+    );
+    const hidden = await sdkError(
+      idp.send(new InitiateAuthCommand({ ClientId: hiding.UserPoolClient!.ClientId!, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'ghost', PASSWORD } })),
+    );
+    assert.deepEqual(hidden, { name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    const ghost = eventsOf(poolId, 'PreAuthentication_Authentication').at(-1);
+    assert.equal(ghost.userName, 'ghost');
+    assert.equal(ghost.request.userNotFound, true);
+    assert.deepEqual(ghost.request.userAttributes, {});
   });
 
   test('PreTokenGeneration V1: claims added and suppressed in the ID token, groups overridden, on sign-in and refresh; aws-jwt-verify accepts them', async () => {
@@ -257,6 +279,45 @@ describe('Lambda triggers with local handler modules', { timeout: 240_000 }, () 
     assert.equal(eventsOf(poolId, 'TokenGeneration_Authentication').length, 1);
   });
 
+  test('a remembered device: PostAuthentication newDeviceUsed, and TokenGeneration_AuthenticateDevice after DEVICE_PASSWORD_VERIFIER', async () => {
+    const { poolId, clientId } = await pool(
+      { PostAuthentication: ARN('post-authentication'), PreTokenGeneration: ARN('pre-token-v1') },
+      { DeviceConfiguration: { ChallengeRequiredOnNewDevice: true, DeviceOnlyRememberedOnUserPrompt: false } },
+    );
+    const { AdminSetUserPasswordCommand, ConfirmDeviceCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+    await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'dora', MessageAction: 'SUPPRESS' }));
+    await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'dora', Password: PASSWORD, Permanent: true }));
+    const first = (await idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'dora', PASSWORD } }))).AuthenticationResult!;
+    assert.equal(eventsOf(poolId, 'PostAuthentication_Authentication').at(-1).request.newDeviceUsed, true);
+    const meta = first.NewDeviceMetadata!;
+    const device = await makeDeviceSecret(meta.DeviceGroupKey!, meta.DeviceKey!);
+    await idp.send(new ConfirmDeviceCommand({ AccessToken: first.AccessToken, DeviceKey: device.deviceKey, DeviceName: 'laptop', DeviceSecretVerifierConfig: device.config }));
+
+    const second = await idp.send(
+      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'dora', PASSWORD, DEVICE_KEY: device.deviceKey } }),
+    );
+    assert.equal(second.ChallengeName, 'DEVICE_SRP_AUTH');
+    const srp = new DeviceSrp(device);
+    const step = await okCall(t.url, 'RespondToAuthChallenge', {
+      ClientId: clientId,
+      ChallengeName: 'DEVICE_SRP_AUTH',
+      Session: second.Session,
+      ChallengeResponses: { USERNAME: 'dora', DEVICE_KEY: device.deviceKey, SRP_A: await srp.srpA() },
+    });
+    const done = await okCall(t.url, 'RespondToAuthChallenge', {
+      ClientId: clientId,
+      ChallengeName: 'DEVICE_PASSWORD_VERIFIER',
+      Session: step.Session,
+      ChallengeResponses: await srp.answer(step.ChallengeParameters),
+      ClientMetadata: { device: 'laptop' },
+    });
+    assert.equal(decodeJwt(done.AuthenticationResult.IdToken).payload.tenant, 'acme');
+    const e = eventsOf(poolId, 'TokenGeneration_AuthenticateDevice')[0];
+    assertEnvelope(e, poolId, 'TokenGeneration_AuthenticateDevice', clientId);
+    assert.deepEqual(e.request.clientMetadata, { device: 'laptop' });
+    assert.equal(eventsOf(poolId, 'PostAuthentication_Authentication').at(-1).request.newDeviceUsed, false);
+  });
+
   test('PreTokenGeneration V2: claims and scopes of both tokens; aws-jwt-verify checks the added scope', async () => {
     const { poolId, clientId } = await pool({ PreTokenGenerationConfig: { LambdaVersion: 'V2_0', LambdaArn: ARN('pre-token-v2') } });
     await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'walt', TemporaryPassword: PASSWORD, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: 'walt@example.com' }] }));
@@ -288,6 +349,7 @@ describe('Lambda triggers with local handler modules', { timeout: 240_000 }, () 
     const gw = await gatewayFor({
       endpoint: t.url,
       userPoolId: poolId,
+      stage: 'test',
       routes: [
         { route: 'GET /orders', lambda: 'fixtures/echo.mjs', scopes: ['orders/read'] },
         { route: 'ANY /{proxy+}', lambda: 'fixtures/echo.mjs' },
@@ -296,11 +358,11 @@ describe('Lambda triggers with local handler modules', { timeout: 240_000 }, () 
     try {
       const viaId = await fetch(`${gw.url}/test/profile`, { headers: { authorization: r.IdToken! } });
       assert.equal(viaId.status, 200);
-      const idClaims = JSON.parse(((await viaId.json()) as any).body ?? '{}');
+      const idClaims = (await viaId.json()) as any;
       assert.equal(idClaims.requestContext.authorizer.claims.tenant, 'acme');
       const viaAccess = await fetch(`${gw.url}/test/orders`, { headers: { authorization: r.AccessToken! } });
       assert.equal(viaAccess.status, 200);
-      const accessClaims = JSON.parse(((await viaAccess.json()) as any).body ?? '{}');
+      const accessClaims = (await viaAccess.json()) as any;
       assert.equal(accessClaims.requestContext.authorizer.claims.scope, 'orders/read orders/write');
       assert.equal(accessClaims.requestContext.authorizer.claims.tenant, 'acme');
     } finally {

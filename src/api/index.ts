@@ -12,6 +12,9 @@ import { identityPoolHandlers } from './identity-pools.ts';
 import { deviceHandlers } from './devices.ts';
 import { mfaHandlers } from './mfa.ts';
 import { webAuthnHandlers } from './webauthn.ts';
+import { resourceServerHandlers } from './resource-servers.ts';
+import { brandingHandlers } from './branding.ts';
+import { termsHandlers } from './terms.ts';
 
 /**
  * Every implemented cognito-idp operation. Each module exports the handlers of one operation
@@ -30,6 +33,9 @@ export const handlers: Handlers = {
   ...deviceHandlers,
   ...mfaHandlers,
   ...webAuthnHandlers,
+  ...resourceServerHandlers,
+  ...brandingHandlers,
+  ...termsHandlers,
 };
 
 /**

@@ -28,13 +28,13 @@ export const selfServiceHandlers: Handlers = {
   },
 
   async AdminResetUserPassword(input, ctx) {
-    await adminResetUserPassword(ctx.app, input.UserPoolId, input.Username);
+    await adminResetUserPassword(ctx.app, input.UserPoolId, input.Username, input.ClientMetadata);
     return {};
   },
 
   async GetUserAttributeVerificationCode(input, ctx) {
     const { pool, client, user } = await tokenCall(ctx.app, input.AccessToken);
-    return { CodeDeliveryDetails: await getUserAttributeVerificationCode(ctx.app, pool, client, user, input.AttributeName) };
+    return { CodeDeliveryDetails: await getUserAttributeVerificationCode(ctx.app, pool, client, user, input.AttributeName, input.ClientMetadata) };
   },
 
   async VerifyUserAttribute(input, ctx) {
@@ -45,7 +45,7 @@ export const selfServiceHandlers: Handlers = {
 
   async UpdateUserAttributes(input, ctx) {
     const { pool, client, user } = await tokenCall(ctx.app, input.AccessToken);
-    const list = await updateUserAttributes(ctx.app, pool, client, user, input.UserAttributes);
+    const list = await updateUserAttributes(ctx.app, pool, client, user, input.UserAttributes, input.ClientMetadata);
     return list.length ? { CodeDeliveryDetailsList: list } : {};
   },
 

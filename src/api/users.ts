@@ -44,7 +44,7 @@ export const userHandlers: Handlers = {
   },
 
   async AdminUpdateUserAttributes(input, ctx) {
-    await adminUpdateUserAttributes(ctx.app, input.UserPoolId, input.Username, input.UserAttributes);
+    await adminUpdateUserAttributes(ctx.app, input.UserPoolId, input.Username, input.UserAttributes, input.ClientMetadata);
     return {};
   },
 

@@ -19,6 +19,8 @@ Commands:
              --region <R>        default region (env TOBIRA_REGION, default us-east-1)
              --public-url <URL>  URL clients reach this server at (token issuer)
              --issuer aws        tokens carry https://cognito-idp.<region>.amazonaws.com/<poolId> as iss
+             --hosted-ui-base-domain <D>  the hosted UI also answers on <prefix>.<D> (besides
+                                 <prefix>.auth.<region>.localhost and /_domain/<prefix>)
              --log-level <L>     silent|error|warn|info|debug
              --strict-auth-flows a client created without ExplicitAuthFlows refuses the
                                  password flows, exactly as Cognito (env TOBIRA_STRICT_AUTH_FLOWS=true)
@@ -67,6 +69,7 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   config.databaseUrl = flagString(args, 'database-url') ?? config.databaseUrl;
   config.region = flagString(args, 'region') ?? config.region;
   config.publicUrl = flagString(args, 'public-url') ?? config.publicUrl;
+  config.hostedUiBaseDomain = flagString(args, 'hosted-ui-base-domain')?.toLowerCase() ?? config.hostedUiBaseDomain;
   const issuer = flagString(args, 'issuer');
   if (issuer) config.issuerMode = issuer === 'aws' ? 'aws' : 'tobira';
   if (args.flags['strict-auth-flows']) config.strictAuthFlows = true;

@@ -3,6 +3,7 @@ import type { App } from '../app.ts';
 import { poolJwks } from '../domain/tokens/keys.ts';
 import { issuerFor, jwksUrlFor } from '../domain/tokens/tokens.ts';
 import { registerRoutes } from './server.ts';
+import { hostedUiUrl } from '../hosted-ui/domain.ts';
 
 /**
  * GET /<poolId>/.well-known/jwks.json and /<poolId>/.well-known/openid-configuration, with no
@@ -27,9 +28,13 @@ async function knownPool(app: App, poolId: string, reply: FastifyReply) {
   return pool;
 }
 
-/** The discovery document; members in Cognito's (alphabetical) order. */
-export function openIdConfiguration(app: App, pool: { id: string; region: string }) {
-  const base = app.publicUrl().replace(/\/+$/, '');
+/**
+ * The discovery document; members in Cognito's (alphabetical) order. The OAuth endpoints are the
+ * pool's domain's (hosted-ui/domain.ts hostedUiUrl), else, for a pool without a domain, where
+ * they would be on this server.
+ */
+export async function openIdConfiguration(app: App, pool: { id: string; region: string }) {
+  const base = (await hostedUiUrl(app, pool.id)) ?? app.publicUrl().replace(/\/+$/, '');
   return {
     authorization_endpoint: `${base}/oauth2/authorize`,
     end_session_endpoint: `${base}/logout`,
@@ -60,6 +65,6 @@ registerRoutes((server, app) => {
     return reply
       .header('cache-control', CACHE)
       .header('content-type', 'application/json')
-      .send(JSON.stringify(openIdConfiguration(app, pool)));
+      .send(JSON.stringify(await openIdConfiguration(app, pool)));
   });
 });

@@ -349,4 +349,82 @@ CREATE TABLE webauthn_credentials (
 CREATE INDEX webauthn_credentials_by_user ON webauthn_credentials (pool_id, username_key, created_at, credential_id);
 `,
   },
+  {
+    // The hosted UI's short-lived artefacts (hosted-ui/): authorization codes and sign-in
+    // sessions, each stored under the SHA-256 of the value the browser or client holds, single
+    // use where the protocol says so (consumed_at set in the statement that redeems it).
+    version: 11,
+    sql: `
+CREATE TABLE oauth_artifacts (
+  kind TEXT NOT NULL,
+  id_hash TEXT NOT NULL,
+  pool_id TEXT NOT NULL,
+  client_id TEXT,
+  username_key TEXT,
+  data TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  consumed_at BIGINT,
+  PRIMARY KEY (kind, id_hash)
+);
+CREATE INDEX oauth_artifacts_by_expiry ON oauth_artifacts (expires_at);
+`,
+  },
+  {
+    // Hosted-UI configuration (domain/pools/resource-servers.ts, ui-customization.ts,
+    // managed-login-branding.ts, terms.ts). Resource servers are keyed by identifier in their
+    // pool, scopes as a JSON list. A UI customization is keyed 'ALL' (pool-wide, client_id NULL)
+    // or by its client, which it follows on delete. Brandings and terms belong to a client.
+    version: 12,
+    sql: `
+CREATE TABLE resource_servers (
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  identifier TEXT NOT NULL,
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, identifier)
+);
+
+CREATE TABLE ui_customizations (
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  target TEXT NOT NULL,
+  client_id TEXT REFERENCES user_pool_clients (client_id) ON DELETE CASCADE,
+  css TEXT,
+  image TEXT,
+  image_type TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, target)
+);
+CREATE INDEX ui_customizations_by_client ON ui_customizations (client_id);
+
+CREATE TABLE managed_login_brandings (
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  branding_id TEXT NOT NULL,
+  client_id TEXT NOT NULL UNIQUE REFERENCES user_pool_clients (client_id) ON DELETE CASCADE,
+  use_cognito_provided_values INTEGER NOT NULL,
+  settings TEXT NOT NULL,
+  assets TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, branding_id)
+);
+
+CREATE TABLE terms (
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  terms_id TEXT NOT NULL,
+  client_id TEXT NOT NULL REFERENCES user_pool_clients (client_id) ON DELETE CASCADE,
+  terms_name TEXT NOT NULL,
+  terms_source TEXT NOT NULL,
+  enforcement TEXT NOT NULL,
+  links TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, terms_id),
+  UNIQUE (client_id, terms_name)
+);
+`,
+  },
 ];

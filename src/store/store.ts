@@ -14,6 +14,11 @@ import { DomainRepo } from './repos/domains.ts';
 import { IdentityPoolRepo } from './repos/identity-pools.ts';
 import { DeviceRepo } from './repos/devices.ts';
 import { WebAuthnCredentialRepo } from './repos/webauthn.ts';
+import { ResourceServerRepo } from './repos/resource-servers.ts';
+import { UICustomizationRepo } from './repos/ui-customizations.ts';
+import { ManagedLoginBrandingRepo } from './repos/managed-login-brandings.ts';
+import { TermsRepo } from './repos/terms.ts';
+import { OAuthArtifactRepo } from './repos/oauth-artifacts.ts';
 import { SoftwareTokenRepo, sealedRow as softwareTokenRow, sealedPendingRow as pendingTokenRow } from './repos/software-tokens.ts';
 import { sealedRow as clientRow } from './repos/clients.ts';
 import { sealedRow as keyRow } from './repos/keys.ts';
@@ -43,6 +48,11 @@ export class Store {
   readonly devices: DeviceRepo;
   readonly webauthn: WebAuthnCredentialRepo;
   readonly softwareTokens: SoftwareTokenRepo;
+  readonly resourceServers: ResourceServerRepo;
+  readonly uiCustomizations: UICustomizationRepo;
+  readonly managedLoginBrandings: ManagedLoginBrandingRepo;
+  readonly terms: TermsRepo;
+  readonly oauthArtifacts: OAuthArtifactRepo;
 
   constructor(
     readonly db: Database,
@@ -67,6 +77,11 @@ export class Store {
     this.devices = new DeviceRepo(sql);
     this.webauthn = new WebAuthnCredentialRepo(sql);
     this.softwareTokens = new SoftwareTokenRepo(sql, sealer);
+    this.resourceServers = new ResourceServerRepo(sql);
+    this.uiCustomizations = new UICustomizationRepo(sql);
+    this.managedLoginBrandings = new ManagedLoginBrandingRepo(sql);
+    this.terms = new TermsRepo(sql);
+    this.oauthArtifacts = new OAuthArtifactRepo(sql);
   }
 
   /** Runs fn in one transaction; nested calls join the open one. */

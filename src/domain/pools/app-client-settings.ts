@@ -22,7 +22,7 @@ const UNIT_SECONDS: Record<TimeUnitsType, number> = { seconds: 1, minutes: 60, h
 export function clientSettings(
   pool: UserPool,
   input: Input,
-  ctx: { hasSecret: boolean; op: 'create' | 'update'; identityProviders: string[] },
+  ctx: { hasSecret: boolean; op: 'create' | 'update'; identityProviders: string[]; resourceServerScopes: Set<string> },
 ): Settings {
   const { hasSecret, op } = ctx;
   const s: Settings = {
@@ -62,7 +62,7 @@ export function clientSettings(
   checkAuthSessionValidity(s.AuthSessionValidity!);
   checkAttributes(pool, s, op === 'create' ? 'creating' : 'updating');
   checkIdentityProviders(pool, s, ctx.identityProviders);
-  checkOAuth(s, hasSecret);
+  checkOAuth(s, hasSecret, ctx.resourceServerScopes);
   return s;
 }
 
@@ -135,7 +135,11 @@ function checkIdentityProviders(pool: UserPool, s: Settings, providers: string[]
   }
 }
 
-/** A callback or logout URL: https, or http on localhost only (Cognito's rule for redirect URLs). */
+/**
+ * A callback or logout URL: https, or http on loopback only. Cognito allows http://localhost;
+ * Tobira also every *.localhost name and 127.0.0.1, so one Tobira pool's hosted UI can be another's
+ * provider.
+ */
 function checkUrl(url: string, what: string): void {
   let u: URL;
   try {
@@ -144,11 +148,11 @@ function checkUrl(url: string, what: string): void {
     throw invalidParameter(`Invalid ${what} ${url}`);
   }
   if (u.hash) throw invalidParameter(`${what} cannot contain a fragment.`);
-  const localhost = u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.hostname === '[::1]';
+  const localhost = u.hostname === 'localhost' || u.hostname.endsWith('.localhost') || u.hostname === '127.0.0.1' || u.hostname === '[::1]';
   if (u.protocol === 'http:' && !localhost) throw invalidParameter(`${what} cannot use the HTTP protocol unless it is localhost.`);
 }
 
-function checkOAuth(s: Settings, hasSecret: boolean): void {
+function checkOAuth(s: Settings, hasSecret: boolean, customScopes: Set<string>): void {
   const flows = s.AllowedOAuthFlows ?? [];
   const scopes = s.AllowedOAuthScopes ?? [];
   for (const url of s.CallbackURLs ?? []) checkUrl(url, 'CallbackURL');
@@ -176,11 +180,11 @@ function checkOAuth(s: Settings, hasSecret: boolean): void {
   }
   const oidc = ['openid', 'email', 'phone', 'profile', 'aws.cognito.signin.user.admin'];
   for (const scope of scopes) {
-    // A scope is a standard one or a resource server's `<identifier>/<name>`; anything else is
-    // refused as in Cognito ("Invalid scope requested: Cognito", ScopeDoesNotExistException,
-    // aws-cloudformation-coverage-roadmap#47). Resource-server scopes are not checked against
-    // stored resource servers until Tobira has them.
-    if (!oidc.includes(scope) && !scope.includes('/')) {
+    // A scope is a standard one or a resource server's `<identifier>/<name>` that exists now;
+    // anything else is refused as in Cognito ("Invalid scope requested: Cognito",
+    // ScopeDoesNotExistException, aws-cloudformation-coverage-roadmap#47; a custom scope before
+    // its resource server, aws/aws-cdk#10676).
+    if (!oidc.includes(scope) && !customScopes.has(scope)) {
       throw new CognitoError('ScopeDoesNotExistException', `Invalid scope requested: ${scope}`);
     }
     // Seen for openid (hashicorp/terraform-provider-aws#4984); the other user-pool scopes are

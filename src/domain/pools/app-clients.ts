@@ -12,6 +12,7 @@ import { newClientId, randomString } from '../../util/ids.ts';
 import { clientSettings } from './app-client-settings.ts';
 import type { AppClient } from '../types.ts';
 import { getPool } from './user-pools.ts';
+import { resourceServerScopes } from './resource-servers.ts';
 
 /** Cognito's quota of app clients per user pool (cognito-quotas-and-errors.md). */
 export const MAX_CLIENTS_PER_POOL = 1000;
@@ -58,6 +59,7 @@ export async function createClient(app: App, input: CreateUserPoolClientRequest)
     hasSecret: secret !== null,
     op: 'create',
     identityProviders: await app.store.identityProviders.names(pool.id),
+    resourceServerScopes: await resourceServerScopes(app.store, pool.id),
   });
   const now = app.clock.now();
   const client: AppClient = {
@@ -90,7 +92,12 @@ export async function updateClient(app: App, input: UpdateUserPoolClientRequest)
     client.config = clientSettings(
       pool,
       { ...input, ClientName: input.ClientName ?? client.config.ClientName ?? '' },
-      { hasSecret: client.clientSecret !== null, op: 'update', identityProviders: await s.identityProviders.names(pool.id) },
+      {
+        hasSecret: client.clientSecret !== null,
+        op: 'update',
+        identityProviders: await s.identityProviders.names(pool.id),
+        resourceServerScopes: await resourceServerScopes(s, pool.id),
+      },
     );
     client.updatedAt = app.clock.now();
     await s.clients.update(client);

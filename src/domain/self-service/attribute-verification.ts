@@ -55,14 +55,16 @@ export async function sendAttributeCode(
 export async function getUserAttributeVerificationCode(
   app: App,
   pool: UserPool,
-  _client: AppClient,
+  client: AppClient,
   user: User,
   attributeName: string,
+  /** For CustomMessage_VerifyUserAttribute. */
+  clientMetadata?: Record<string, string>,
 ): Promise<CodeDeliveryDetailsType> {
   const attr = verifiable(attributeName);
   valueToVerify(user, attr);
   await countAttempt(app, app.store, 'GetUserAttributeVerificationCode', pool.id, user.usernameKey);
-  return sendAttributeCode(app, pool, user, attr);
+  return sendAttributeCode(app, pool, user, attr, { event: 'VerifyUserAttribute', clientId: client.clientId, clientMetadata });
 }
 
 /**

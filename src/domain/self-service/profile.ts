@@ -22,6 +22,8 @@ export async function updateUserAttributes(
   client: AppClient,
   user: User,
   attributes: AttributeType[],
+  /** For CustomMessage_UpdateUserAttribute. */
+  clientMetadata?: Record<string, string>,
 ): Promise<CodeDeliveryDetailsType[]> {
   checkWritable(client, attributeNames(attributes));
   const auto = pool.config.AutoVerifiedAttributes ?? [];
@@ -63,7 +65,7 @@ export async function updateUserAttributes(
   // The change is committed; a failed delivery is reported and GetUserAttributeVerificationCode retries.
   const details: CodeDeliveryDetailsType[] = [];
   for (const attr of saved.toVerify) {
-    details.push(await sendAttributeCode(app, pool, saved.user, attr, { event: 'UpdateUserAttribute', clientId: client.clientId }));
+    details.push(await sendAttributeCode(app, pool, saved.user, attr, { event: 'UpdateUserAttribute', clientId: client.clientId, clientMetadata }));
   }
   return details;
 }

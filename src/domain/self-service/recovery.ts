@@ -121,7 +121,7 @@ export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswo
  * AdminResetUserPassword: the user must reset (RESET_REQUIRED: sign-in answers
  * PasswordResetRequiredException) with a code sent to the verified phone number or email.
  */
-export async function adminResetUserPassword(app: App, poolId: string, username: string): Promise<void> {
+export async function adminResetUserPassword(app: App, poolId: string, username: string, clientMetadata?: Record<string, string>): Promise<void> {
   const pool = await getPool(app.store, poolId);
   const found = await requireUser(app.store, pool, username);
   // Observed with this text, without a period (amazon-archives/amazon-cognito-identity-js#373).
@@ -137,5 +137,5 @@ export async function adminResetUserPassword(app: App, poolId: string, username:
     const code = await issueCode(app, s, { poolId: pool.id, usernameKey: user.usernameKey, purpose: 'forgot-password', data: { attribute: attr } });
     return { user, code };
   });
-  await sendCode(app, pool, { user, attr, destination: user.attributes[attr], code, kind: 'forgot-password' });
+  await sendCode(app, pool, { user, attr, destination: user.attributes[attr], code, kind: 'forgot-password', trigger: { clientMetadata } });
 }

@@ -91,12 +91,15 @@ export async function refreshTokens(
     // confirmed device of the user (forgotten: no more); mfa/devices.ts.
     if (r.deviceKey && !(await deviceMayRefresh(s, r.pool.id, r.user.usernameKey, r.deviceKey, opts.deviceKey))) throw invalidRefreshToken();
     const args = { pool: r.pool, client, user: r.user, authTime: r.authTime, originJti: r.originJti, deviceKey: r.deviceKey };
-    const result = await issueTokens(app, s, { ...args, withRefreshToken: false, overrides });
+    // A refresh token from the OAuth endpoints keeps its granted scopes (and version 2) in the new access token.
+    const scope = r.record.data.scope;
+    const oauth = scope !== undefined ? { scope, oauth: true } : {};
+    const result = await issueTokens(app, s, { ...args, ...oauth, withRefreshToken: false, overrides });
     if (enabled) {
       if (r.record.data.rotatedAt === undefined) {
         await s.tokens.updateRefreshData(r.record.tokenHash, { ...r.record.data, rotatedAt: app.clock.now() });
       }
-      result.RefreshToken = await storeRefreshToken(app, s, args);
+      result.RefreshToken = await storeRefreshToken(app, s, { ...args, ...(scope !== undefined ? { oauthScope: scope } : {}) });
     }
     return result;
   });

@@ -53,6 +53,10 @@ export async function revokeAllForUser(store: Store, pool: UserPool, user: User,
  */
 export async function isRevoked(store: Store, claims: Claims, user?: User): Promise<boolean> {
   if (typeof claims.origin_jti === 'string' && (await store.tokens.isOriginRevoked(claims.origin_jti))) return true;
+  // A client_credentials token (sub = client_id, no user) lives as long as its client does.
+  if (!user && claims.username === undefined && typeof claims.client_id === 'string' && claims.sub === claims.client_id) {
+    return (await store.clients.get(claims.client_id)) === undefined;
+  }
   if (!user) {
     const poolId = typeof claims.iss === 'string' ? claims.iss.slice(claims.iss.lastIndexOf('/') + 1) : '';
     const username = claims.username ?? claims['cognito:username'];

@@ -65,7 +65,7 @@ function newRefreshToken(app: App): string {
 export async function storeRefreshToken(
   app: App,
   store: Store,
-  a: { pool: UserPool; client: AppClient; user: User; originJti: string; authTime: number; deviceKey?: string },
+  a: { pool: UserPool; client: AppClient; user: User; originJti: string; authTime: number; deviceKey?: string; oauthScope?: string },
 ): Promise<string> {
   const token = newRefreshToken(app);
   const now = app.clock.now();
@@ -75,7 +75,12 @@ export async function storeRefreshToken(
     clientId: a.client.clientId,
     usernameKey: a.user.usernameKey,
     originJti: a.originJti,
-    data: { sub: a.user.sub, authTime: a.authTime, ...(a.deviceKey ? { deviceKey: a.deviceKey } : {}) },
+    data: {
+      sub: a.user.sub,
+      authTime: a.authTime,
+      ...(a.deviceKey ? { deviceKey: a.deviceKey } : {}),
+      ...(a.oauthScope !== undefined ? { scope: a.oauthScope } : {}),
+    },
     createdAt: now,
     expiresAt: now + tokenValidity(a.client).refresh * 1000,
     revokedAt: null,
@@ -132,6 +137,7 @@ export async function issueTokens(app: App, store: Store, args: IssueTokensArgs)
       originJti,
       authTime: args.authTime,
       deviceKey: args.deviceKey,
+      ...(args.oauth && args.scope !== undefined ? { oauthScope: args.scope } : {}),
     });
   }
   result.IdToken = signJwt(idClaims, idKey.kid, idKey.key);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { App } from '../../app.ts';
 import { CognitoError } from '../../errors.ts';
 import { FunctionInvocationError } from '../../functions/errors.ts';
@@ -78,6 +79,13 @@ export async function invokeTrigger<E extends TriggerEvent<unknown, unknown>>(ap
     if (!(err instanceof FunctionInvocationError)) throw err;
     if (err.kind === 'threw') throw new CognitoError('UserLambdaValidationException', `${trigger} failed with error ${(err as Error).message}.`);
     if (err.kind === 'invalid-answer') throw invalidLambdaResponse();
+    const exited = runtimeExit(err.message);
+    if (err.kind === 'unreachable' && exited) {
+      // On Lambda a runtime that exits is a function error (Runtime.ExitError), which Cognito
+      // reports as the function's own: "DefineAuthChallenge failed with error RequestId: <id>
+      // Error: Runtime exited with error: exit status 129." (aws-amplify/amplify-js#9127).
+      throw new CognitoError('UserLambdaValidationException', `${trigger} failed with error RequestId: ${randomUUID()} Error: Runtime exited with error: ${exited}.`);
+    }
     const reason = err.kind === 'timeout' ? 'Socket timeout while invoking Lambda function' : err.kind === 'not-found' ? 'ResourceNotFoundException' : 'Lambda function unreachable';
     throw new CognitoError('UnexpectedLambdaException', `${trigger} invocation failed due to error ${reason}.`);
   }
@@ -87,6 +95,15 @@ export async function invokeTrigger<E extends TriggerEvent<unknown, unknown>>(ap
     throw invalidLambdaResponse();
   }
   return out;
+}
+
+/** `exit status 7` / `signal: killed` when a local environment's process or worker ended under the function. */
+function runtimeExit(message: string): string | undefined {
+  const code = /exited with (?:code )?(\d+)/.exec(message);
+  if (code) return `exit status ${code[1]}`;
+  const signal = /exited with (SIG[A-Z]+)/.exec(message);
+  if (signal) return `signal: ${signal[1] === 'SIGKILL' ? 'killed' : signal[1].toLowerCase()}`;
+  return undefined;
 }
 
 export const invalidLambdaResponse = () => new CognitoError('InvalidLambdaResponseException', 'Unrecognizable lambda output');

@@ -54,9 +54,15 @@ export async function preSignUp(
     return v;
   };
   const decision = { autoConfirmUser: flag('autoConfirmUser'), autoVerifyEmail: flag('autoVerifyEmail'), autoVerifyPhone: flag('autoVerifyPhone') };
-  // The developer guide on autoVerifyEmail / autoVerifyPhone: the attribute must be present
-  // ("Otherwise an error will occur and the user will not be able to complete sign-up").
+  // Verifying needs confirming: Cognito answers "Phone or email cannot be auto verified, when user
+  // is not being auto confirmed." (observed: aws/aws-sdk-java#1049; the exception's name is not
+  // shown there, InvalidParameterException is Tobira's choice). And the attribute must be present
+  // (developer guide on autoVerifyEmail: "Otherwise an error will occur and the user will not be
+  // able to complete sign-up"; that error's words are Tobira's).
   if (a.source !== 'PreSignUp_AdminCreateUser') {
+    if ((decision.autoVerifyEmail || decision.autoVerifyPhone) && !decision.autoConfirmUser) {
+      throw invalidParameter('Phone or email cannot be auto verified, when user is not being auto confirmed.');
+    }
     if (decision.autoVerifyEmail && !a.userAttributes.email) throw invalidParameter('Cannot auto verify email without an email attribute.');
     if (decision.autoVerifyPhone && !a.userAttributes.phone_number) throw invalidParameter('Cannot auto verify phone_number without a phone_number attribute.');
   }

@@ -51,7 +51,14 @@ export async function adminDeleteUser(app: App, poolId: string, username: string
  * AttributesRequireVerificationBeforeUpdate a verified old value stays until the new one is
  * verified (as UpdateUserAttributes does; see self-service/profile.ts).
  */
-export async function adminUpdateUserAttributes(app: App, poolId: string, username: string, attrs: AttributeType[]): Promise<User> {
+export async function adminUpdateUserAttributes(
+  app: App,
+  poolId: string,
+  username: string,
+  attrs: AttributeType[],
+  /** For CustomMessage_UpdateUserAttribute. */
+  clientMetadata?: Record<string, string>,
+): Promise<User> {
   const toVerify: VerifiableAttribute[] = [];
   const user = await changeUser(app, poolId, username, async (user, pool, s) => {
     const changes = validateAttributes(pool, attrs, { mode: 'admin', creating: false, existing: user.attributes });
@@ -82,7 +89,7 @@ export async function adminUpdateUserAttributes(app: App, poolId: string, userna
   });
   if (toVerify.length) {
     const pool = await getPool(app.store, poolId);
-    for (const attr of toVerify) await sendAttributeCode(app, pool, user, attr, { event: 'UpdateUserAttribute' });
+    for (const attr of toVerify) await sendAttributeCode(app, pool, user, attr, { event: 'UpdateUserAttribute', clientMetadata });
   }
   return user;
 }

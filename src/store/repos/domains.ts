@@ -31,6 +31,12 @@ export class DomainRepo {
   }
 
   /** The pool's domains (a prefix domain and a custom domain at most). */
+  /** Every domain of that name, whatever its region (the hosted UI finds a domain by name). */
+  async byName(domain: string): Promise<UserPoolDomain[]> {
+    const rows = await this.sql.all<Row>('SELECT * FROM user_pool_domains WHERE domain = ? ORDER BY region', [domain]);
+    return rows.map(fromRow);
+  }
+
   async ofPool(poolId: string): Promise<UserPoolDomain[]> {
     const rows = await this.sql.all<Row>('SELECT * FROM user_pool_domains WHERE pool_id = ? ORDER BY domain', [poolId]);
     return rows.map(fromRow);

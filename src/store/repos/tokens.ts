@@ -7,6 +7,8 @@ export interface RefreshTokenData {
   /** The original sign-in time (ms); refreshed tokens keep it as auth_time. */
   authTime: number;
   deviceKey?: string;
+  /** Tokens from the OAuth endpoints: the scopes granted, which refreshed access tokens keep. */
+  scope?: string;
   /** With refresh-token rotation: when it was exchanged for a new one (ms). */
   rotatedAt?: number;
 }

@@ -1,0 +1,13 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../app.ts';
+import type { HostedDomain } from './domain.ts';
+
+/** What every hosted-UI endpoint gets: the app, the domain reached, the request and reply. */
+export interface HostedContext {
+  app: App;
+  hd: HostedDomain;
+  req: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export type Endpoint = (ctx: HostedContext) => Promise<FastifyReply>;

@@ -1,0 +1,79 @@
+import { CognitoError } from '../../errors.ts';
+import { AuthorizeRefused, type AuthorizeRequest, checkAuthorizeRequest } from '../authorize-request.ts';
+import { completeAuthorization } from '../complete-authorization.ts';
+import type { HostedContext } from '../context.ts';
+import { CSRF_FIELD, csrfToken, csrfValid } from '../csrf.ts';
+import { errorBox, html, page } from '../html.ts';
+import { answerRefusal } from '../refusal.ts';
+import { Params, queryString, sendPage } from '../request.ts';
+import { currentSession, startSession } from '../sessions.ts';
+import { hostedPasswordSignIn } from '../sign-in.ts';
+
+/** The form fields of POST /login (the authorization request stays in the query). */
+export const parameters = new Set(['username', 'password', CSRF_FIELD]);
+
+async function checked(ctx: HostedContext): Promise<AuthorizeRequest | undefined> {
+  try {
+    return await checkAuthorizeRequest(ctx.app, ctx.hd.pool, Params.query(ctx.req));
+  } catch (err) {
+    if (err instanceof AuthorizeRefused) {
+      answerRefusal(ctx, err.refusal);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function loginForm(ctx: HostedContext, ar: AuthorizeRequest, o: { username?: string; error?: string }) {
+  const { hd, req } = ctx;
+  const q = queryString(req);
+  const token = csrfToken(ctx.app, hd, req, ctx.reply);
+  const body = html`${errorBox(o.error)}
+<form method="post" action="${hd.base}/login${q}" novalidate>
+  <input type="hidden" name="${CSRF_FIELD}" value="${token}">
+  <label for="username">Username</label>
+  <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" required autofocus value="${o.username ?? ''}"${o.error ? html` aria-describedby="error"` : ''}>
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <button type="submit">Sign in</button>
+</form>
+<nav><a href="${hd.base}/forgotPassword${q}">Forgot your password?</a> <a href="${hd.base}/signup${q}">Sign up</a></nav>`;
+  return page('Sign in', body, { clientName: ar.client.config.ClientName });
+}
+
+/** GET /login: the sign-in form, or straight back to the app when a session exists. */
+export async function loginPage(ctx: HostedContext) {
+  const ar = await checked(ctx);
+  if (!ar) return ctx.reply;
+  const session = ar.prompt === 'login' ? undefined : await currentSession(ctx.app, ctx.hd, ctx.req);
+  if (session) return ctx.reply.redirect(await completeAuthorization(ctx.app, ar, session.user, session.authTime), 302);
+  // After sign-up or a password reset the username comes along.
+  const username = new URLSearchParams(queryString(ctx.req).slice(1)).get('username') ?? undefined;
+  return sendPage(ctx.reply, 200, loginForm(ctx, ar, { username }));
+}
+
+/**
+ * POST /login: a form from this browser's own page (CSRF token), checked by the same domain
+ * steps as the API's password sign-in; success starts the session and completes the request.
+ */
+export async function loginSubmit(ctx: HostedContext) {
+  const { app, hd, req, reply } = ctx;
+  const ar = await checked(ctx);
+  if (!ar) return reply;
+  const form = Params.form(req);
+  if (!csrfValid(req, form.get(CSRF_FIELD))) {
+    return sendPage(reply, 403, page('Error', html`<p role="alert">Your session has expired or the form was not sent from this page. Go back and try again.</p>`));
+  }
+  const username = form.get('username') ?? '';
+  const password = form.get('password') ?? '';
+  if (!username || !password) return sendPage(reply, 200, loginForm(ctx, ar, { username, error: 'Please enter your username and password.' }));
+  try {
+    const user = await hostedPasswordSignIn(app, hd.pool, ar.client, username, password);
+    const authTime = app.clock.now();
+    await startSession(app, hd, reply, user, authTime);
+    return reply.redirect(await completeAuthorization(app, ar, user, authTime), 302);
+  } catch (err) {
+    if (err instanceof CognitoError) return sendPage(reply, 200, loginForm(ctx, ar, { username, error: err.message }));
+    throw err;
+  }
+}

@@ -1,0 +1,39 @@
+import { signUp } from '../../domain/self-service/sign-up.ts';
+import { type Field, formEndpoints, secretHashFor, withQuery } from '../forms.ts';
+import { html } from '../html.ts';
+
+export const parameters = new Set(['username', 'email', 'phone_number', 'password', '_csrf']);
+
+/**
+ * /signup: the same SignUp as the API (self-service/sign-up.ts: password policy, schema,
+ * PreSignUp, the code through the messenger), then /confirm for the code, or /login when the
+ * user needs no confirmation.
+ */
+export const signup = formEndpoints({
+  title: 'Sign up',
+  path: '/signup',
+  submit: 'Sign up',
+  fields: (ctx) => {
+    const usernameAttrs = ctx.hd.pool.config.UsernameAttributes ?? [];
+    const fields: Field[] = [];
+    if (!usernameAttrs.length) fields.push({ name: 'username', label: 'Username', autocomplete: 'username' });
+    const required = new Set((ctx.hd.pool.config.SchemaAttributes ?? []).filter((a) => a.Required).map((a) => a.Name));
+    if (usernameAttrs.includes('email') || required.has('email') || !usernameAttrs.length) fields.push({ name: 'email', label: 'Email', type: 'email', autocomplete: 'email' });
+    if (usernameAttrs.includes('phone_number') || required.has('phone_number')) fields.push({ name: 'phone_number', label: 'Phone number', type: 'tel', autocomplete: 'tel' });
+    fields.push({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password' });
+    return fields;
+  },
+  links: (base, q) => html`<nav><a href="${base}/login${q}">Already have an account? Sign in</a></nav>`,
+  act: async (ctx, ar, v) => {
+    const username = v.username ?? v.email ?? v.phone_number ?? '';
+    const attributes = ['email', 'phone_number'].filter((n) => v[n] !== undefined).map((Name) => ({ Name, Value: v[Name] }));
+    const r = await signUp(ctx.app, {
+      ClientId: ar.client.clientId,
+      Username: username,
+      Password: v.password,
+      UserAttributes: attributes,
+      SecretHash: secretHashFor(ar.client, username),
+    });
+    return withQuery(ctx, r.UserConfirmed ? '/login' : '/confirm', { username });
+  },
+});

@@ -1,0 +1,162 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import * as oidc from 'openid-client';
+import { CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { chromium as playwright, type Browser, type Page } from 'playwright-core';
+import type { Running } from '../src/tobira.ts';
+import { idpClient, startTestServer } from './helpers/tobira.ts';
+import { claims } from './helpers/sign-in.ts';
+import { hostedPool, type HostedPool, PASSWORD } from './helpers/hosted-ui.ts';
+import { lastCode } from './helpers/outbox.ts';
+
+/**
+ * The hosted UI in a real Chromium (the one @sparticuz/chromium ships, driven by playwright-core,
+ * launched as in passkeys-browser.test.ts): the app sends the browser to /oauth2/authorize on
+ * `<prefix>.auth.us-east-1.localhost:<port>`, the user signs in on /login with the keyboard, the
+ * browser lands on the app's callback with a code, which openid-client exchanges (confidential
+ * client, Basic auth). Screenshots go to test-artifacts/hosted-ui/.
+ */
+
+const SYSTEM_NSS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/lib64', '/usr/lib'];
+async function chromiumPackage() {
+  if (!SYSTEM_NSS.some((dir) => existsSync(`${dir}/libnss3.so`))) process.env.AWS_LAMBDA_JS_RUNTIME ??= 'nodejs20.x';
+  return (await import('@sparticuz/chromium')).default;
+}
+
+const ARTIFACTS = new URL('../test-artifacts/hosted-ui/', import.meta.url);
+
+describe('hosted UI in a browser', () => {
+  let server: Running;
+  let hp: HostedPool;
+  let app: Server;
+  let callback: string;
+  let client: { clientId: string; clientSecret: string };
+  let browser: Browser;
+  let page: Page;
+  let domainUrl: string;
+  const shot = (name: string) => page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await startTestServer();
+    hp = await hostedPool(server.url);
+    // The app: its callback shows what it got.
+    app = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<h1>Callback</h1><p>${req.url!.replace(/[<>&"]/g, '')}</p>`));
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    callback = `http://localhost:${(app.address() as AddressInfo).port}/callback`;
+    const c = await idpClient(server.url).send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: hp.poolId,
+        ClientName: 'Photo app',
+        GenerateSecret: true,
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthScopes: ['openid', 'email', 'profile'],
+        CallbackURLs: [callback],
+        LogoutURLs: [callback.replace('/callback', '/bye')],
+        SupportedIdentityProviders: ['COGNITO'],
+      }),
+    );
+    client = { clientId: c.UserPoolClient!.ClientId!, clientSecret: c.UserPoolClient!.ClientSecret! };
+    domainUrl = `http://${hp.prefix}.auth.us-east-1.localhost:${new URL(server.url).port}`;
+
+    const chromium = await chromiumPackage();
+    const args = chromium.args.filter((a) => a !== '--disable-web-security');
+    if (process.getuid?.() === 0 && !args.includes('--no-sandbox')) args.push('--no-sandbox');
+    args.push('--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1');
+    browser = await playwright.launch({ executablePath: await chromium.executablePath(), args, headless: true });
+    page = await (await browser.newContext()).newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((resolve) => app?.close(resolve));
+    await server?.close();
+  });
+
+  test('sign up on /signup, confirm with the code from the outbox, sign in and land on the callback', async () => {
+    const q = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: callback, scope: 'openid email', state: 'signup-1' });
+    await page.goto(`${domainUrl}/oauth2/authorize?${q}`);
+    await Promise.all([page.waitForURL(/\/signup\?/), page.getByRole('link', { name: 'Sign up' }).click()]);
+    await page.getByLabel('Username').fill('carol');
+    await page.getByLabel('Email').fill('carol@example.com');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForSelector('[role=alert]');
+    // The pool's password policy, in the API's words.
+    assert.match((await page.textContent('[role=alert]'))!, /Password did not conform with policy/);
+    await shot('10-signup-error');
+    await page.getByLabel('Password').fill('Carol#Secret9');
+    await Promise.all([page.waitForURL(/\/confirm\?/), page.getByRole('button', { name: 'Sign up' }).click()]);
+    await shot('11-confirm');
+    assert.equal(await page.inputValue('#username'), 'carol');
+    await page.getByLabel('Verification code').fill(await lastCode(server.url, 'carol@example.com'));
+    await Promise.all([page.waitForURL(/\/login\?/), page.getByRole('button', { name: 'Confirm account' }).click()]);
+    assert.equal(await page.inputValue('#username'), 'carol');
+    await page.getByLabel('Password').fill('Carol#Secret9');
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(callback)), page.keyboard.press('Enter')]);
+    const landed = new URL(page.url());
+    assert.equal(landed.searchParams.get('state'), 'signup-1');
+    assert.ok(landed.searchParams.get('code'));
+    await shot('12-signed-up-callback');
+    await page.goto(`${domainUrl}/logout?${new URLSearchParams({ client_id: client.clientId, logout_uri: callback.replace('/callback', '/bye') })}`);
+  });
+
+  test('sign in on /login and land on the callback with a code that openid-client exchanges', async () => {
+    const issuer = new URL(`${server.url}/${hp.poolId}`);
+    const config = await oidc.discovery(issuer, client.clientId, undefined, oidc.ClientSecretBasic(client.clientSecret), {
+      execute: [oidc.allowInsecureRequests],
+    });
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const q = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: callback, scope: 'openid email', state, nonce });
+    await page.goto(`${domainUrl}/oauth2/authorize?${q}`);
+    assert.match(new URL(page.url()).pathname, /^\/login$/);
+    assert.equal(await page.title(), 'Sign in');
+    assert.equal(await page.textContent('.client'), 'Photo app');
+    await shot('01-login');
+
+    // A wrong password: the page says why, the username stays, focus can go on.
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('wrong-password');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[role=alert]');
+    assert.equal(await page.textContent('[role=alert]'), 'Incorrect username or password.');
+    assert.equal(await page.inputValue('#username'), 'alice');
+    await shot('02-login-error');
+
+    await page.getByLabel('Password').fill(PASSWORD);
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(callback)), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await shot('03-callback');
+    const landed = new URL(page.url());
+    assert.equal(landed.searchParams.get('state'), state);
+    assert.ok(landed.searchParams.get('code'));
+    const tokens = await oidc.authorizationCodeGrant(config, landed, { expectedState: state, expectedNonce: nonce });
+    assert.equal(tokens.claims()!['cognito:username'], 'alice');
+    assert.equal(claims(tokens.access_token).scope, 'openid email');
+
+    // The session cookie signs the browser in again without the form; logout ends it.
+    const cookies = await page.context().cookies(domainUrl);
+    const session = cookies.find((c) => c.name === 'cognito')!;
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Lax');
+    await page.goto(`${domainUrl}/oauth2/authorize?${q}`);
+    assert.ok(page.url().startsWith(callback), 'straight back to the app');
+    await page.goto(`${domainUrl}/logout?${new URLSearchParams({ client_id: client.clientId, logout_uri: callback.replace('/callback', '/bye') })}`);
+    assert.ok(page.url().endsWith('/bye'));
+    await page.goto(`${domainUrl}/oauth2/authorize?${q}`);
+    assert.match(new URL(page.url()).pathname, /^\/login$/);
+    await shot('04-login-after-logout');
+  });
+
+  test('an unregistered redirect_uri ends on the error page', async () => {
+    const q = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: 'https://evil.example/cb' });
+    const r = await page.goto(`${domainUrl}/oauth2/authorize?${q}`);
+    assert.equal(r!.status(), 400);
+    assert.match(await page.textContent('body') ?? '', /An error was encountered with the requested page\./);
+    await shot('05-error');
+  });
+});
