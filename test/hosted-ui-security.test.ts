@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { CreateUserPoolDomainCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CreateUserPoolDomainCommand, DescribeUserPoolDomainCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Running } from '../src/tobira.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
 import { userWithPassword } from './helpers/sign-in.ts';
@@ -203,6 +203,9 @@ describe('hosted UI security', () => {
       }),
     );
     assert.equal((await getWithHost(`${server.url}/oauth2/authorize?${q}`, 'login.myapp.test')).status, 302);
+    // DescribeUserPoolDomain says where the prefix domain is served.
+    const described = await idpClient(server.url).send(new DescribeUserPoolDomainCommand({ Domain: hp.prefix }));
+    assert.equal(described.DomainDescription!.CloudFrontDistribution, `${hp.prefix}.auth.example.test`);
     // The discovery document now names the base domain.
     const doc = await (await fetch(`${server.url}/${hp.poolId}/.well-known/openid-configuration`)).json();
     assert.equal(doc.token_endpoint, `http://${hp.prefix}.auth.example.test:${port}/oauth2/token`);

@@ -135,8 +135,15 @@ describe('UI customization, managed login branding and terms', () => {
       const raw = await rawCall(t.url, 'SetUICustomization', { UserPoolId: pool, ImageFile: '***' });
       assert.equal(raw.status, 400);
       assert.equal(raw.json.__type, 'InvalidParameterException');
+      // The logo limit counts bytes, not base64 text: 100 KB passes, one byte over 131072 does not.
+      const big = Buffer.concat([PNG, Buffer.alloc(100 * 1024 - PNG.length)]);
+      const ok = await sdk.send(new SetUICustomizationCommand({ UserPoolId: pool, ImageFile: big }));
+      assert.deepEqual(Buffer.from(await (await fetch(ok.UICustomization!.ImageUrl!)).arrayBuffer()), big);
+      const huge = await rawCall(t.url, 'SetUICustomization', { UserPoolId: pool, ImageFile: Buffer.concat([PNG, Buffer.alloc(131073 - PNG.length)]).toString('base64') });
+      assert.equal(huge.json.__type, 'InvalidParameterException');
+      assert.match(huge.json.message, /imageFile.*131072/i);
       // An unknown logo path is a 404.
-      assert.equal((await fetch(`${t.url}/_tobira/ui-assets/${pool}/ALL/1/logo`)).status, 404);
+      assert.equal((await fetch(`${t.url}/_tobira/ui-assets/${pool}/nosuchclient/1/logo`)).status, 404);
     });
 
     test('the AWS CLI: set-ui-customization with --image-file fileb:// and get-ui-customization', needs('aws'), async () => {

@@ -35,7 +35,8 @@ export async function sweepExpired(env: { store: Store; clock: Clock }): Promise
   const now = env.clock.now();
   return {
     refreshTokensAndRevocations: await drain(() => store.tokens.purgeExpired(now, BATCH)),
-    codes: await drain(() => store.codes.purgeExpired(now, BATCH)),
+    // Verification codes, and the hosted UI's authorization codes and sessions (hosted-ui/).
+    codes: (await drain(() => store.codes.purgeExpired(now, BATCH))) + (await drain(() => store.oauthArtifacts.purgeExpired(now, BATCH))),
     keys: await drain(() => store.keys.purgeExpired(now, BATCH)),
     // A used or expired session is told apart from garbage for an hour (auth/sessions.ts).
     sessions: await store.sessions.prune(now - HOUR),

@@ -117,7 +117,9 @@ export class ModelValidator {
           problems.add(shown, path, `satisfy enum value set: [${shape.enum.join(', ')}]`);
           return;
         }
-        const length = codePoints(value);
+        // A blob travels as base64; its limits count the bytes it decodes to (a 100 KB logo is
+        // within ImageFileType's 131072 though its base64 text is not).
+        const length = shape.type === 'blob' ? base64Bytes(value) : codePoints(value);
         // U+0000 is refused everywhere: PostgreSQL cannot store it in TEXT, and no Cognito value
         // needs it (Tobira's rule; the model's patterns already exclude it for most members).
         if (value.includes('\u0000')) problems.add(shown, path, 'not contain the null character U+0000');
@@ -262,6 +264,12 @@ export const MAX_COUNTED = 1000;
 export const MAX_DISPLAYED = 256;
 
 /** A string's length in code points, as the model counts it. */
+/** How many bytes a base64 text decodes to (padding and whitespace not counted). */
+function base64Bytes(s: string): number {
+  const v = s.replace(/[\s=]+/g, '');
+  return Math.floor((v.length * 3) / 4);
+}
+
 function codePoints(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length - 1; i++) {

@@ -2,6 +2,7 @@ import type { App } from '../../app.ts';
 import { CognitoError, invalidParameter, notAuthorized, userNotFound } from '../../errors.ts';
 import type { ChallengeNameType, GetUserAuthFactorsResponse } from '../../generated/cognito-idp.ts';
 import { DEFAULTS, renderAuthentication } from '../messages/templates.ts';
+import { deliverMessage } from '../triggers/message-delivery.ts';
 import { allowedAuthFlows, authSessionValiditySeconds, preventUserExistenceErrors } from '../pools/app-clients.ts';
 import { issueCode, redeemCode } from '../self-service/codes.ts';
 import { maskDestination, simulatedDetails } from '../self-service/delivery.ts';
@@ -187,15 +188,21 @@ async function sendOtp(app: App, pool: UserPool, client: AppClient, user: User, 
     return { session, code };
   });
   const email = pool.config.MfaFactors?.email;
-  await app.messenger.send({
-    poolId: pool.id,
-    channel: sms ? 'SMS' : 'EMAIL',
-    destination,
-    ...(sms ? {} : { subject: email?.Subject ?? 'Your sign-in code' }),
-    body: sms ? renderAuthentication(pool, code).body : (email?.Message ?? DEFAULTS.smsAuthentication).replaceAll('{####}', code),
-    kind: 'sign-in',
-    username: user.username,
-    code,
+  // Through the message triggers (CustomMessage_Authentication, the custom senders).
+  await deliverMessage(app, pool, {
+    event: 'Authentication',
+    user,
+    clientId: client.clientId,
+    message: {
+      poolId: pool.id,
+      channel: sms ? 'SMS' : 'EMAIL',
+      destination,
+      ...(sms ? {} : { subject: email?.Subject ?? 'Your sign-in code' }),
+      body: sms ? renderAuthentication(pool, code).body : (email?.Message ?? DEFAULTS.smsAuthentication).replaceAll('{####}', code),
+      kind: 'sign-in',
+      username: user.username,
+      code,
+    },
   });
   return {
     ChallengeName: factor,

@@ -29,12 +29,24 @@ function checkManagedLoginVersion(v: number | null): number {
 /** Cognito's Version is the domain's last change as yyyyMMddHHmmss (e.g. "20190128175402"). */
 const version = (ms: number) => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 
+/**
+ * Where Tobira serves a prefix domain's hosted UI (hosted-ui/domain.ts): on the configured base
+ * domain, else `<prefix>.auth.<region>.localhost` (browsers resolve *.localhost to loopback), on
+ * Tobira's own port; `/_domain/<prefix>` on the public URL works as well.
+ */
+export const servedHost = (app: App, d: UserPoolDomain) =>
+  app.config.hostedUiBaseDomain ? `${d.domain}.${app.config.hostedUiBaseDomain}` : `${d.domain}.auth.${d.region}.localhost`;
+
+/**
+ * CloudFrontDistribution says where the domain is served: for a prefix domain, the host Tobira
+ * answers on (servedHost); for a custom domain, a stable CloudFront-like name as Cognito's.
+ */
 export function describeDomain(app: App, d: UserPoolDomain): DomainDescriptionType {
   return {
     UserPoolId: d.poolId,
     AWSAccountId: app.config.accountId,
     Domain: d.domain,
-    CloudFrontDistribution: cloudFrontDomain(d),
+    CloudFrontDistribution: d.customDomainConfig ? cloudFrontDomain(d) : servedHost(app, d),
     Version: version(d.updatedAt),
     Status: 'ACTIVE',
     CustomDomainConfig: d.customDomainConfig ?? {},

@@ -78,8 +78,13 @@ export class OAuthArtifactRepo {
     await this.sql.run('DELETE FROM oauth_artifacts WHERE kind = ? AND id_hash = ?', [kind, idHash]);
   }
 
-  /** Housekeeping: removes what expired before `now`. */
-  async deleteExpired(now: number): Promise<number> {
-    return (await this.sql.run('DELETE FROM oauth_artifacts WHERE expires_at <= ?', [now])).changes;
+  /** Housekeeping: removes up to `limit` artefacts that expired by `now`. */
+  async purgeExpired(now: number, limit = 1000): Promise<number> {
+    const r = await this.sql.run(
+      `DELETE FROM oauth_artifacts WHERE (kind, id_hash) IN
+         (SELECT kind, id_hash FROM oauth_artifacts WHERE expires_at <= ? LIMIT ?)`,
+      [now, limit],
+    );
+    return r.changes;
   }
 }
