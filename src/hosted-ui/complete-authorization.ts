@@ -1,6 +1,6 @@
 import type { App } from '../app.ts';
 import { issueTokens } from '../domain/tokens/tokens.ts';
-import { beforeSignInTokens } from '../domain/triggers/before-tokens.ts';
+import { tokenOverrides } from '../domain/triggers/before-tokens.ts';
 import type { User } from '../domain/types.ts';
 import { issueCode } from './authorization-codes.ts';
 import { appendParams, type AuthorizeRequest } from './authorize-request.ts';
@@ -17,7 +17,8 @@ export async function completeAuthorization(app: App, ar: AuthorizeRequest, user
     return appendParams(ar.redirectUri, q, '?');
   }
   const scope = ar.scopes.join(' ');
-  const overrides = await beforeSignInTokens(app, ar.pool, ar.client, user, { source: 'TokenGeneration_HostedAuth', scope });
+  // PostAuthentication ran when the user signed in; PreTokenGeneration runs for these tokens.
+  const overrides = await tokenOverrides(app, ar.pool, ar.client, user, { source: 'TokenGeneration_HostedAuth', scope });
   const tokens = await issueTokens(app, app.store, {
     pool: ar.pool, client: ar.client, user, authTime, withRefreshToken: false, scope, oauth: true, nonce: ar.nonce, overrides,
   });

@@ -8,6 +8,7 @@ import { authorize } from './endpoints/authorize.ts';
 import { errorPage } from './endpoints/error.ts';
 import { loginPage, loginSubmit } from './endpoints/login.ts';
 import { logout } from './endpoints/logout.ts';
+import { challengeSubmit } from './endpoints/challenge.ts';
 import { confirm } from './endpoints/confirm.ts';
 import { confirmForgot, forgot } from './endpoints/forgot-password.ts';
 import { signup } from './endpoints/signup.ts';
@@ -32,6 +33,7 @@ const ENDPOINTS: [method: 'GET' | 'POST', path: string, Endpoint, Kind][] = [
   ['GET', '/oauth2/userinfo', userInfo, 'json'],
   ['POST', '/oauth2/revoke', revoke, 'json'],
   ['GET', '/logout', logout, 'page'],
+  ['POST', '/challenge', challengeSubmit, 'page'],
   ['GET', '/signup', signup.show, 'page'],
   ['POST', '/signup', signup.submit, 'page'],
   ['GET', '/confirm', confirm.show, 'page'],

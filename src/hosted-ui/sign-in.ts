@@ -1,9 +1,11 @@
 import type { App } from '../app.ts';
-import { CognitoError, userNotFound } from '../errors.ts';
+import { userNotFound } from '../errors.ts';
 import { mfaChallenge } from '../domain/mfa/challenges.ts';
 import { preventUserExistenceErrors } from '../domain/pools/app-clients.ts';
 import { attemptSucceeded, beginAttempt } from '../domain/sign-in/lockout.ts';
-import { incorrectCredentials } from '../domain/sign-in/result.ts';
+import { type AuthOutcome, incorrectCredentials } from '../domain/sign-in/result.ts';
+import { newPasswordChallenge } from '../domain/sign-in/new-password.ts';
+import { postAuthentication } from '../domain/triggers/post-authentication.ts';
 import { checkTemporaryPassword, checkUserCanSignIn } from '../domain/sign-in/user-state.ts';
 import { preAuthentication } from '../domain/triggers/pre-authentication.ts';
 import { triggerFunction } from '../domain/triggers/invoke.ts';
@@ -18,8 +20,11 @@ import { findUser } from '../domain/users/users.ts';
  * unknown user, the user's state, lockout (counted before the hash is checked), the temporary
  * password's age. The hosted UI is its own client authentication, so no SECRET_HASH is asked,
  * and ExplicitAuthFlows (an API setting) does not apply. Throws CognitoError with the API's texts.
+ * A user who owes a new password or a second factor gets the API's challenge instead.
  */
-export async function hostedPasswordSignIn(app: App, pool: UserPool, client: AppClient, username: string, password: string): Promise<User> {
+export type HostedSignIn = { user: User; challenge?: undefined } | { challenge: AuthOutcome; user?: undefined };
+
+export async function hostedPasswordSignIn(app: App, pool: UserPool, client: AppClient, username: string, password: string): Promise<HostedSignIn> {
   const existing = await findUser(app.store, pool, username);
   if (triggerFunction(pool, 'PreAuthentication') && (existing || preventUserExistenceErrors(client) === 'ENABLED')) {
     await preAuthentication(app, pool, { user: existing ?? null, userName: username, clientId: client.clientId, clientMetadata: {} });
@@ -36,12 +41,11 @@ export async function hostedPasswordSignIn(app: App, pool: UserPool, client: App
   if (!(await verifyPassword(user.passwordHash, password))) throw incorrectCredentials();
   await attemptSucceeded(app.store, user);
   checkTemporaryPassword(app, user);
-  if (user.status === 'FORCE_CHANGE_PASSWORD') {
-    throw new CognitoError('NotAuthorizedException', 'A new password is required; the hosted UI does not offer this step yet. Set it with RespondToAuthChallenge.');
-  }
-  // A user who must give a second factor never gets past this page without it.
-  if (await mfaChallenge(app, pool, client, user, { firstFactor: 'PASSWORD' })) {
-    throw new CognitoError('NotAuthorizedException', 'This sign-in needs a second factor, which the hosted UI does not offer yet.');
-  }
-  return user;
+  // The next steps are the API's own challenges (NEW_PASSWORD_REQUIRED, then MFA), answered on
+  // the hosted UI's challenge page (endpoints/challenge.ts) with their Session.
+  if (user.status === 'FORCE_CHANGE_PASSWORD') return { challenge: await newPasswordChallenge(app, pool, client, user, { firstFactor: 'PASSWORD' }) };
+  const mfa = await mfaChallenge(app, pool, client, user, { firstFactor: 'PASSWORD' });
+  if (mfa) return { challenge: mfa };
+  await postAuthentication(app, pool, { user, clientId: client.clientId, clientMetadata: {} });
+  return { user };
 }

@@ -8,6 +8,7 @@ import { answerRefusal } from '../refusal.ts';
 import { Params, queryString, sendPage } from '../request.ts';
 import { currentSession, startSession } from '../sessions.ts';
 import { hostedPasswordSignIn } from '../sign-in.ts';
+import { challengePage } from './challenge.ts';
 
 /** The form fields of POST /login (the authorization request stays in the query). */
 export const parameters = new Set(['username', 'password', CSRF_FIELD]);
@@ -68,7 +69,8 @@ export async function loginSubmit(ctx: HostedContext) {
   const password = form.get('password') ?? '';
   if (!username || !password) return sendPage(reply, 200, loginForm(ctx, ar, { username, error: 'Please enter your username and password.' }));
   try {
-    const user = await hostedPasswordSignIn(app, hd.pool, ar.client, username, password);
+    const { user, challenge } = await hostedPasswordSignIn(app, hd.pool, ar.client, username, password);
+    if (challenge) return sendPage(reply, 200, challengePage(ctx, ar, challenge, username));
     const authTime = app.clock.now();
     await startSession(app, hd, reply, user, authTime);
     return reply.redirect(await completeAuthorization(app, ar, user, authTime), 302);
