@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
-import { CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CreateTermsCommand, CreateUserPoolClientCommand, SetUICustomizationCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 import type { Running } from '../src/tobira.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
@@ -150,6 +150,37 @@ describe('hosted UI in a browser', () => {
     await page.goto(`${domainUrl}/oauth2/authorize?${q}`);
     assert.match(new URL(page.url()).pathname, /^\/login$/);
     await shot('04-login-after-logout');
+  });
+
+  test('the pool\'s UI customization (CSS, logo) and the client\'s terms are on the pages', async () => {
+    const sdk = idpClient(server.url);
+    // A 1x1 PNG, scaled up by the CSS below.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await sdk.send(
+      new SetUICustomizationCommand({
+        UserPoolId: hp.poolId,
+        ClientId: 'ALL',
+        CSS: '.submitButton-customizable { background-color: #1d8102; } .logo-customizable { width: 64px; height: 64px; } .background-customizable { background-color: #fdf6e3; }',
+        ImageFile: png,
+      }),
+    );
+    await sdk.send(
+      new CreateTermsCommand({ UserPoolId: hp.poolId, ClientId: client.clientId, TermsName: 'terms-of-use', TermsSource: 'LINK', Enforcement: 'NONE', Links: { 'cognito:default': 'https://example.com/terms' } }),
+    );
+    await sdk.send(
+      new CreateTermsCommand({ UserPoolId: hp.poolId, ClientId: client.clientId, TermsName: 'privacy-policy', TermsSource: 'LINK', Enforcement: 'NONE', Links: { 'cognito:default': 'https://example.com/privacy' } }),
+    );
+    const q = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: callback });
+    await page.goto(`${domainUrl}/login?${q}`);
+    const colour = await page.$eval('button.submitButton-customizable', (el) => getComputedStyle(el).backgroundColor);
+    assert.equal(colour, 'rgb(29, 129, 2)');
+    const logo = await page.$eval('img.logo-customizable', (el) => ({ w: (el as HTMLImageElement).naturalWidth, ok: (el as HTMLImageElement).complete }));
+    assert.deepEqual(logo, { w: 1, ok: true });
+    await shot('20-login-customized');
+    await page.goto(`${domainUrl}/signup?${q}`);
+    assert.equal(await page.getAttribute('a:text("Terms of use")', 'href'), 'https://example.com/terms');
+    assert.equal(await page.getAttribute('a:text("Privacy policy")', 'href'), 'https://example.com/privacy');
+    await shot('21-signup-terms');
   });
 
   test('an unregistered redirect_uri ends on the error page', async () => {

@@ -180,6 +180,28 @@ describe('hosted UI security', () => {
     }
   });
 
+  test('odd requests never get a 500', async () => {
+    const tries: [string, RequestInit?][] = [
+      [`${hp.base}/oauth2/authorize?client_id=%zz&redirect_uri=%`],
+      [`${hp.base}/oauth2/authorize?client_id=${'a'.repeat(5000)}`],
+      [`${hp.base}/oauth2/authorize?client_id=${hp.web.clientId}&client_id=${hp.spa.clientId}&redirect_uri=${CALLBACK}`],
+      [`${hp.base}/login?client_id=${hp.web.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=code`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain', cookie: 'XSRF-TOKEN=%E0%A4%A' } }],
+      [`${hp.base}/oauth2/token`, { method: 'POST', body: 'grant_type=authorization_code&code=x&redirect_uri=y', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic %%%' } }],
+      [`${hp.base}/oauth2/token`, { method: 'POST', body: 'grant_type=authorization_code', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('%zz:%zz').toString('base64')}` } }],
+      [`${hp.base}/oauth2/token`, { method: 'POST', body: 'grant_type=refresh_token&client_id=x&refresh_token=' + 'a'.repeat(10000), headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+      [`${hp.base}/oauth2/revoke`, { method: 'POST', body: 'token=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+      [`${hp.base}/oauth2/userInfo`, { headers: { authorization: 'Bearer a.b.c' } }],
+      [`${hp.base}/oauth2/userInfo`, { headers: { authorization: 'Bearer' } }],
+      [`${hp.base}/logout?client_id=${hp.web.clientId}&logout_uri=a&logout_uri=b`],
+      [`${server.url}/_domain/NOT_A_PREFIX/login`],
+      [`${server.url}/_domain/${'x'.repeat(300)}/oauth2/token`, { method: 'POST' }],
+    ];
+    for (const [url, init] of tries) {
+      const r = await fetch(url, { redirect: 'manual', ...init });
+      assert.ok(r.status < 500, `${init?.method ?? 'GET'} ${url.slice(0, 120)}: ${r.status} ${await r.text()}`);
+    }
+  });
+
   test('the domain is served by Host: <prefix>.auth.<region>.localhost, the base domain, a custom domain', async () => {
     const q = new URLSearchParams({ client_id: hp.spa.clientId, response_type: 'code', redirect_uri: CALLBACK });
     const port = new URL(server.url).port;

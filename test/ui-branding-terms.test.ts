@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, rawCall, sdkError, startTestServer } from './helpers/tobira.ts';
-import { needs } from './helpers/tools.ts';
+import { PYTHON, needs } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 import { effectiveUICustomization } from '../src/domain/pools/ui-customization.ts';
 import { managedLoginBrandingForClient } from '../src/domain/pools/managed-login-branding.ts';
@@ -128,6 +129,13 @@ describe('UI customization, managed login branding and terms', () => {
       ]) {
         const e = await sdkError(sdk.send(new SetUICustomizationCommand({ UserPoolId: pool, CSS: css })));
         assert.equal(e.name, 'InvalidParameterException', css);
+      }
+      // Comments are fine; CSS at the model's 131072 characters is checked at once, whatever its shape.
+      await sdk.send(new SetUICustomizationCommand({ UserPoolId: pool, CSS: '/* brand */ .label-customizable { color: red; /* why */ }' }));
+      for (const css of ['a'.repeat(131072), '/*a'.repeat(43690), '.label-customizable{' + 'a'.repeat(131000)]) {
+        const started = Date.now();
+        assert.equal((await sdkError(sdk.send(new SetUICustomizationCommand({ UserPoolId: pool, CSS: css })))).name, 'InvalidParameterException');
+        assert.ok(Date.now() - started < 2000, `${css.slice(0, 10)}... took ${Date.now() - started} ms`);
       }
       const gif = Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1');
       assert.equal((await sdkError(sdk.send(new SetUICustomizationCommand({ UserPoolId: pool, ImageFile: gif })))).name, 'InvalidParameterException');
@@ -344,6 +352,57 @@ describe('UI customization, managed login branding and terms', () => {
       const results = await Promise.all(Array.from({ length: 6 }, () => rawCall(t.url, 'CreateTerms', body)));
       assert.equal(results.filter((r) => r.status === 200).length, 1);
       for (const r of results.filter((r) => r.status !== 200)) assert.equal(r.json.__type, 'TermsExistsException');
+    });
+  });
+
+  // Debian's AWS CLI v2 (2.9.19) has no branding or terms commands (shared reference, appendix
+  // C); boto3 has them.
+  test('boto3: branding style and terms round trip, and their exceptions as classes', needs('boto3'), async () => {
+    const { pool, client } = await setup();
+    const script = `
+import boto3, botocore, json, sys
+c = boto3.client('cognito-idp', endpoint_url=sys.argv[1], region_name='us-east-1',
+                 aws_access_key_id='AKIDTOBIRATEST', aws_secret_access_key='x')
+pool, client = sys.argv[2], sys.argv[3]
+out = {}
+b = c.create_managed_login_branding(UserPoolId=pool, ClientId=client,
+    Settings={'components': {'pageBackground': {'lightMode': {'color': '112233ff'}}}},
+    Assets=[{'Category': 'PAGE_HEADER_LOGO', 'ColorMode': 'LIGHT', 'Extension': 'PNG', 'Bytes': b'\\x89PNG\\r\\n\\x1a\\n'}])['ManagedLoginBranding']
+out['brandingBytes'] = b['Assets'][0]['Bytes'].hex()
+out['created'] = type(b['CreationDate']).__name__
+try:
+    c.create_managed_login_branding(UserPoolId=pool, ClientId=client, UseCognitoProvidedValues=True)
+except c.exceptions.ManagedLoginBrandingExistsException as e:
+    out['exists'] = e.response['Error']['Code']
+d = c.describe_managed_login_branding_by_client(UserPoolId=pool, ClientId=client, ReturnMergedResources=True)['ManagedLoginBranding']
+out['merged'] = d['Settings']['components']['pageBackground']['lightMode']['color']
+t = c.create_terms(UserPoolId=pool, ClientId=client, TermsName='privacy-policy', TermsSource='LINK', Enforcement='NONE',
+    Links={'cognito:default': 'https://example.com/privacy'})['Terms']
+try:
+    c.create_terms(UserPoolId=pool, ClientId=client, TermsName='privacy-policy', TermsSource='LINK', Enforcement='NONE',
+        Links={'cognito:default': 'https://example.com/privacy'})
+except c.exceptions.TermsExistsException as e:
+    out['termsExist'] = e.response['Error']['Code']
+out['listed'] = [x['TermsName'] for x in c.list_terms(UserPoolId=pool)['Terms']]
+c.delete_terms(UserPoolId=pool, TermsId=t['TermsId'])
+c.delete_managed_login_branding(UserPoolId=pool, ManagedLoginBrandingId=b['ManagedLoginBrandingId'])
+try:
+    c.describe_terms(UserPoolId=pool, TermsId=t['TermsId'])
+except c.exceptions.ResourceNotFoundException as e:
+    out['gone'] = e.response['Error']['Code']
+print(json.dumps(out))
+`;
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(PYTHON, ['-c', script, t.url, pool, client], { timeout: 60_000 }, (err, out, errText) => (err ? reject(new Error(errText)) : resolve(out))),
+    );
+    assert.deepEqual(JSON.parse(stdout), {
+      brandingBytes: '89504e470d0a1a0a',
+      created: 'datetime',
+      exists: 'ManagedLoginBrandingExistsException',
+      merged: '112233ff',
+      termsExist: 'TermsExistsException',
+      listed: ['privacy-policy'],
+      gone: 'ResourceNotFoundException',
     });
   });
 });

@@ -23,6 +23,8 @@ export interface FormPage {
   fields: (ctx: HostedContext, ar: AuthorizeRequest) => Field[];
   submit: string;
   intro?: (ctx: HostedContext) => SafeHtml | string;
+  /** Shown under the button (sign-up's terms). */
+  outro?: (ctx: HostedContext) => SafeHtml | string;
   links?: (base: string, q: string) => SafeHtml;
   /** What a valid submission does; returns where to go next (a URL), or throws CognitoError. */
   act: (ctx: HostedContext, ar: AuthorizeRequest, values: Record<string, string>) => Promise<string>;
@@ -56,18 +58,18 @@ function render(ctx: HostedContext, ar: AuthorizeRequest, f: FormPage, values: R
   const token = csrfToken(ctx.app, ctx.hd, ctx.req, ctx.reply);
   const fields = f.fields(ctx, ar).map(
     (x, i) => html`
-  <label for="${x.name}">${x.label}</label>
-  <input id="${x.name}" name="${x.name}" type="${x.type ?? 'text'}"${x.autocomplete ? html` autocomplete="${x.autocomplete}"` : ''} required${i === 0 ? html` autofocus` : ''}${
+  <label for="${x.name}" class="label-customizable">${x.label}</label>
+  <input id="${x.name}" name="${x.name}" class="inputField-customizable" type="${x.type ?? 'text'}"${x.autocomplete ? html` autocomplete="${x.autocomplete}"` : ''} required${i === 0 ? html` autofocus` : ''}${
     x.type === 'password' ? '' : html` value="${values[x.name] ?? ''}"`
   }${error ? html` aria-describedby="error"` : ''}>`,
   );
   const body = html`${f.intro ? f.intro(ctx) : ''}${errorBox(error)}
 <form method="post" action="${ctx.hd.base}${f.path}${q}" novalidate>
   <input type="hidden" name="${CSRF_FIELD}" value="${token}">${fields}
-  <button type="submit">${f.submit}</button>
+  <button type="submit" class="submitButton-customizable">${f.submit}</button>
 </form>
-${f.links ? f.links(ctx.hd.base, q) : ''}`;
-  return page(f.title, body, { clientName: ar.client.config.ClientName });
+${f.outro ? f.outro(ctx) : ''}${f.links ? f.links(ctx.hd.base, q) : ''}`;
+  return page(f.title, body, { clientName: ar.client.config.ClientName, look: ctx.look });
 }
 
 /** GET and POST handlers of a form page: CSRF-checked, the domain's errors shown on the form. */

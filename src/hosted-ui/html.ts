@@ -33,20 +33,26 @@ input{width:100%;box-sizing:border-box;padding:.6rem;margin-top:.3rem;border:1px
 input:focus,button:focus,a:focus{outline:3px solid #0972d3;outline-offset:2px}
 button{margin-top:1.5rem;width:100%;padding:.7rem;background:#0972d3;color:#fff;border:0;border-radius:4px;font-size:1rem;cursor:pointer}
 .error{background:#fff1f0;border:1px solid #d91515;color:#8b0000;padding:.6rem;border-radius:4px}
-.client{color:#5f6b7a;margin-bottom:1rem}nav{margin-top:1.2rem;font-size:.9rem}nav a{margin-right:1rem}
+.client{color:#5f6b7a;margin-bottom:1rem}.logo-customizable{max-width:100%;max-height:80px;display:block;margin:0 auto 1rem}nav{margin-top:1.2rem;font-size:.9rem}nav a{margin-right:1rem}
 `;
 
-/** A whole page: plain, accessible (one h1, labelled fields, visible focus), no script. */
-export function page(title: string, body: SafeHtml, opts: { clientName?: string } = {}): string {
+/**
+ * A whole page: plain, accessible (one h1, labelled fields, visible focus), no script. The
+ * elements carry Cognito's `*-customizable` classes, so the pool's UI customization CSS (given in
+ * `look`, after ours) styles them as in Cognito's classic hosted UI.
+ */
+export function page(title: string, body: SafeHtml, opts: { clientName?: string; look?: { css?: string; logoUrl?: string } } = {}): string {
+  const look = opts.look ?? {};
   return html`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title><style>${new SafeHtml(STYLE)}</style></head>
-<body><main>
-${opts.clientName ? html`<p class="client">${opts.clientName}</p>` : ''}
+<title>${title}</title><style>${new SafeHtml(STYLE)}</style>${look.css ? html`<style>${new SafeHtml(look.css.replace(/</g, ''))}</style>` : ''}</head>
+<body class="background-customizable"><main class="banner-customizable">
+${look.logoUrl ? html`<img class="logo-customizable" src="${look.logoUrl}" alt="${opts.clientName ?? 'Logo'}">` : ''}
+${opts.clientName ? html`<p class="client textDescription-customizable">${opts.clientName}</p>` : ''}
 <h1>${title}</h1>
 ${body}
 </main></body></html>`.text;
 }
 
 /** An error paragraph that screen readers announce. */
-export const errorBox = (message: string | undefined) => (message ? html`<p class="error" role="alert" id="error">${message}</p>` : '');
+export const errorBox = (message: string | undefined) => (message ? html`<p class="error errorMessage-customizable" role="alert" id="error">${message}</p>` : '');

@@ -17,7 +17,8 @@ import { token } from './endpoints/token.ts';
 import { userInfo } from './endpoints/userinfo.ts';
 import { OAuthError, serverError } from './errors.ts';
 import { html, page } from './html.ts';
-import { sendJson, sendOAuthError, sendPage } from './request.ts';
+import { queryString, sendJson, sendOAuthError, sendPage } from './request.ts';
+import { pageLook } from './look.ts';
 
 /** How an endpoint answers errors: JSON (token, revocation, userInfo) or a page. */
 type Kind = 'json' | 'page';
@@ -68,7 +69,8 @@ async function run(app: App, req: FastifyRequest, reply: FastifyReply, endpoint:
         ? sendJson(reply, 404, { error: 'not_found' })
         : sendPage(reply, 404, page('Not found', html`<p role="alert">No user pool domain is served at this address.</p>`));
     }
-    return await endpoint({ app, hd, req, reply });
+    const look = kind === 'page' ? await pageLook(app, hd, new URLSearchParams(queryString(req).slice(1)).get('client_id')) : undefined;
+    return await endpoint({ app, hd, req, reply, look });
   } catch (err) {
     let oauth = err instanceof OAuthError ? err : undefined;
     if (!oauth) {

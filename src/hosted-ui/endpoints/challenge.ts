@@ -44,7 +44,7 @@ export function challengePage(ctx: HostedContext, ar: AuthorizeRequest, outcome:
   <label for="code">Code</label>
   <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus>`;
   } else {
-    return page('Sign in', html`<p role="alert">This sign-in needs a step (${name}) that the hosted UI does not offer yet.</p>`, { clientName: ar.client.config.ClientName });
+    return page('Sign in', html`<p role="alert">This sign-in needs a step (${name}) that the hosted UI does not offer yet.</p>`, { clientName: ar.client.config.ClientName, look: ctx.look });
   }
   const body = html`${errorBox(error)}
 <form method="post" action="${ctx.hd.base}/challenge${queryString(ctx.req)}" novalidate>
@@ -53,9 +53,9 @@ export function challengePage(ctx: HostedContext, ar: AuthorizeRequest, outcome:
   <input type="hidden" name="_session" value="${outcome.Session ?? ''}">
   <input type="hidden" name="_username" value="${username}">
   ${fields}
-  <button type="submit">Continue</button>
+  <button type="submit" class="submitButton-customizable">Continue</button>
 </form>`;
-  return page(title, body, { clientName: ar.client.config.ClientName });
+  return page(title, body, { clientName: ar.client.config.ClientName, look: ctx.look });
 }
 
 /**

@@ -32,14 +32,14 @@ function loginForm(ctx: HostedContext, ar: AuthorizeRequest, o: { username?: str
   const body = html`${errorBox(o.error)}
 <form method="post" action="${hd.base}/login${q}" novalidate>
   <input type="hidden" name="${CSRF_FIELD}" value="${token}">
-  <label for="username">Username</label>
-  <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" required autofocus value="${o.username ?? ''}"${o.error ? html` aria-describedby="error"` : ''}>
-  <label for="password">Password</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required>
-  <button type="submit">Sign in</button>
+  <label for="username" class="label-customizable">Username</label>
+  <input id="username" name="username" class="inputField-customizable" type="text" autocomplete="username" autocapitalize="none" required autofocus value="${o.username ?? ''}"${o.error ? html` aria-describedby="error"` : ''}>
+  <label for="password" class="label-customizable">Password</label>
+  <input id="password" name="password" class="inputField-customizable" type="password" autocomplete="current-password" required>
+  <button type="submit" class="submitButton-customizable">Sign in</button>
 </form>
-<nav><a href="${hd.base}/forgotPassword${q}">Forgot your password?</a> <a href="${hd.base}/signup${q}">Sign up</a></nav>`;
-  return page('Sign in', body, { clientName: ar.client.config.ClientName });
+<nav><a class="redirect-customizable" href="${hd.base}/forgotPassword${q}">Forgot your password?</a> <a class="redirect-customizable" href="${hd.base}/signup${q}">Sign up</a></nav>`;
+  return page('Sign in', body, { clientName: ar.client.config.ClientName, look: ctx.look });
 }
 
 /** GET /login: the sign-in form, or straight back to the app when a session exists. */

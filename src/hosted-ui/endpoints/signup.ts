@@ -23,6 +23,18 @@ export const signup = formEndpoints({
     fields.push({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password' });
     return fields;
   },
+  // CreateTerms' links for this client (terms of use, privacy policy), as Cognito shows them.
+  outro: (ctx) => {
+    const t = ctx.look?.terms ?? {};
+    // Links were checked when stored (https, or http on loopback); checked again, never a script URL.
+    const web = (u: string | undefined) => (u && /^https?:\/\//i.test(u) ? u : undefined);
+    const terms = web(t['terms-of-use']);
+    const privacy = web(t['privacy-policy']);
+    if (!terms && !privacy) return '';
+    return html`<p class="legalText-customizable">By signing up, you agree to the ${terms ? html`<a href="${terms}">Terms of use</a>` : ''}${terms && privacy ? ' and the ' : ''}${
+      privacy ? html`<a href="${privacy}">Privacy policy</a>` : ''
+    }.</p>`;
+  },
   links: (base, q) => html`<nav><a href="${base}/login${q}">Already have an account? Sign in</a></nav>`,
   act: async (ctx, ar, v) => {
     const username = v.username ?? v.email ?? v.phone_number ?? '';
