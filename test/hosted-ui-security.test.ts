@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { CreateUserPoolDomainCommand, DescribeUserPoolDomainCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CreateUserPoolClientCommand, CreateUserPoolDomainCommand, DescribeUserPoolDomainCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Running } from '../src/tobira.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
 import { userWithPassword } from './helpers/sign-in.ts';
@@ -178,6 +178,31 @@ describe('hosted UI security', () => {
     } finally {
       await tls.close();
     }
+  });
+
+  test('callback URLs: http on any loopback host, https elsewhere', async () => {
+    const sdk = idpClient(server.url);
+    const make = (url: string) =>
+      sdk.send(
+        new CreateUserPoolClientCommand({
+          UserPoolId: hp.poolId,
+          ClientName: 'urls',
+          AllowedOAuthFlowsUserPoolClient: true,
+          AllowedOAuthFlows: ['code'],
+          AllowedOAuthScopes: ['openid'],
+          CallbackURLs: [url],
+        }),
+      );
+    for (const ok of ['http://localhost:3000/cb', 'http://app.localhost:8080/cb', 'http://other.auth.us-east-1.localhost:9329/oauth2/idpresponse', 'http://127.0.0.1/cb', 'https://example.com/cb', 'myapp://cb']) {
+      await make(ok);
+    }
+    // A registered URL with characters a Location header cannot carry as they are: percent-encoded there.
+    const uni = await make('https://app.example.com/cb/ü😀');
+    const r = await fetch(authorize({ client_id: uni.UserPoolClient!.ClientId!, response_type: 'nope', redirect_uri: 'https://app.example.com/cb/ü😀', state: 's' }), { redirect: 'manual' });
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.get('location'), 'https://app.example.com/cb/%C3%BC%F0%9F%98%80?error=unsupported_response_type&state=s');
+    await assert.rejects(make('http://example.com/cb'), /cannot use the HTTP protocol unless it is localhost/);
+    await assert.rejects(make('http://localhost.example.com/cb'), /cannot use the HTTP protocol/);
   });
 
   test('odd requests never get a 500', async () => {

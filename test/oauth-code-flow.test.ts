@@ -67,6 +67,10 @@ describe('OAuth code flow with openid-client', () => {
     assert.equal(info.email, 'alice@example.com');
     assert.equal(info.email_verified, 'true', 'userInfo answers strings, as Cognito');
     assert.equal(info.username, 'alice');
+    // openid alone opens every attribute the client can read; email only email's.
+    const emailOnly = await signInThrough(new Browser(), oidc.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid email', state: 's2' }).href);
+    const t2 = await oidc.authorizationCodeGrant(config, emailOnly, { expectedState: 's2' });
+    assert.deepEqual(Object.keys(await oidc.fetchUserInfo(config, t2.access_token, id.sub)).sort(), ['email', 'email_verified', 'sub', 'username']);
 
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     const again = claims(refreshed.access_token);

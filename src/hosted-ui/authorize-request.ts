@@ -114,8 +114,12 @@ export function errorRedirect(r: { redirectUri: string; responseType?: string; e
   return appendParams(r.redirectUri, q, r.responseType === 'token' ? '#' : '?');
 }
 
+/** A registered URL as a Location header can carry it: anything but visible ASCII percent-encoded. */
+export const headerSafeUrl = (uri: string) => uri.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
+
 /** The redirect_uri with parameters added to its query (`?`) or as its fragment (`#`). */
 export function appendParams(uri: string, q: URLSearchParams, where: '?' | '#'): string {
-  if (where === '#') return `${uri}#${q}`;
-  return `${uri}${uri.includes('?') ? '&' : '?'}${q}`;
+  const safe = headerSafeUrl(uri);
+  if (where === '#') return `${safe}#${q}`;
+  return `${safe}${safe.includes('?') ? '&' : '?'}${q}`;
 }

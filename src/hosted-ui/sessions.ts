@@ -11,8 +11,13 @@ const SESSION_SECONDS = 3600;
 
 const cookiePath = (hd: HostedDomain) => hd.base || '/';
 
-/** Starts a session for the user who just signed in on this domain and sets its cookie. */
-export async function startSession(app: App, hd: HostedDomain, reply: FastifyReply, user: User, authTime: number): Promise<void> {
+/**
+ * Starts a session for the user who just signed in on this domain and sets its cookie: always a
+ * new value, and the browser's previous session, if any, is ended (no session fixation).
+ */
+export async function startSession(app: App, hd: HostedDomain, req: FastifyRequest, reply: FastifyReply, user: User, authTime: number): Promise<void> {
+  const previous = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+  if (previous && previous.length <= 100) await app.store.oauthArtifacts.destroy('session', artifactHash(previous));
   const value = app.random.bytes(32).toString('base64url');
   const now = app.clock.now();
   await app.store.oauthArtifacts.insert({

@@ -112,6 +112,6 @@ export async function challengeSubmit(ctx: HostedContext) {
   if (outcome.ChallengeName) return sendPage(reply, 200, challengePage(ctx, ar, outcome, username));
   const user = await userOf(ctx, outcome);
   const authTime = app.clock.now();
-  await startSession(app, hd, reply, user, authTime);
+  await startSession(app, hd, req, reply, user, authTime);
   return reply.redirect(await completeAuthorization(app, ar, user, authTime), 302);
 }

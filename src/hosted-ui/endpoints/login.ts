@@ -72,7 +72,7 @@ export async function loginSubmit(ctx: HostedContext) {
     const { user, challenge } = await hostedPasswordSignIn(app, hd.pool, ar.client, username, password);
     if (challenge) return sendPage(reply, 200, challengePage(ctx, ar, challenge, username));
     const authTime = app.clock.now();
-    await startSession(app, hd, reply, user, authTime);
+    await startSession(app, hd, req, reply, user, authTime);
     return reply.redirect(await completeAuthorization(app, ar, user, authTime), 302);
   } catch (err) {
     if (err instanceof CognitoError) return sendPage(reply, 200, loginForm(ctx, ar, { username, error: err.message }));

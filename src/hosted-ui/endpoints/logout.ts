@@ -1,3 +1,4 @@
+import { headerSafeUrl } from '../authorize-request.ts';
 import type { HostedContext } from '../context.ts';
 import { html, page } from '../html.ts';
 import { Params, sendPage } from '../request.ts';
@@ -27,7 +28,7 @@ export async function logout(ctx: HostedContext) {
   if (p.logoutUri !== undefined) {
     if (!(client.config.LogoutURLs ?? []).includes(p.logoutUri)) return mismatch();
     await endSession(app, hd, req, reply);
-    return reply.redirect(p.logoutUri, 302);
+    return reply.redirect(headerSafeUrl(p.logoutUri), 302);
   }
   if (p.redirectUri !== undefined && p.responseType !== undefined) {
     if (!(client.config.CallbackURLs ?? []).includes(p.redirectUri)) return mismatch();
