@@ -4,11 +4,12 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
-import { CreateTermsCommand, CreateUserPoolClientCommand, SetUICustomizationCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CreateTermsCommand, CreateUserPoolClientCommand, SetUICustomizationCommand, SetUserPoolMfaConfigCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { totpAt } from '../src/domain/mfa/totp.ts';
 import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 import type { Running } from '../src/tobira.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
-import { claims } from './helpers/sign-in.ts';
+import { claims, userWithPassword } from './helpers/sign-in.ts';
 import { hostedPool, type HostedPool, PASSWORD } from './helpers/hosted-ui.ts';
 import { lastCode } from './helpers/outbox.ts';
 
@@ -81,6 +82,7 @@ describe('hosted UI in a browser', () => {
     const q = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: callback, scope: 'openid email', state: 'signup-1' });
     await page.goto(`${domainUrl}/oauth2/authorize?${q}`);
     await Promise.all([page.waitForURL(/\/signup\?/), page.getByRole('link', { name: 'Sign up' }).click()]);
+    await shot('09-signup');
     await page.getByLabel('Username').fill('carol');
     await page.getByLabel('Email').fill('carol@example.com');
     await page.getByLabel('Password').fill('short');
@@ -189,5 +191,58 @@ describe('hosted UI in a browser', () => {
     assert.equal(r!.status(), 400);
     assert.match(await page.textContent('body') ?? '', /An error was encountered with the requested page\./);
     await shot('05-error');
+  });
+
+  test('password recovery, the new-password challenge and the logout result, each page photographed', async () => {
+    await userWithPassword(server.url, hp.poolId, 'dave', 'Dave#Pass1234', { attributes: { email: 'dave@example.com', email_verified: 'true' } });
+    await userWithPassword(server.url, hp.poolId, 'erin', 'Temp#Pass1234', { temporary: true });
+    const q = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: callback, scope: 'openid' });
+    await page.goto(`${domainUrl}/login?${q}`);
+    await Promise.all([page.waitForURL(/\/forgotPassword\?/), page.getByRole('link', { name: 'Forgot your password?' }).click()]);
+    await shot('30-forgot-password');
+    await page.getByLabel('Username').fill('dave');
+    await Promise.all([page.waitForURL(/\/confirmForgotPassword\?/), page.locator('button[type=submit]').click()]);
+    await shot('31-confirm-forgot-password');
+    await page.getByLabel('Code').fill(await lastCode(server.url, 'dave@example.com'));
+    await page.getByLabel('New password').fill('Dave#Fresh5678');
+    await Promise.all([page.waitForURL(/\/login\?/), page.locator('button[type=submit]').click()]);
+    assert.equal(await page.inputValue('#username'), 'dave');
+
+    await page.goto(`${domainUrl}/login?${q}`);
+    await page.getByLabel('Username').fill('erin');
+    await page.getByLabel('Password').fill('Temp#Pass1234');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('input[name=_challenge][value=NEW_PASSWORD_REQUIRED]', { state: 'attached' });
+    assert.equal(await page.title(), 'Change your password');
+    await shot('32-challenge');
+    await page.getByLabel('New password').fill('Erin#Final5678');
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(callback)), page.getByRole('button', { name: 'Continue' }).click()]);
+    assert.ok(new URL(page.url()).searchParams.get('code'));
+
+    await page.goto(`${domainUrl}/logout?${new URLSearchParams({ client_id: client.clientId, logout_uri: callback.replace('/callback', '/bye') })}`);
+    assert.ok(page.url().endsWith('/bye'));
+    await shot('33-logout');
+    const r = await page.goto(`${domainUrl}/logout?${new URLSearchParams({ client_id: client.clientId })}`);
+    assert.equal(r!.status(), 400);
+    await shot('34-logout-without-uri');
+  });
+
+  // Last: it makes MFA required in the pool.
+  test('MFA set-up on the challenge page: the secret shown, the first code from it signs in', async () => {
+    await idpClient(server.url).send(new SetUserPoolMfaConfigCommand({ UserPoolId: hp.poolId, MfaConfiguration: 'ON', SoftwareTokenMfaConfiguration: { Enabled: true } }));
+    await userWithPassword(server.url, hp.poolId, 'finn', 'Finn#Pass1234');
+    const q = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: callback, scope: 'openid' });
+    await page.goto(`${domainUrl}/login?${q}`);
+    await page.getByLabel('Username').fill('finn');
+    await page.getByLabel('Password').fill('Finn#Pass1234');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#secret');
+    assert.equal(await page.title(), 'Set up your authenticator app');
+    const secret = (await page.textContent('#secret'))!;
+    assert.ok((await page.getAttribute('#otpauth', 'href'))!.startsWith('otpauth://totp/'));
+    await shot('35-challenge-mfa-setup');
+    await page.getByLabel('Code').fill(totpAt(secret, Date.now()));
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(callback)), page.getByRole('button', { name: 'Continue' }).click()]);
+    assert.ok(new URL(page.url()).searchParams.get('code'));
   });
 });

@@ -43,8 +43,8 @@ export async function hostedPasswordSignIn(app: App, pool: UserPool, client: App
   checkTemporaryPassword(app, user);
   // The next steps are the API's own challenges (NEW_PASSWORD_REQUIRED, then MFA), answered on
   // the hosted UI's challenge page (endpoints/challenge.ts) with their Session.
-  if (user.status === 'FORCE_CHANGE_PASSWORD') return { challenge: await newPasswordChallenge(app, pool, client, user, { firstFactor: 'PASSWORD' }) };
-  const mfa = await mfaChallenge(app, pool, client, user, { firstFactor: 'PASSWORD' });
+  if (user.status === 'FORCE_CHANGE_PASSWORD') return { challenge: await newPasswordChallenge(app, pool, client, user, { firstFactor: 'PASSWORD', hostedUi: true }) };
+  const mfa = await mfaChallenge(app, pool, client, user, { firstFactor: 'PASSWORD', hostedUi: true });
   if (mfa) return { challenge: mfa };
   await postAuthentication(app, pool, { user, clientId: client.clientId, clientMetadata: {} });
   return { user };

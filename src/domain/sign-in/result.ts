@@ -40,7 +40,7 @@ export async function tokensOutcome(app: App, pool: UserPool, client: AppClient,
   // PostAuthentication and PreTokenGeneration (triggers/before-tokens.ts), before any transaction.
   const source = ctx.deviceVerified ? 'TokenGeneration_AuthenticateDevice' : ctx.newPasswordChallenge ? 'TokenGeneration_NewPasswordChallenge' : 'TokenGeneration_Authentication';
   const newDeviceUsed = tracksDevices(pool) ? !ctx.deviceKey : undefined;
-  const overrides = await beforeSignInTokens(app, pool, client, user, { source, newDeviceUsed });
+  const overrides = await beforeSignInTokens(app, pool, client, user, { source, newDeviceUsed, tokenGeneration: !ctx.hostedUi });
   const args = { pool, client, user, authTime: app.clock.now(), withRefreshToken: true, overrides };
   if (!tracksDevices(pool)) return { ChallengeParameters: {}, AuthenticationResult: await issueTokens(app, app.store, args) };
   if (ctx.deviceKey) {

@@ -19,6 +19,12 @@ export interface SignInContext {
   clientMetadata?: Record<string, string>;
   /** The sign-in went through NEW_PASSWORD_REQUIRED (PreTokenGeneration's TokenGeneration_NewPasswordChallenge). */
   newPasswordChallenge?: boolean;
+  /**
+   * The sign-in runs on the hosted UI (src/hosted-ui/sign-in.ts): the tokens at its end never
+   * leave the server, so only PostAuthentication runs there; PreTokenGeneration runs once, with
+   * TokenGeneration_HostedAuth, for the tokens the hosted UI hands out.
+   */
+  hostedUi?: boolean;
 }
 
 /**

@@ -17,10 +17,11 @@ export async function beforeSignInTokens(
   pool: UserPool,
   client: AppClient,
   user: User,
-  a: { source: TokenGenerationSource; newDeviceUsed?: boolean; scope?: string },
+  a: { source: TokenGenerationSource; newDeviceUsed?: boolean; scope?: string; tokenGeneration?: boolean },
 ): Promise<TokenOverrides | undefined> {
   const clientMetadata = challengeMetadata();
   await postAuthentication(app, pool, { user, clientId: client.clientId, clientMetadata, newDeviceUsed: a.newDeviceUsed });
+  if (a.tokenGeneration === false) return undefined;
   return tokenOverrides(app, pool, client, user, { source: a.source, scope: a.scope, clientMetadata });
 }
 

@@ -8,7 +8,7 @@ import { answerRefusal } from '../refusal.ts';
 import { Params, queryString, sendPage } from '../request.ts';
 import { currentSession, startSession } from '../sessions.ts';
 import { hostedPasswordSignIn } from '../sign-in.ts';
-import { challengePage } from './challenge.ts';
+import { showChallenge } from './challenge.ts';
 
 /** The form fields of POST /login (the authorization request stays in the query). */
 export const parameters = new Set(['username', 'password', CSRF_FIELD]);
@@ -70,7 +70,7 @@ export async function loginSubmit(ctx: HostedContext) {
   if (!username || !password) return sendPage(reply, 200, loginForm(ctx, ar, { username, error: 'Please enter your username and password.' }));
   try {
     const { user, challenge } = await hostedPasswordSignIn(app, hd.pool, ar.client, username, password);
-    if (challenge) return sendPage(reply, 200, challengePage(ctx, ar, challenge, username));
+    if (challenge) return sendPage(reply, 200, await showChallenge(ctx, ar, challenge, username));
     const authTime = app.clock.now();
     await startSession(app, hd, req, reply, user, authTime);
     return reply.redirect(await completeAuthorization(app, ar, user, authTime), 302);
