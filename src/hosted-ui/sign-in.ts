@@ -1,17 +1,13 @@
 import type { App } from '../app.ts';
-import { userNotFound } from '../errors.ts';
 import { mfaChallenge } from '../domain/mfa/challenges.ts';
-import { preventUserExistenceErrors } from '../domain/pools/app-clients.ts';
-import { attemptSucceeded, beginAttempt } from '../domain/sign-in/lockout.ts';
-import { type AuthOutcome, incorrectCredentials } from '../domain/sign-in/result.ts';
 import { newPasswordChallenge } from '../domain/sign-in/new-password.ts';
+import { checkPasswordFactor } from '../domain/sign-in/password.ts';
+import type { AuthOutcome } from '../domain/sign-in/result.ts';
+import { preventUserExistenceErrors } from '../domain/pools/app-clients.ts';
 import { postAuthentication } from '../domain/triggers/post-authentication.ts';
-import { checkTemporaryPassword, checkUserCanSignIn } from '../domain/sign-in/user-state.ts';
 import { preAuthentication } from '../domain/triggers/pre-authentication.ts';
 import { triggerFunction } from '../domain/triggers/invoke.ts';
-import { migrateUser } from '../domain/triggers/user-migration.ts';
 import type { AppClient, User, UserPool } from '../domain/types.ts';
-import { dummyPasswordHash, verifyPassword } from '../domain/users/passwords.ts';
 import { findUser } from '../domain/users/users.ts';
 
 /**
@@ -29,18 +25,7 @@ export async function hostedPasswordSignIn(app: App, pool: UserPool, client: App
   if (triggerFunction(pool, 'PreAuthentication') && (existing || preventUserExistenceErrors(client) === 'ENABLED')) {
     await preAuthentication(app, pool, { user: existing ?? null, userName: username, clientId: client.clientId, clientMetadata: {} });
   }
-  const user =
-    existing ?? (await migrateUser(app, pool, { source: 'UserMigration_Authentication', userName: username, clientId: client.clientId, password }));
-  if (!user) {
-    if (preventUserExistenceErrors(client) !== 'ENABLED') throw userNotFound();
-    await verifyPassword(await dummyPasswordHash(), password);
-    throw incorrectCredentials();
-  }
-  checkUserCanSignIn(client, user);
-  await beginAttempt(app, app.store, user);
-  if (!(await verifyPassword(user.passwordHash, password))) throw incorrectCredentials();
-  await attemptSucceeded(app.store, user);
-  checkTemporaryPassword(app, user);
+  const user = await checkPasswordFactor(app, pool, client, username, password);
   // The next steps are the API's own challenges (NEW_PASSWORD_REQUIRED, then MFA), answered on
   // the hosted UI's challenge page (endpoints/challenge.ts) with their Session.
   if (user.status === 'FORCE_CHANGE_PASSWORD') return { challenge: await newPasswordChallenge(app, pool, client, user, { firstFactor: 'PASSWORD', hostedUi: true }) };

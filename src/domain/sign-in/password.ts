@@ -2,7 +2,7 @@ import type { App } from '../../app.ts';
 import { userNotFound } from '../../errors.ts';
 import { preventUserExistenceErrors } from '../pools/app-clients.ts';
 import { dummyPasswordHash, verifyPassword } from '../users/passwords.ts';
-import type { AppClient, UserPool } from '../types.ts';
+import type { AppClient, User, UserPool } from '../types.ts';
 import { findUser } from '../users/users.ts';
 import { migrateUser } from '../triggers/user-migration.ts';
 import { attemptSucceeded, beginAttempt } from './lockout.ts';
@@ -29,9 +29,26 @@ export async function passwordSignIn(
   const username = requireParam(params, 'USERNAME');
   const password = requireParam(params, 'PASSWORD');
   checkSecretHash(client, [username], params.SECRET_HASH);
+  const user = await checkPasswordFactor(app, pool, client, username, password, clientMetadata);
+  return finishSignIn(app, pool, client, user, { deviceKey: params.DEVICE_KEY || undefined, firstFactor: 'PASSWORD' });
+}
+
+/**
+ * The password as a first factor, shared by the API's password flows and the hosted UI's /login:
+ * the user (or one UserMigration brings in), the states that bar signing in, lockout counted
+ * before the hash is checked, and the temporary password's age. Returns the user it proved.
+ */
+export async function checkPasswordFactor(
+  app: App,
+  pool: UserPool,
+  client: AppClient,
+  username: string,
+  password: string,
+  validationData?: Record<string, string>,
+): Promise<User> {
   const user =
     (await findUser(app.store, pool, username)) ??
-    (await migrateUser(app, pool, { source: 'UserMigration_Authentication', userName: username, clientId: client.clientId, password, validationData: clientMetadata }));
+    (await migrateUser(app, pool, { source: 'UserMigration_Authentication', userName: username, clientId: client.clientId, password, validationData }));
   if (!user) {
     if (preventUserExistenceErrors(client) !== 'ENABLED') throw userNotFound();
     await verifyPassword(await dummyPasswordHash(), password);
@@ -42,5 +59,5 @@ export async function passwordSignIn(
   if (!(await verifyPassword(user.passwordHash, password))) throw incorrectCredentials();
   await attemptSucceeded(app.store, user);
   checkTemporaryPassword(app, user);
-  return finishSignIn(app, pool, client, user, { deviceKey: params.DEVICE_KEY || undefined, firstFactor: 'PASSWORD' });
+  return user;
 }
