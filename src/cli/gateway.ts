@@ -1,9 +1,8 @@
 import pino from 'pino';
 import { loadGatewayConfigFile, normalizeGatewayConfig, type GatewayConfig } from '../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../gateway/server.ts';
-import { LIMIT_SETTINGS, type ListenerLimits } from '../config.ts';
+import { defaultFunctionsDir, LIMIT_SETTINGS, type ListenerLimits } from '../config.ts';
 import { flagString, limitsFromArgs, type ParsedArgs } from './args.ts';
-import { defaultFunctionsDir } from '../config.ts';
 import type { FunctionRegistry } from '../functions/registry.ts';
 
 export const GATEWAY_USAGE = `  gateway    API Gateway's Cognito authorizer in front of a Lambda handler or an upstream URL

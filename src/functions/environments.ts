@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { FunctionFailed, FunctionInvalidAnswer, FunctionTimedOut, FunctionUnreachable } from './errors.ts';
 
 /** What runs one handler file: which runtime, and under which function name. */
 export interface EnvironmentSpec {
@@ -142,4 +143,78 @@ export function functionEnvironment(spec: EnvironmentSpec): Record<string, strin
 /** A log stream name as Lambda makes them: date, version, a random id. */
 export function logStreamName(): string {
   return `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`;
+}
+
+/** A handler's error as the environment reports it (a module that failed to load, or a thrown error). */
+export interface HandlerError {
+  errorType: string;
+  errorMessage: string;
+  stack?: string;
+}
+
+/** An environment's answer to one invocation. */
+export interface ResultMessage {
+  type: 'result';
+  id: number;
+  json?: string;
+  error?: HandlerError;
+  invalid?: string;
+}
+
+/** An invocation waiting for its answer. */
+export interface Pending {
+  label: string;
+  resolve(result: unknown): void;
+  reject(err: Error): void;
+}
+
+/** Settles an invocation with its answer; `empty` stands for an answer without JSON. */
+export function settle(p: Pending, msg: ResultMessage, empty: unknown): void {
+  if (msg.invalid !== undefined) p.reject(new FunctionInvalidAnswer(p.label, msg.invalid));
+  else if (msg.error) p.reject(Object.assign(new FunctionFailed(p.label, msg.error.errorType, msg.error.errorMessage), msg.error.stack ? { cause: msg.error.stack } : {}));
+  else {
+    try {
+      p.resolve(msg.json === undefined ? empty : JSON.parse(msg.json));
+    } catch (err) {
+      p.reject(new FunctionInvalidAnswer(p.label, `the answer is not JSON: ${(err as Error).message}`));
+    }
+  }
+}
+
+/**
+ * The timeout bounds the handler, not loading its module (Lambda too bounds its init apart);
+ * a module that never finishes loading ends its environment here.
+ */
+export function boundInit(ready: Promise<void>, kill: (reason: Error) => void): void {
+  const init = setTimeout(() => kill(new Error(`the module did not load within ${INIT_TIMEOUT_MS / 1000} seconds`)), INIT_TIMEOUT_MS);
+  init.unref();
+  ready.then(() => clearTimeout(init), () => clearTimeout(init));
+}
+
+/** Waits for the environment's module to load; throws what the invocation answers if it cannot run. */
+export async function whenReady(env: { readonly ready: Promise<void>; readonly loadError: HandlerError | undefined; readonly dead: boolean }, label: string): Promise<void> {
+  try {
+    await env.ready;
+  } catch (err) {
+    throw new FunctionUnreachable(label, (err as Error).message);
+  }
+  if (env.loadError) throw new FunctionFailed(label, env.loadError.errorType, env.loadError.errorMessage);
+  if (env.dead) throw new FunctionUnreachable(label, "the function's environment has ended");
+}
+
+/**
+ * Starts one invocation's clock: on timeout it rejects with FunctionTimedOut and calls
+ * `onTimeout` (Lambda resets the environment after a timeout; a handler stuck in a loop would
+ * otherwise hold it for ever). The returned Pending settles the invocation and stops the clock.
+ */
+export function timed(inv: Invocation, resolve: (r: unknown) => void, reject: (e: Error) => void, onTimeout: () => void): Pending {
+  const timer = setTimeout(() => {
+    reject(new FunctionTimedOut(inv.label, inv.timeoutMs));
+    onTimeout();
+  }, inv.timeoutMs);
+  return {
+    label: inv.label,
+    resolve: (r) => (clearTimeout(timer), resolve(r)),
+    reject: (e) => (clearTimeout(timer), reject(e)),
+  };
 }

@@ -1,30 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { functionEnvironment, INIT_TIMEOUT_MS, logStreamName, type Environment, type EnvironmentSpec, type Invocation } from './environments.ts';
-import { FunctionFailed, FunctionInvalidAnswer, FunctionTimedOut, FunctionUnreachable } from './errors.ts';
+import { boundInit, functionEnvironment, logStreamName, settle, timed, whenReady, type Environment, type EnvironmentSpec, type HandlerError, type Invocation, type Pending, type ResultMessage } from './environments.ts';
+import { FunctionUnreachable } from './errors.ts';
 
 const WORKER = new URL('./node-worker.mjs', import.meta.url);
 
-type WorkerMessage =
-  | { type: 'ready' }
-  | { type: 'loadError'; error: { errorType: string; errorMessage: string } }
-  | { type: 'result'; id: number; json?: string; error?: { errorType: string; errorMessage: string; stack?: string }; invalid?: string };
-
-interface Pending {
-  label: string;
-  resolve(result: unknown): void;
-  reject(err: Error): void;
-}
+type WorkerMessage = { type: 'ready' } | { type: 'loadError'; error: HandlerError } | ResultMessage;
 
 /** A Node.js execution environment: a worker thread running node-worker.mjs for one handler module. */
 export class NodeEnvironment implements Environment {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  private readonly ready: Promise<void>;
+  readonly ready: Promise<void>;
   private failReady: (err: Error) => void = () => {};
   /** Set when the module failed to load: every invocation answers with it. */
-  private loadError: { errorType: string; errorMessage: string } | undefined;
+  loadError: HandlerError | undefined;
   private readonly logStream = logStreamName();
   dead = false;
   busy = 0;
@@ -46,15 +37,7 @@ export class NodeEnvironment implements Environment {
           const p = this.pending.get(msg.id);
           if (!p) return; // answered after its timeout: ignored, as Lambda ignores it
           this.pending.delete(msg.id);
-          if (msg.invalid !== undefined) p.reject(new FunctionInvalidAnswer(p.label, msg.invalid));
-          else if (msg.error) p.reject(Object.assign(new FunctionFailed(p.label, msg.error.errorType, msg.error.errorMessage), msg.error.stack ? { cause: msg.error.stack } : {}));
-          else {
-            try {
-              p.resolve(msg.json === undefined ? undefined : JSON.parse(msg.json));
-            } catch (err) {
-              p.reject(new FunctionInvalidAnswer(p.label, `the answer is not JSON: ${(err as Error).message}`));
-            }
-          }
+          settle(p, msg, undefined);
         }
       });
       // An uncaught exception or unhandled rejection inside ends the worker: every invocation
@@ -71,11 +54,7 @@ export class NodeEnvironment implements Environment {
       });
     });
     this.ready.catch(() => {});
-    // The timeout bounds the handler, not loading its module (Lambda too bounds its init apart);
-    // a module that never finishes loading ends its environment here.
-    const init = setTimeout(() => this.kill(new Error(`the module did not load within ${INIT_TIMEOUT_MS / 1000} seconds`)), INIT_TIMEOUT_MS);
-    init.unref();
-    this.ready.then(() => clearTimeout(init), () => clearTimeout(init));
+    boundInit(this.ready, (reason) => this.kill(reason));
   }
 
   async invoke(inv: Invocation): Promise<unknown> {
@@ -90,28 +69,17 @@ export class NodeEnvironment implements Environment {
 
   private async run(inv: Invocation): Promise<unknown> {
     const event = JSON.stringify(inv.event);
-    try {
-      await this.ready;
-    } catch (err) {
-      throw new FunctionUnreachable(inv.label, (err as Error).message);
-    }
-    if (this.loadError) throw new FunctionFailed(inv.label, this.loadError.errorType, this.loadError.errorMessage);
-    if (this.dead) throw new FunctionUnreachable(inv.label, "the function's environment has ended");
+    await whenReady(this, inv.label);
     const id = ++this.nextId;
     const deadline = Date.now() + inv.timeoutMs;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new FunctionTimedOut(inv.label, inv.timeoutMs));
-        // Lambda resets the environment after a timeout; a handler stuck in a loop would
-        // otherwise hold this one for ever.
-        this.kill(new Error('the environment was reset after a timeout'));
-      }, inv.timeoutMs);
-      this.pending.set(id, {
-        label: inv.label,
-        resolve: (r) => (clearTimeout(timer), resolve(r)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-      });
+      this.pending.set(
+        id,
+        timed(inv, resolve, reject, () => {
+          this.pending.delete(id);
+          this.kill(new Error('the environment was reset after a timeout'));
+        }),
+      );
       this.worker.postMessage({
         type: 'invoke',
         id,

@@ -2,18 +2,15 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { functionEnvironment, INIT_TIMEOUT_MS, logStreamName, type Environment, type EnvironmentSpec, type Invocation } from './environments.ts';
-import { FunctionFailed, FunctionInvalidAnswer, FunctionTimedOut, FunctionUnreachable } from './errors.ts';
+import { boundInit, functionEnvironment, logStreamName, settle, timed, whenReady, type Environment, type EnvironmentSpec, type HandlerError, type Invocation, type Pending, type ResultMessage } from './environments.ts';
+import { FunctionUnreachable } from './errors.ts';
 
 const RUNNER = fileURLToPath(new URL('./python-runner.py', import.meta.url));
 
 /** The interpreter of Python handlers: TOBIRA_PYTHON, else python3 on PATH. */
 export const PYTHON = process.env.TOBIRA_PYTHON || 'python3';
 
-type RunnerMessage =
-  | { type: 'ready' }
-  | { type: 'loadError'; error: { errorType: string; errorMessage: string } }
-  | { type: 'result'; id: number; json?: string; error?: { errorType: string; errorMessage: string }; invalid?: string };
+type RunnerMessage = { type: 'ready' } | { type: 'loadError'; error: HandlerError } | ResultMessage;
 
 /**
  * A Python execution environment: one python3 process running python-runner.py for one handler
@@ -22,12 +19,12 @@ type RunnerMessage =
  */
 export class PythonEnvironment implements Environment {
   private readonly child: ChildProcessWithoutNullStreams;
-  private current: { id: number; label: string; resolve(r: unknown): void; reject(e: Error): void } | undefined;
+  private current: (Pending & { id: number }) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 0;
-  private readonly ready: Promise<void>;
+  readonly ready: Promise<void>;
   private failReady: (err: Error) => void = () => {};
-  private loadError: { errorType: string; errorMessage: string } | undefined;
+  loadError: HandlerError | undefined;
   private readonly logStream = logStreamName();
   dead = false;
   busy = 0;
@@ -55,15 +52,7 @@ export class PythonEnvironment implements Environment {
         } else if (msg.type === 'result' && this.current?.id === msg.id) {
           const p = this.current;
           this.current = undefined;
-          if (msg.invalid !== undefined) p.reject(new FunctionInvalidAnswer(p.label, msg.invalid));
-          else if (msg.error) p.reject(new FunctionFailed(p.label, msg.error.errorType, msg.error.errorMessage));
-          else {
-            try {
-              p.resolve(msg.json === undefined ? null : JSON.parse(msg.json));
-            } catch (err) {
-              p.reject(new FunctionInvalidAnswer(p.label, `the answer is not JSON: ${(err as Error).message}`));
-            }
-          }
+          settle(p, msg, null);
         }
       });
       this.child.on('error', (err) => {
@@ -79,11 +68,7 @@ export class PythonEnvironment implements Environment {
       });
     });
     this.ready.catch(() => {});
-    // The timeout bounds the handler, not loading its module (Lambda too bounds its init apart);
-    // a module that never finishes loading ends its environment here.
-    const init = setTimeout(() => this.kill(new Error(`the module did not load within ${INIT_TIMEOUT_MS / 1000} seconds`)), INIT_TIMEOUT_MS);
-    init.unref();
-    this.ready.then(() => clearTimeout(init), () => clearTimeout(init));
+    boundInit(this.ready, (reason) => this.kill(reason));
     this.child.stdin.on('error', () => {}); // a write to a process that just died: its exit reports it
   }
 
@@ -100,26 +85,16 @@ export class PythonEnvironment implements Environment {
 
   private async run(inv: Invocation): Promise<unknown> {
     const event = JSON.stringify(inv.event);
-    try {
-      await this.ready;
-    } catch (err) {
-      throw new FunctionUnreachable(inv.label, (err as Error).message);
-    }
-    if (this.loadError) throw new FunctionFailed(inv.label, this.loadError.errorType, this.loadError.errorMessage);
-    if (this.dead) throw new FunctionUnreachable(inv.label, "the function's environment has ended");
+    await whenReady(this, inv.label);
     const id = ++this.nextId;
     const deadline = Date.now() + inv.timeoutMs;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.current = undefined;
-        reject(new FunctionTimedOut(inv.label, inv.timeoutMs));
-        this.kill(new Error('the environment was reset after a timeout'));
-      }, inv.timeoutMs);
       this.current = {
         id,
-        label: inv.label,
-        resolve: (r) => (clearTimeout(timer), resolve(r)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
+        ...timed(inv, resolve, reject, () => {
+          this.current = undefined;
+          this.kill(new Error('the environment was reset after a timeout'));
+        }),
       };
       const line = JSON.stringify({
         id,

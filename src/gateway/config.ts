@@ -140,18 +140,20 @@ function normalizeRoute(r: Raw, apiType: 'rest' | 'http', baseDir: string, where
     throw new Error(`${where}: give exactly one of "lambda" (file.mjs#handler), "function" (a function name or ARN) or "upstream" (URL)`);
   }
   let integration: Integration;
+  /** The event format of a Lambda route (upstream routes send none). */
+  const payloadFormat = () => {
+    const format = optEnum(r, 'payloadFormat', ['1.0', '2.0'], apiType === 'rest' ? '1.0' : '2.0');
+    if (apiType === 'rest' && format === '2.0') throw new Error(`${where}: REST APIs only send payload format 1.0`);
+    return format;
+  };
   if (fn) {
-    const payloadFormat = optEnum(r, 'payloadFormat', ['1.0', '2.0'], apiType === 'rest' ? '1.0' : '2.0');
-    if (apiType === 'rest' && payloadFormat === '2.0') throw new Error(`${where}: REST APIs only send payload format 1.0`);
-    integration = { type: 'function', name: fn, payloadFormat, timeoutMs };
+    integration = { type: 'function', name: fn, payloadFormat: payloadFormat(), timeoutMs };
   } else if (lambda) {
     const hash = lambda.lastIndexOf('#');
     const file = hash > 0 ? lambda.slice(0, hash) : lambda;
     const handler = hash > 0 ? lambda.slice(hash + 1) : 'handler';
     if (!/^[A-Za-z_$][\w$]*$/.test(handler)) throw new Error(`${where}: invalid handler name "${handler}"`);
-    const payloadFormat = optEnum(r, 'payloadFormat', ['1.0', '2.0'], apiType === 'rest' ? '1.0' : '2.0');
-    if (apiType === 'rest' && payloadFormat === '2.0') throw new Error(`${where}: REST APIs only send payload format 1.0`);
-    integration = { type: 'lambda', file: isAbsolute(file) ? file : resolve(baseDir, file), handler, payloadFormat, timeoutMs };
+    integration = { type: 'lambda', file: isAbsolute(file) ? file : resolve(baseDir, file), handler, payloadFormat: payloadFormat(), timeoutMs };
   } else {
     checkUrl(upstream!, `${where}: upstream`);
     integration = { type: 'upstream', url: upstream!, timeoutMs };

@@ -22,6 +22,7 @@ export async function pageLook(app: App, hd: HostedDomain, clientId: string | nu
   if (!clientId || clientId.length > 128) return { terms: {} };
   const client = await app.store.clients.get(clientId);
   if (!client || client.poolId !== hd.pool.id) return { terms: {} };
+  const terms = await termsLinksForClient(app.store, clientId);
   // Cognito picks the look by the domain's ManagedLoginVersion: 2 (managed login) shows the
   // client's branding style, 1 (classic hosted UI) the UI customization; the two never mix.
   // A version-2 domain whose client has no style falls back to the UI customization here
@@ -40,7 +41,7 @@ export async function pageLook(app: App, hd: HostedDomain, clientId: string | nu
       return {
         ...(vars ? { vars } : {}),
         ...(b.logo ? { logoUrl: `data:${b.logo.contentType};base64,${b.logo.bytes.toString('base64')}` } : {}),
-        terms: await termsLinksForClient(app.store, clientId),
+        terms,
       };
     }
   }
@@ -50,6 +51,6 @@ export async function pageLook(app: App, hd: HostedDomain, clientId: string | nu
     // here so that nothing can ever end the <style> element.
     ...(c?.css ? { css: c.css.replace(/</g, '') } : {}),
     ...(c?.logoPath ? { logoUrl: c.logoPath } : {}),
-    terms: await termsLinksForClient(app.store, clientId),
+    terms,
   };
 }

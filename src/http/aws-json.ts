@@ -82,7 +82,8 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
       app.config.adminCredentials,
       app.clock.now(),
     );
-    const body = parseJsonObject(req.body);
+    // The server's body parser checked the body's shape already (http/server.ts).
+    const body = parseJsonObject(req.body, { shapeChecked: true });
     service.validator.validate(spec.input, body);
     const handler = (Object.hasOwn(service.handlers, operation) ? service.handlers[operation] : undefined) as
       | ((input: unknown, ctx: RequestContext) => Promise<unknown>)

@@ -263,13 +263,13 @@ export const MAX_COUNTED = 1000;
 /** Characters of a value written into a message; longer ones are cut with "...". */
 export const MAX_DISPLAYED = 256;
 
-/** A string's length in code points, as the model counts it. */
 /** How many bytes a base64 text decodes to (padding and whitespace not counted). */
 function base64Bytes(s: string): number {
   const v = s.replace(/[\s=]+/g, '');
   return Math.floor((v.length * 3) / 4);
 }
 
+/** A string's length in code points, as the model counts it. */
 function codePoints(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length - 1; i++) {

@@ -24,9 +24,10 @@ const UNSAFE_KEYS = ['__proto__', 'constructor', 'prototype'];
  * MAX_JSON_DEPTH (JSON.parse spends a third of a second on a mebibyte of `[`) or holding more
  * than MAX_JSON_VALUES values is refused before JSON.parse.
  */
-export function parseJsonObject(text: string): Record<string, unknown> {
+export function parseJsonObject(text: string, opts: { shapeChecked?: boolean } = {}): Record<string, unknown> {
   if (text.trim() === '') return {};
-  checkJsonShape(text);
+  // The HTTP server's body parser has already run checkJsonShape on a request's body (http/server.ts).
+  if (!opts.shapeChecked) checkJsonShape(text);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -113,11 +113,23 @@ async function askFactor(app: App, pool: UserPool, client: AppClient, user: User
   const destination = sms ? user.attributes.phone_number : (setupEmail ?? user.attributes.email);
   // The address went away between the choice and now (an attribute deleted meanwhile).
   if (!destination) throw new CognitoError('MFAMethodNotFoundException', `The user has no ${sms ? 'phone number' : 'email address'} to send an MFA code to.`);
+  return sendCodeChallenge(app, pool, client, user, { factor, session, sms, destination, code, subject: EMAIL_MFA_SUBJECT, kind: 'mfa' });
+}
+
+/**
+ * Sends an MFA or passwordless sign-in code in the pool's MFA texts (SMS: the authentication
+ * template; email: MfaFactors.email, else `subject` and the SMS default) through the message
+ * triggers (CustomMessage_Authentication, the custom senders), and returns its challenge.
+ */
+export async function sendCodeChallenge(
+  app: App,
+  pool: UserPool,
+  client: AppClient,
+  user: User,
+  o: { factor: ChallengeNameType; session: string; sms: boolean; destination: string; code: string; subject: string; kind: string },
+): Promise<AuthOutcome> {
+  const { sms, destination, code } = o;
   const email = pool.config.MfaFactors?.email;
-  const body = sms
-    ? renderAuthentication(pool, code).body
-    : (email?.Message ?? DEFAULTS.smsAuthentication).replaceAll('{####}', code);
-  // Through the message triggers (CustomMessage_Authentication, the custom senders).
   await deliverMessage(app, pool, {
     event: 'Authentication',
     user,
@@ -126,16 +138,16 @@ async function askFactor(app: App, pool: UserPool, client: AppClient, user: User
       poolId: pool.id,
       channel: sms ? 'SMS' : 'EMAIL',
       destination,
-      ...(sms ? {} : { subject: email?.Subject ?? EMAIL_MFA_SUBJECT }),
-      body,
-      kind: 'mfa',
+      ...(sms ? {} : { subject: email?.Subject ?? o.subject }),
+      body: sms ? renderAuthentication(pool, code).body : (email?.Message ?? DEFAULTS.smsAuthentication).replaceAll('{####}', code),
+      kind: o.kind,
       username: user.username,
       code,
     },
   });
   return {
-    ChallengeName: factor,
-    Session: session,
+    ChallengeName: o.factor,
+    Session: o.session,
     ChallengeParameters: {
       CODE_DELIVERY_DELIVERY_MEDIUM: sms ? 'SMS' : 'EMAIL',
       CODE_DELIVERY_DESTINATION: maskDestination(sms ? 'phone_number' : 'email', destination),

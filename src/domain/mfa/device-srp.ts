@@ -1,14 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { App } from '../../app.ts';
-import { invalidParameter, notAuthorized } from '../../errors.ts';
+import { notAuthorized } from '../../errors.ts';
 import { checkSecretHash } from '../sign-in/secret-hash.ts';
 import { type AuthOutcome, incorrectCredentials, requireParam, tokensOutcome } from '../sign-in/result.ts';
 import { type ChallengeState, consumeSession, findSession, invalidSession, openSession, sessionId, type StoredSession } from '../sign-in/sessions.ts';
 import { UniqueViolation } from '../../store/db.ts';
 import type { Store } from '../../store/store.ts';
 import type { SignInContext } from '../sign-in/sign-in.ts';
-import { N, modPowN, g, scramblingU, serverPublicB, serverSecretS, sessionKey } from '../sign-in/srp-math.ts';
-import { parseSrpTimestamp, TIMESTAMP_SKEW_MS } from '../sign-in/srp.ts';
+import { modPowN, g, scramblingU, serverSecretS, sessionKey } from '../sign-in/srp-math.ts';
+import { parseSrpA, parseSrpTimestamp, serverKeys, TIMESTAMP_SKEW_MS } from '../sign-in/srp.ts';
 import { checkUserCanSignIn } from '../sign-in/user-state.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import { findUser } from '../users/users.ts';
@@ -20,8 +20,6 @@ import { deviceNotFound, userDevice } from './devices.ts';
  * and the signed message is DeviceGroupKey | DeviceKey | SECRET_BLOCK bytes | TIMESTAMP
  * (amazon-cognito-identity-js: AuthenticationHelper.generateHashDevice, CognitoUser.getDeviceResponse).
  */
-
-const HEX = /^[0-9a-fA-F]{1,2048}$/;
 
 /** Opens the DEVICE_SRP_AUTH step for a sign-in naming a confirmed device; the client answers with SRP_A. */
 export async function deviceSrpChallenge(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext, skipsMfa: boolean): Promise<AuthOutcome> {
@@ -101,22 +99,14 @@ export async function respondDeviceSrpAuth(
   const srpA = requireParam(responses, 'SRP_A');
   const { record, state, useUp } = await deviceSrpSession(app, client, token, deviceKey);
   const user = await sessionUser(app, pool, client, record.usernameKey, responses);
-  if (!HEX.test(srpA)) throw invalidParameter('SRP_A is not a valid hexadecimal number.');
-  const A = BigInt(`0x${srpA}`);
-  if (A % N === 0n) throw invalidParameter('SRP_A must not be 0 modulo N.');
+  const A = parseSrpA(srpA);
   await app.store.tx(useUp);
   if (deviceKey !== state.deviceKey) throw deviceNotFound();
   const device = await userDevice(app.store, pool, user.usernameKey, deviceKey);
   if (!device.srpVerifier || !device.srpSalt) throw deviceNotFound();
   checkUserCanSignIn(client, user);
 
-  const v = BigInt(`0x${device.srpVerifier}`);
-  let b: bigint;
-  let B: bigint;
-  do {
-    b = BigInt(`0x${app.random.bytes(128).toString('hex')}`);
-    B = serverPublicB(v, b);
-  } while (B % N === 0n);
+  const { b, B } = serverKeys(app, BigInt(`0x${device.srpVerifier}`));
   const secretBlock = app.random.bytes(64).toString('base64');
   const session = await openSession(app, app.store, {
     pool,

@@ -1,11 +1,9 @@
 import type { App } from '../../app.ts';
 import { CognitoError, invalidParameter, notAuthorized, userNotFound } from '../../errors.ts';
 import type { ChallengeNameType, GetUserAuthFactorsResponse } from '../../generated/cognito-idp.ts';
-import { DEFAULTS, renderAuthentication } from '../messages/templates.ts';
-import { deliverMessage } from '../triggers/message-delivery.ts';
 import { allowedAuthFlows, authSessionValiditySeconds, preventUserExistenceErrors } from '../pools/app-clients.ts';
 import { issueCode, redeemCode } from '../self-service/codes.ts';
-import { maskDestination, simulatedDetails } from '../self-service/delivery.ts';
+import { simulatedDetails } from '../self-service/delivery.ts';
 import { attemptSucceeded, beginAttempt } from '../sign-in/lockout.ts';
 import { passwordSignIn } from '../sign-in/password.ts';
 import { type AuthOutcome, requireParam } from '../sign-in/result.ts';
@@ -16,7 +14,7 @@ import { startSrp } from '../sign-in/srp.ts';
 import { checkUserCanSignIn } from '../sign-in/user-state.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import { findUser } from '../users/users.ts';
-import { mfaCodeMismatch } from './challenges.ts';
+import { mfaCodeMismatch, sendCodeChallenge } from './challenges.ts';
 import { poolFactors } from './pool-config.ts';
 import { userFactors, userMfaOf } from './settings.ts';
 import { allowedFirstFactors, passkeysAreMultiFactor } from './webauthn-config.ts';
@@ -187,31 +185,7 @@ async function sendOtp(app: App, pool: UserPool, client: AppClient, user: User, 
     const session = await openSession(app, s, { pool, client, usernameKey: user.usernameKey, state });
     return { session, code };
   });
-  const email = pool.config.MfaFactors?.email;
-  // Through the message triggers (CustomMessage_Authentication, the custom senders).
-  await deliverMessage(app, pool, {
-    event: 'Authentication',
-    user,
-    clientId: client.clientId,
-    message: {
-      poolId: pool.id,
-      channel: sms ? 'SMS' : 'EMAIL',
-      destination,
-      ...(sms ? {} : { subject: email?.Subject ?? 'Your sign-in code' }),
-      body: sms ? renderAuthentication(pool, code).body : (email?.Message ?? DEFAULTS.smsAuthentication).replaceAll('{####}', code),
-      kind: 'sign-in',
-      username: user.username,
-      code,
-    },
-  });
-  return {
-    ChallengeName: factor,
-    Session: session,
-    ChallengeParameters: {
-      CODE_DELIVERY_DELIVERY_MEDIUM: sms ? 'SMS' : 'EMAIL',
-      CODE_DELIVERY_DESTINATION: maskDestination(sms ? 'phone_number' : 'email', destination),
-    },
-  };
+  return sendCodeChallenge(app, pool, client, user, { factor, session, sms, destination, code, subject: 'Your sign-in code', kind: 'sign-in' });
 }
 
 /** The user of a USER_AUTH session, checked against the answer's USERNAME and SECRET_HASH. */

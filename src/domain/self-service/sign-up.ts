@@ -22,11 +22,7 @@ import { countAttempt } from './limits.ts';
 import { allowedFirstFactors } from '../mfa/webauthn-config.ts';
 import { signUpSession } from '../mfa/user-auth.ts';
 import { postConfirmation } from '../triggers/post-confirmation.ts';
-import { preSignUp } from '../triggers/pre-sign-up.ts';
-
-/** ValidationData (a list of Name/Value) as the map the PreSignUp event carries. */
-const attributeMap = (list: { Name: string; Value?: string }[] | undefined) =>
-  list?.length ? Object.fromEntries(list.map((a) => [a.Name, a.Value ?? ''])) : undefined;
+import { preSignUp, validationDataMap } from '../triggers/pre-sign-up.ts';
 
 /**
  * SignUp: a new UNCONFIRMED user with a password, its attributes checked against the schema and
@@ -72,7 +68,7 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
     userName: username,
     clientId: client.clientId,
     userAttributes: { ...attrs },
-    validationData: attributeMap(input.ValidationData),
+    validationData: validationDataMap(input.ValidationData),
     clientMetadata: input.ClientMetadata,
   });
   if (decision?.autoConfirmUser) user.status = 'CONFIRMED';

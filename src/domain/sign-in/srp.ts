@@ -17,6 +17,25 @@ import { checkTemporaryPassword, checkUserCanSignIn } from './user-state.ts';
 
 const HEX = /^[0-9a-fA-F]{1,2048}$/;
 
+/** The client's SRP_A: hexadecimal, and not 0 modulo N. */
+export function parseSrpA(srpA: string): bigint {
+  if (!HEX.test(srpA)) throw invalidParameter('SRP_A is not a valid hexadecimal number.');
+  const A = BigInt(`0x${srpA}`);
+  if (A % N === 0n) throw invalidParameter('SRP_A must not be 0 modulo N.');
+  return A;
+}
+
+/** A fresh server secret b and its public B for verifier v (B never 0 modulo N). */
+export function serverKeys(app: App, v: bigint): { b: bigint; B: bigint } {
+  let b: bigint;
+  let B: bigint;
+  do {
+    b = BigInt(`0x${app.random.bytes(128).toString('hex')}`);
+    B = serverPublicB(v, b);
+  } while (B % N === 0n);
+  return { b, B };
+}
+
 /** A simulated user's values must look like a real one's: the pool's username form included. */
 function simulatedUserId(pool: UserPool, key: Buffer, username: string): string {
   if (!pool.config.UsernameAttributes?.length) return username;
@@ -42,9 +61,7 @@ export async function startSrp(
   const username = requireParam(params, 'USERNAME');
   const srpA = requireParam(params, 'SRP_A');
   checkSecretHash(client, [username], params.SECRET_HASH);
-  if (!HEX.test(srpA)) throw invalidParameter('SRP_A is not a valid hexadecimal number.');
-  const A = BigInt(`0x${srpA}`);
-  if (A % N === 0n) throw invalidParameter('SRP_A must not be 0 modulo N.');
+  const A = parseSrpA(srpA);
 
   const user = await findUser(app.store, pool, username);
   if (!user && preventUserExistenceErrors(client) !== 'ENABLED') throw userNotFound();
@@ -62,12 +79,7 @@ export async function startSrp(
     salt = user.srpSalt!;
     v = BigInt(`0x${user.srpVerifier}`);
   }
-  let b: bigint;
-  let B: bigint;
-  do {
-    b = BigInt(`0x${app.random.bytes(128).toString('hex')}`);
-    B = serverPublicB(v, b);
-  } while (B % N === 0n);
+  const { b, B } = serverKeys(app, v);
   // Standard base64, as Cognito's; clients decode it to bytes for the signature.
   const secretBlock = app.random.bytes(64).toString('base64');
   await openSession(app, app.store, {

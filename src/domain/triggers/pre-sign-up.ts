@@ -12,6 +12,10 @@ import { clientMetadataOf, invalidLambdaResponse, invokeTrigger, triggerEvent, t
  */
 export type PreSignUpSource = 'PreSignUp_SignUp' | 'PreSignUp_AdminCreateUser' | 'PreSignUp_ExternalProvider';
 
+/** ValidationData (a list of Name/Value) as the map the PreSignUp event carries. */
+export const validationDataMap = (list: { Name: string; Value?: string }[] | undefined) =>
+  list?.length ? Object.fromEntries(list.map((a) => [a.Name, a.Value ?? ''])) : undefined;
+
 export interface PreSignUpDecision {
   autoConfirmUser: boolean;
   autoVerifyEmail: boolean;

@@ -9,7 +9,7 @@ import { applyPassword, generateTemporaryPassword, preparePassword } from './use
 import { allowedFirstFactors } from '../mfa/webauthn-config.ts';
 import { newUser, requireUser, saveUser } from './users.ts';
 import { renderInvitation } from '../messages/templates.ts';
-import { preSignUp } from '../triggers/pre-sign-up.ts';
+import { preSignUp, validationDataMap } from '../triggers/pre-sign-up.ts';
 import { deliverMessage } from '../triggers/message-delivery.ts';
 
 /**
@@ -129,7 +129,7 @@ export async function adminCreateUser(app: App, input: AdminCreateUserRequest): 
     source: 'PreSignUp_AdminCreateUser',
     userName: username,
     userAttributes: { ...attrs },
-    validationData: input.ValidationData?.length ? Object.fromEntries(input.ValidationData.map((a) => [a.Name, a.Value ?? ''])) : undefined,
+    validationData: validationDataMap(input.ValidationData),
     clientMetadata: input.ClientMetadata,
   });
   const now = app.clock.now();

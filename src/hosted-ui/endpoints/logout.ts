@@ -2,6 +2,7 @@ import { headerSafeUrl } from '../authorize-request.ts';
 import type { HostedContext } from '../context.ts';
 import { html, page } from '../html.ts';
 import { Params, sendPage } from '../request.ts';
+import { allowedScopes } from '../scopes.ts';
 import { endSession } from '../sessions.ts';
 
 export const parameters = new Set(['client_id', 'logout_uri', 'redirect_uri', 'response_type', 'scope', 'state', 'lang']);
@@ -34,7 +35,7 @@ export async function logout(ctx: HostedContext) {
     if (!(client.config.CallbackURLs ?? []).includes(p.redirectUri)) return mismatch();
     await endSession(app, hd, req, reply);
     const q = new URLSearchParams({ client_id: client.clientId, redirect_uri: p.redirectUri, response_type: p.responseType });
-    q.set('scope', p.scope ?? (client.config.AllowedOAuthScopes ?? []).join(' '));
+    q.set('scope', p.scope ?? allowedScopes(client).join(' '));
     if (p.state !== undefined) q.set('state', p.state);
     return reply.redirect(`${hd.base}/login?${q}`, 302);
   }

@@ -21,6 +21,7 @@ export async function token(ctx: HostedContext) {
   if (!type) throw invalidRequest();
   if (!Object.hasOwn(GRANTS, type)) throw unsupportedGrantType();
   const client = await authenticateClient(ctx.app, ctx, p);
-  const body = await GRANTS[type as keyof typeof GRANTS](ctx.app, client, p);
+  // authenticateClient admits only a client of this domain's pool, so the pool is ctx.hd.pool.
+  const body = await GRANTS[type as keyof typeof GRANTS](ctx.app, client, p, ctx.hd.pool);
   return sendJson(ctx.reply, 200, body);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { App } from '../../app.ts';
 import { issueTokens } from '../../domain/tokens/tokens.ts';
 import { tokenOverrides } from '../../domain/triggers/before-tokens.ts';
-import type { AppClient } from '../../domain/types.ts';
+import type { AppClient, UserPool } from '../../domain/types.ts';
 import { sameSecret } from '../artifact-hash.ts';
 import { consumeCode } from '../authorization-codes.ts';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.ts';
@@ -26,7 +26,7 @@ function verifierMatches(method: 'S256' | 'plain', challenge: string, verifier: 
  * have been issued to this client for this redirect_uri, and the PKCE verifier must match the
  * challenge. The user must still be the one who signed in, enabled.
  */
-export async function authorizationCodeGrant(app: App, client: AppClient, p: Params) {
+export async function authorizationCodeGrant(app: App, client: AppClient, p: Params, pool: UserPool) {
   if (!(client.config.AllowedOAuthFlows ?? []).includes('code')) throw unauthorizedClient();
   const code = p.get('code');
   const redirectUri = p.get('redirect_uri');
@@ -37,9 +37,8 @@ export async function authorizationCodeGrant(app: App, client: AppClient, p: Par
   const g = redeemed.grant;
   if (g.redirectUri !== redirectUri) throw invalidGrant();
   if (g.codeChallenge && !verifierMatches(g.codeChallengeMethod ?? 'S256', g.codeChallenge, verifier)) throw invalidGrant();
-  const pool = await app.store.pools.get(client.poolId);
   const user = await app.store.users.get(client.poolId, redeemed.usernameKey);
-  if (!pool || !user || user.sub !== g.sub || !user.enabled) throw invalidGrant();
+  if (!user || user.sub !== g.sub || !user.enabled) throw invalidGrant();
   const overrides = await tokenOverrides(app, pool, client, user, { source: 'TokenGeneration_HostedAuth', scope: g.scope });
   const tokens = await issueTokens(app, app.store, {
     pool, client, user, authTime: g.authTime, withRefreshToken: true, scope: g.scope, oauth: true, nonce: g.nonce, overrides,
