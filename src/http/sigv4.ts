@@ -57,10 +57,31 @@ const MISMATCH =
 export function authenticate(req: SignedRequest, credentials: Credentials | null, now: number): SigV4Scope | undefined {
   const authorization = single(req.headers.authorization);
   if (!credentials || req.operationAuth === 'none') return parseCredentialScope(authorization);
+  const parsed = parseSignedRequest(req);
+  const secret = credentials.get(parsed.scope.accessKeyId);
+  if (secret === undefined) throw unrecognizedClient();
+  return verifySignature(req, parsed, secret, now);
+}
+
+/** AWS's answer to an access key (or session token) it does not know. */
+export const unrecognizedClient = () => new CognitoError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+
+/**
+ * The first half of a signature check: the Authorization header, parsed, or AWS's error for a
+ * missing or malformed one. Its scope names the access key to look up (synchronously from the
+ * configured admin keys, or asynchronously from the store for temporary credentials) before
+ * `verifySignature`.
+ */
+export function parseSignedRequest(req: SignedRequest): ParsedAuthorization {
+  const authorization = single(req.headers.authorization);
   if (!authorization) throw missingToken();
-  const { scope, signedHeaders, signature: given } = parseAuthorization(authorization);
-  const secret = credentials.get(scope.accessKeyId);
-  if (secret === undefined) throw new CognitoError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+  return parseAuthorization(authorization);
+}
+
+/** The second half: the signature, date and scope checked against the key's secret; returns the scope. */
+export function verifySignature(req: SignedRequest, parsed: ParsedAuthorization, secret: string, now: number): SigV4Scope {
+  const authorization = single(req.headers.authorization)!;
+  const { scope, signedHeaders, signature: given } = parsed;
   if (scope.service !== req.service) throw invalidSignature(`Credential should be scoped to correct service: '${req.service}'. `);
 
   const amzDate = single(req.headers['x-amz-date']);
@@ -82,7 +103,7 @@ export function authenticate(req: SignedRequest, credentials: Credentials | null
   return scope;
 }
 
-interface ParsedAuthorization {
+export interface ParsedAuthorization {
   scope: SigV4Scope;
   signedHeaders: string[];
   /** 32 bytes: the header's 64 hex digits. */

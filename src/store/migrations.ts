@@ -427,4 +427,10 @@ CREATE TABLE terms (
 );
 `,
   },
+  // migration 13: reserved for federation (OIDC/social sign-in, links)
+  // migration 14: reserved for federation (SAML)
+  // migration 15: reserved for identity pools (identities, developer identities)
+  // migration 16: reserved for identity pools (temporary credentials, STS)
+  // migration 17: reserved for client secrets, IAM policies, log delivery
+  // migration 18: reserved for threat protection (auth events, risk configuration)
 ];
