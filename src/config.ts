@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { AdminCredentials, parseCredentialsJson } from './http/admin-credentials.ts';
 /** Server settings, from flags, then environment variables, then these defaults. */
 export interface Config {
   host: string;
@@ -50,6 +51,7 @@ export interface Config {
   /**
    * Access key id -> secret: when set, admin operations must carry a SigV4 signature by one of
    * them (http/sigv4.ts). From TOBIRA_ADMIN_CREDENTIALS (AKID:SECRET,...) or --admin-credentials-file.
+   * Given in JSON, an AdminCredentials also carries each key's IAM policy (http/admin-credentials.ts).
    */
   adminCredentials: ReadonlyMap<string, string> | null;
   /** Time and connection bounds of every listener this process opens (the API server, a gateway beside it). */
@@ -70,6 +72,25 @@ export interface Config {
    * never a flag of its own (it would show in `ps`).
    */
   customSenderKey: string | null;
+  /**
+   * Threat protection's breached-password list (domain/threat/pwned.ts): a file of `SHA1HEX:COUNT`
+   * lines sorted by hash, as the Pwned Passwords downloads are (--compromised-passwords-file,
+   * TOBIRA_COMPROMISED_PASSWORDS_FILE); absent, no password counts as compromised.
+   */
+  compromisedPasswordsFile?: string | null;
+  /**
+   * Identity pools' Google and Apple logins (accounts.google.com, appleid.apple.com) are verified
+   * only against an issuer named here (TOBIRA_SOCIAL_ISSUERS=accounts.google.com=https://...,...),
+   * through its discovery document: a test double, or the real issuer when the server may call it.
+   */
+  socialIssuers?: Record<string, string> | null;
+  /** How long authentication events are kept (--auth-event-retention-days, TOBIRA_AUTH_EVENT_RETENTION_DAYS; Cognito keeps two years). */
+  authEventRetentionDays?: number;
+  /**
+   * An STS (AWS's, or another Tobira) that GetCredentialsForIdentity asks for credentials with
+   * AssumeRoleWithWebIdentity (--sts-endpoint, TOBIRA_STS_ENDPOINT); absent, Tobira mints them itself.
+   */
+  stsEndpoint?: string | null;
 }
 
 /** ./functions of the working directory when there is one. */
@@ -178,8 +199,8 @@ export function readMasterKeyFile(file: string): string {
   return text.split(/\r?\n/)[0];
 }
 
-/** Admin credentials kept in a file: AKID:SECRET lines. */
-export function readAdminCredentialsFile(file: string): Map<string, string> {
+/** Admin credentials kept in a file: AKID:SECRET lines, or JSON with policies. */
+export function readAdminCredentialsFile(file: string): AdminCredentials {
   try {
     return parseCredentials(readFileSync(file, 'utf8'));
   } catch (err) {
@@ -190,10 +211,12 @@ export function readAdminCredentialsFile(file: string): Map<string, string> {
 
 /**
  * Admin credentials from `AKID:SECRET` pairs, separated by commas or new lines (`#` starts a
- * comment line), as TOBIRA_ADMIN_CREDENTIALS or the lines of --admin-credentials-file give them.
+ * comment line), as TOBIRA_ADMIN_CREDENTIALS or the lines of --admin-credentials-file give them;
+ * or JSON (`{"credentials": [...]}`) with an IAM policy per key (http/admin-credentials.ts).
  */
-export function parseCredentials(text: string): Map<string, string> {
-  const out = new Map<string, string>();
+export function parseCredentials(text: string): AdminCredentials {
+  if (text.trimStart().startsWith('{')) return parseCredentialsJson(text);
+  const out = new AdminCredentials();
   for (const raw of text.split(/[\n,]/)) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
@@ -232,5 +255,11 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     configFile: env.TOBIRA_CONFIG || null,
     lambdaEndpoint: env.TOBIRA_LAMBDA_ENDPOINT || null,
     customSenderKey: env.TOBIRA_CUSTOM_SENDER_KEY || null,
+    compromisedPasswordsFile: env.TOBIRA_COMPROMISED_PASSWORDS_FILE || null,
+    socialIssuers: env.TOBIRA_SOCIAL_ISSUERS
+      ? Object.fromEntries(env.TOBIRA_SOCIAL_ISSUERS.split(',').filter(Boolean).map((p) => [p.slice(0, p.indexOf('=')).trim(), p.slice(p.indexOf('=') + 1).trim()]))
+      : null,
+    authEventRetentionDays: env.TOBIRA_AUTH_EVENT_RETENTION_DAYS ? Number(env.TOBIRA_AUTH_EVENT_RETENTION_DAYS) : 730,
+    stsEndpoint: env.TOBIRA_STS_ENDPOINT || null,
   };
 }

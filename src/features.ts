@@ -3,7 +3,9 @@
 export {};
 import './http/outbox.ts';
 import './http/well-known.ts';
+import './http/identity-well-known.ts';
 import './http/confirm-user.ts';
+import './http/auth-event-feedback.ts';
 import './http/ui-assets.ts';
 import './gateway/revocation-route.ts';
 import './hosted-ui/routes.ts';

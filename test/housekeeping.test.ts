@@ -49,7 +49,7 @@ describe('sweeping expired records', () => {
 
     // Nothing has expired yet: a sweep keeps everything.
     const early = await sweepExpired(t.app);
-    assert.deepEqual({ ...early, sessions: 0, counters: 0 }, { refreshTokensAndRevocations: 0, codes: 0, keys: 0, sessions: 0, counters: 0 });
+    assert.deepEqual({ ...early, sessions: 0, counters: 0 }, { refreshTokensAndRevocations: 0, codes: 0, keys: 0, sessions: 0, counters: 0, authEvents: 0 });
     assert.equal(await count('signing_keys'), 4);
 
     // 31 days on: the refresh token (30 days), the revocation mark, the code (1 h) and the

@@ -112,6 +112,30 @@ describe('SigV4 on admin operations, with admin credentials configured', () => {
     assert.deepEqual(tampered.json, { __type: 'InvalidSignatureException', message: MISMATCH });
   });
 
+  test('a Date header (IMF-fixdate) stands in for an absent X-Amz-Date; its day must be the scope\'s', async () => {
+    const now = new Date();
+    const httpDate = now.toUTCString(); // Sun, 06 Dec 2026 22:00:00 GMT
+    const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const body = '{"MaxResults":10}';
+    const send = (scopeDate: string) => {
+      const headers = { host: new URL(t.url).host, 'content-type': 'application/x-amz-json-1.1', date: httpDate, 'x-amz-target': 'AWSCognitoIdentityProviderService.ListUserPools' };
+      const signed = ['content-type', 'date', 'host', 'x-amz-target'];
+      const scope = { date: scopeDate, region: 'us-east-1', service: 'cognito-idp' };
+      const sig = signature(SECRET, scope, amzDate, canonicalRequest({ method: 'POST', url: '/', headers, body }, signed)).toString('hex');
+      return rawCall(t.url, 'ListUserPools', body, {
+        date: httpDate,
+        authorization: `AWS4-HMAC-SHA256 Credential=${KEY}/${scopeDate}/us-east-1/cognito-idp/aws4_request, SignedHeaders=${signed.join(';')}, Signature=${sig}`,
+      });
+    };
+    const ok = await send(amzDate.slice(0, 8));
+    assert.equal(ok.status, 200, ok.text);
+    const wrongDay = await send('20200101');
+    assert.deepEqual(wrongDay.json, {
+      __type: 'InvalidSignatureException',
+      message: `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20200101' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
+    });
+  });
+
   test('cognito-identity calls are checked against their own service name; its end-user operations stay unsigned', needs('aws'), async () => {
     const cli = await aws(t.url, ['cognito-identity', 'list-identity-pools', '--max-results', '10']);
     assert.equal(cli.code, 0, cli.stderr);

@@ -166,7 +166,23 @@ print(json.dumps(out))
     const r = await rawCall(t.url, 'CreateUserPool', { PoolName: 'nul', UserPoolTags: { team: 'a\u0000b' } });
     assert.equal(r.status, 400);
     assert.equal(r.json.__type, 'InvalidParameterException');
-    assert.match(r.json.message, /^1 validation error detected: Value '.*' at 'userPoolTags.value' failed to satisfy constraint: Member must not contain the null character U\+0000$/s);
+    assert.match(
+      r.json.message,
+      /^1 validation error detected: Value '.*' at 'userPoolTags' failed to satisfy constraint: Map value must satisfy constraint: \[Member must have length less than or equal to 256, Member must have length greater than or equal to 0, Member must not contain the null character U\+0000\]$/s,
+    );
+  });
+
+  test('a map with a bad value is one problem of the map, naming every constraint of its values, as AWS words it', async () => {
+    const r = await rawCall(t.url, 'CreateUserPool', { PoolName: 'tags', UserPoolTags: { team: 'x'.repeat(257), other: 'y'.repeat(300) } });
+    assert.match(
+      r.json.message,
+      /^1 validation error detected: Value '\{team=x+\.\.\.' at 'userPoolTags' failed to satisfy constraint: Map value must satisfy constraint: \[Member must have length less than or equal to 256, Member must have length greater than or equal to 0\]$/,
+    );
+    const key = await rawCall(t.url, 'CreateUserPool', { PoolName: 'tags', UserPoolTags: { '': 'v' } });
+    assert.equal(
+      key.json.message,
+      "1 validation error detected: Value '{=v}' at 'userPoolTags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]",
+    );
   });
 
   test('two problems give "2 validation errors detected: ...; ..."', async () => {

@@ -10,6 +10,8 @@ export interface RequestContext {
   region: string;
   /** The caller's address, for loopback-only endpoints and rate limits. */
   sourceIp: string;
+  /** The caller's User-Agent header, for threat protection's device (domain/threat/origin.ts). */
+  userAgent?: string;
 }
 
 export type Handler<K extends OperationName> = (

@@ -1,6 +1,7 @@
 import type { Handlers, IdentityHandlers } from './context.ts';
 import { userPoolHandlers } from './user-pools.ts';
 import { appClientHandlers } from './app-clients.ts';
+import { clientSecretHandlers } from './client-secrets.ts';
 import { groupHandlers } from './groups.ts';
 import { userHandlers } from './users.ts';
 import { authHandlers } from './auth.ts';
@@ -9,12 +10,18 @@ import { selfServiceHandlers } from './self-service.ts';
 import { identityProviderHandlers } from './identity-providers.ts';
 import { domainHandlers } from './domains.ts';
 import { identityPoolHandlers } from './identity-pools.ts';
+import { identityOperationHandlers } from './identities.ts';
+import { credentialHandlers } from './credentials.ts';
 import { deviceHandlers } from './devices.ts';
 import { mfaHandlers } from './mfa.ts';
 import { webAuthnHandlers } from './webauthn.ts';
 import { resourceServerHandlers } from './resource-servers.ts';
 import { brandingHandlers } from './branding.ts';
 import { termsHandlers } from './terms.ts';
+import { threatHandlers } from './threat.ts';
+import { logHandlers } from './logs.ts';
+import { samlHandlers } from './saml.ts';
+import { federationHandlers } from './federation.ts';
 
 /**
  * Every implemented cognito-idp operation. Each module exports the handlers of one operation
@@ -23,6 +30,7 @@ import { termsHandlers } from './terms.ts';
 export const handlers: Handlers = {
   ...userPoolHandlers,
   ...appClientHandlers,
+  ...clientSecretHandlers,
   ...groupHandlers,
   ...userHandlers,
   ...authHandlers,
@@ -36,6 +44,10 @@ export const handlers: Handlers = {
   ...resourceServerHandlers,
   ...brandingHandlers,
   ...termsHandlers,
+  ...threatHandlers,
+  ...logHandlers,
+  ...samlHandlers,
+  ...federationHandlers,
 };
 
 /**
@@ -44,4 +56,6 @@ export const handlers: Handlers = {
  */
 export const identityHandlers: IdentityHandlers = {
   ...identityPoolHandlers,
+  ...credentialHandlers,
+  ...identityOperationHandlers,
 };

@@ -47,6 +47,12 @@ Commands:
                                  re-read when it changes)
              --lambda-endpoint <URL|aws> other functions through Lambda's Invoke API there (SAM local,
                                  LocalStack; aws: AWS Lambda) (env TOBIRA_LAMBDA_ENDPOINT)
+             --sts-endpoint <URL> get identity pool credentials from this STS (AssumeRoleWithWebIdentity)
+                                 instead of minting them (env TOBIRA_STS_ENDPOINT)
+             --compromised-passwords-file <F> threat protection's breached passwords: SHA1HEX:COUNT lines
+                                 sorted by hash, as Pwned Passwords (env TOBIRA_COMPROMISED_PASSWORDS_FILE)
+             --auth-event-retention-days <N> keep authentication events N days (default 730, as Cognito;
+                                 env TOBIRA_AUTH_EVENT_RETENTION_DAYS)
              --request-timeout-seconds <S>    time to receive a whole request (default 60)
              --headers-timeout-seconds <S>    time to receive a request's headers (default 20)
              --keep-alive-timeout-seconds <S> idle time of a keep-alive connection (default 65)
@@ -92,6 +98,11 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   config.lambdaEndpoint = flagString(args, 'lambda-endpoint') ?? config.lambdaEndpoint;
   const senderKeyFile = flagString(args, 'custom-sender-key-file');
   if (senderKeyFile !== undefined) config.customSenderKey = readFileSync(senderKeyFile, 'utf8').trim();
+  config.stsEndpoint = flagString(args, 'sts-endpoint') ?? config.stsEndpoint;
+  config.compromisedPasswordsFile = flagString(args, 'compromised-passwords-file') ?? config.compromisedPasswordsFile;
+  const retention = flagString(args, 'auth-event-retention-days');
+  if (retention !== undefined) config.authEventRetentionDays = Number(retention);
+  if (!(Number(config.authEventRetentionDays ?? 730) > 0)) throw new Error(`invalid --auth-event-retention-days: ${retention ?? env.TOBIRA_AUTH_EVENT_RETENTION_DAYS}`);
   return config;
 }
 

@@ -16,6 +16,8 @@ export interface SweepResult {
   codes: number;
   keys: number;
   sessions: number;
+  /** Authentication events older than the retention (--auth-event-retention-days; threat/). */
+  authEvents?: number;
 }
 
 const BATCH = 1000;
@@ -30,7 +32,7 @@ async function drain(purge: () => Promise<number>): Promise<number> {
   }
 }
 
-export async function sweepExpired(env: { store: Store; clock: Clock }): Promise<SweepResult> {
+export async function sweepExpired(env: { store: Store; clock: Clock; config?: { authEventRetentionDays?: number } }): Promise<SweepResult> {
   const { store } = env;
   const now = env.clock.now();
   return {
@@ -39,7 +41,11 @@ export async function sweepExpired(env: { store: Store; clock: Clock }): Promise
     codes: (await drain(() => store.codes.purgeExpired(now, BATCH))) + (await drain(() => store.oauthArtifacts.purgeExpired(now, BATCH))),
     keys: await drain(() => store.keys.purgeExpired(now, BATCH)),
     // A used or expired session is told apart from garbage for an hour (auth/sessions.ts).
-    sessions: await store.sessions.prune(now - HOUR),
+    // Also the temporary AWS credentials of identity pools (STS sessions), a day past their expiry
+    // (domain/identity/credentials.ts keeps them that long to answer ExpiredToken).
+    sessions: (await store.sessions.prune(now - HOUR)) + (await drain(() => store.temporaryCredentials.purgeExpired(now - 24 * HOUR, BATCH))),
+    // Cognito keeps user event history two years (developer guide, "Viewing user event history").
+    authEvents: await drain(() => store.authEvents.purgeOlderThan(now - (env.config?.authEventRetentionDays ?? 730) * 24 * HOUR, BATCH)),
   };
 }
 

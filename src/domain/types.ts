@@ -43,6 +43,19 @@ export interface AppClient {
   clientSecret: string | null;
   createdAt: number;
   updatedAt: number;
+  /**
+   * Every current secret, oldest first, the first being `clientSecret` (AddUserPoolClientSecret
+   * adds a second for rotation; domain/pools/client-secrets.ts). Loaded by ClientRepo.get; absent
+   * elsewhere, which means `clientSecret` alone.
+   */
+  secrets?: ClientSecret[];
+}
+
+/** One secret of an app client, as ListUserPoolClientSecrets names it. */
+export interface ClientSecret {
+  id: string;
+  value: string;
+  createdAt: number;
 }
 
 export interface User {

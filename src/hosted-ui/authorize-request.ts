@@ -1,5 +1,6 @@
 import type { App } from '../app.ts';
-import type { AppClient, UserPool } from '../domain/types.ts';
+import type { AppClient, IdentityProvider, UserPool } from '../domain/types.ts';
+import { MAX_PROVIDERS_PER_POOL } from '../domain/federation/identity-providers.ts';
 import { invalidRequest, invalidScope, OAuthError, unauthorizedClient, unsupportedResponseType } from './errors.ts';
 import type { Params } from './request.ts';
 import { grantScopes } from './scopes.ts';
@@ -22,6 +23,8 @@ export interface AuthorizeRequest {
   codeChallengeMethod?: 'S256' | 'plain';
   nonce?: string;
   prompt?: string;
+  /** The upstream identity provider asked for (identity_provider or idp_identifier); absent for the pool's own users (COGNITO). */
+  identityProvider?: IdentityProvider;
 }
 
 /** Why a request cannot go on: a page (client or redirect_uri unknown) or a redirect with an error. */
@@ -88,11 +91,9 @@ export async function checkAuthorizeRequest(app: App, pool: UserPool, p: Params)
     if (method !== 'S256' && method !== 'plain') return refuse(invalidRequest(), responseType);
     if (!PKCE_VALUE.test(challenge)) return refuse(invalidRequest(), responseType);
   }
-  const idp = p.get('identity_provider');
-  if ((idp !== undefined && idp !== 'COGNITO') || p.get('idp_identifier') !== undefined) {
-    // Federation is the next surface; until then only the pool's own users sign in here.
-    return refuse(invalidRequest(), responseType);
-  }
+  const identityProvider = await chosenProvider(app, pool, client, p.get('identity_provider'), p.get('idp_identifier'));
+  // guessed: a provider the pool lacks or the client does not list is refused as invalid_request.
+  if (identityProvider === null) return refuse(invalidRequest(), responseType);
   return {
     pool,
     client,
@@ -103,7 +104,30 @@ export async function checkAuthorizeRequest(app: App, pool: UserPool, p: Params)
     ...(challenge ? { codeChallenge: challenge, codeChallengeMethod: method as 'S256' | 'plain' } : {}),
     nonce: p.get('nonce'),
     prompt: p.get('prompt'),
+    ...(identityProvider ? { identityProvider } : {}),
   };
+}
+
+/**
+ * The provider a request names: identity_provider by its name (COGNITO: the pool's own users),
+ * else idp_identifier by one of its IdpIdentifiers; it must be one the client's
+ * SupportedIdentityProviders lists. Undefined: none asked for; null: refused.
+ */
+async function chosenProvider(app: App, pool: UserPool, client: AppClient, name: string | undefined, identifier: string | undefined): Promise<IdentityProvider | undefined | null> {
+  const supported = client.config.SupportedIdentityProviders ?? [];
+  if (name !== undefined) {
+    if (name === 'COGNITO') return undefined;
+    if (!supported.includes(name) || name.length > 128) return null;
+    return (await app.store.identityProviders.get(pool.id, name)) ?? null;
+  }
+  if (identifier === undefined) return undefined;
+  if (identifier.length > 128) return null;
+  // Identifiers compare without case (guessed; Cognito documents them for email-domain matching).
+  const wanted = identifier.toLowerCase();
+  for (const provider of await app.store.identityProviders.list(pool.id, null, MAX_PROVIDERS_PER_POOL)) {
+    if (supported.includes(provider.providerName) && provider.idpIdentifiers.some((i) => i.toLowerCase() === wanted)) return provider;
+  }
+  return null;
 }
 
 /** Where an error goes on the redirect_uri: the query for code, the fragment for token (RFC 6749 4.2.2.1). */

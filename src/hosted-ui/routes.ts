@@ -15,6 +15,8 @@ import { signup } from './endpoints/signup.ts';
 import { revoke } from './endpoints/revoke.ts';
 import { token } from './endpoints/token.ts';
 import { userInfo } from './endpoints/userinfo.ts';
+import { samlIdpResponse, samlMetadata } from './endpoints/saml2.ts';
+import { idpResponse } from './endpoints/idpresponse.ts';
 import { OAuthError, serverError } from './errors.ts';
 import { html, page } from './html.ts';
 import { queryString, sendJson, sendOAuthError, sendPage } from './request.ts';
@@ -25,6 +27,10 @@ type Kind = 'json' | 'page';
 
 const ENDPOINTS: [method: 'GET' | 'POST', path: string, Endpoint, Kind][] = [
   ['GET', '/oauth2/authorize', authorize, 'page'],
+  ['POST', '/saml2/idpresponse', samlIdpResponse, 'page'],
+  ['GET', '/saml2/metadata', samlMetadata, 'page'],
+  ['GET', '/oauth2/idpresponse', idpResponse, 'page'],
+  ['POST', '/oauth2/idpresponse', idpResponse, 'page'],
   ['GET', '/login', loginPage, 'page'],
   ['POST', '/login', loginSubmit, 'page'],
   ['GET', '/error', errorPage, 'page'],

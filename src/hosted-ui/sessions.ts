@@ -45,7 +45,8 @@ export async function currentSession(app: App, hd: HostedDomain, req: FastifyReq
   if (!s || s.poolId !== hd.pool.id || !s.usernameKey) return undefined;
   const user = await app.store.users.get(s.poolId, s.usernameKey);
   if (!user || user.sub !== s.data.sub || !user.enabled) return undefined;
-  if (user.status !== 'CONFIRMED') return undefined;
+  // Federated users (EXTERNAL_PROVIDER) keep their hosted-UI session as native ones do.
+  if (user.status !== 'CONFIRMED' && user.status !== 'EXTERNAL_PROVIDER') return undefined;
   if (user.tokensRevokedBefore !== null && s.createdAt < user.tokensRevokedBefore) return undefined;
   return { user, authTime: Number(s.data.authTime) };
 }

@@ -8,6 +8,8 @@ import type { RequestContext } from '../api/context.ts';
 import { ModelValidator } from './validate.ts';
 import { parseJsonObject } from '../util/json.ts';
 import { authenticate } from './sigv4.ts';
+import { originOfCall, withOrigin } from '../domain/threat/origin.ts';
+import { authorizeAdminCall, callTarget } from './admin-credentials.ts';
 
 export interface WireRequest {
   target: string | undefined;
@@ -84,6 +86,11 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
     );
     // The server's body parser checked the body's shape already (http/server.ts).
     const body = parseJsonObject(req.body, { shapeChecked: true });
+    // Then the key's IAM policy, when it has one (http/admin-credentials.ts): IAM decides before
+    // the service looks at the values, so a refused caller learns nothing from validation.
+    if (scope && spec.auth === 'sigv4' && app.config.adminCredentials) {
+      authorizeAdminCall(app.config.adminCredentials, scope.accessKeyId, app.config.accountId, callTarget(service.signingName, operation, body, app.config.accountId));
+    }
     service.validator.validate(spec.input, body);
     const handler = (Object.hasOwn(service.handlers, operation) ? service.handlers[operation] : undefined) as
       | ((input: unknown, ctx: RequestContext) => Promise<unknown>)
@@ -99,8 +106,10 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
       requestId,
       region: scope?.region ?? app.config.region,
       sourceIp: req.sourceIp,
+      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
     };
-    const result = (await handler(body, ctx)) ?? {};
+    // Threat protection reads where the call comes from (domain/threat/origin.ts).
+    const result = (await withOrigin(originOfCall({ ...ctx, requestId }, body), () => handler(body, ctx))) ?? {};
     app.log.info({ requestId, operation, status: 200, ms: Math.round(performance.now() - started) }, 'request');
     return { status: 200, headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId }, body: JSON.stringify(result) };
   } catch (err) {

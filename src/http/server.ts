@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { DEFAULT_LIMITS } from '../config.ts';
 import { applyListenerLimits, listenerOptions } from './limits.ts';
 import { checkJsonShape } from '../util/json.ts';
+import { handleSts, isStsRequest } from './sts.ts';
 
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
@@ -66,6 +67,12 @@ export function buildServer(app: App): FastifyInstance {
   server.options('/*', async (_req, reply) => reply.code(204).send());
 
   server.post('/', async (req, reply) => {
+    // STS's Query protocol shares POST / with the JSON services (http/sts.ts): a form-encoded body
+    // naming an Action goes to Tobira's STS endpoint; everything else is an awsJson call.
+    if (isStsRequest(req.headers['content-type'], req.body)) {
+      const sts = await handleSts(app, { target: undefined, body: req.body as string, method: req.method, url: req.raw.url ?? '/', headers: req.headers, sourceIp: req.ip });
+      return reply.code(sts.status).headers(sts.headers).send(Buffer.from(sts.body));
+    }
     const res = await handleAwsJson(app, {
       target: header(req.headers['x-amz-target']),
       body: typeof req.body === 'string' ? req.body : '',

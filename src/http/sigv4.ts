@@ -84,8 +84,8 @@ export function verifySignature(req: SignedRequest, parsed: ParsedAuthorization,
   const { scope, signedHeaders, signature: given } = parsed;
   if (scope.service !== req.service) throw invalidSignature(`Credential should be scoped to correct service: '${req.service}'. `);
 
-  const amzDate = single(req.headers['x-amz-date']);
-  if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate)) {
+  const amzDate = requestDate(req.headers);
+  if (!amzDate) {
     throw incomplete(`Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization}`);
   }
   const signedAt = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
@@ -173,6 +173,24 @@ export function signature(secret: string, scope: Omit<SigV4Scope, 'accessKeyId'>
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, createHash('sha256').update(canonical, 'utf8').digest('hex')].join('\n');
   const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, scope.date), scope.region), scope.service), 'aws4_request');
   return hmac(key, stringToSign);
+}
+
+/**
+ * The request's time in ISO 8601 basic form (20260101T000000Z), which the string to sign
+ * carries: X-Amz-Date, or else the HTTP Date header (IMF-fixdate, `Sun, 06 Dec 2026 22:00:00
+ * GMT`), which AWS accepts in its place (its IncompleteSignature text names both). Undefined when
+ * neither is there in a form AWS reads.
+ */
+function requestDate(headers: SignedRequest['headers']): string | undefined {
+  const amz = single(headers['x-amz-date']);
+  if (amz !== undefined) return /^\d{8}T\d{6}Z$/.test(amz) ? amz : undefined;
+  const http = single(headers.date);
+  const m = http?.match(/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/);
+  if (!m) return undefined;
+  const month = 'JanFebMarAprMayJunJulAugSepOctNovDec'.indexOf(m[2]) / 3 + 1;
+  const ms = Date.UTC(+m[3], month - 1, +m[1], +m[4], +m[5], +m[6]);
+  if (Number.isNaN(ms)) return undefined;
+  return basic(ms);
 }
 
 function single(v: string | string[] | undefined): string | undefined {

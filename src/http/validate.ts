@@ -103,31 +103,29 @@ export class ModelValidator {
           else entries.push([k, v]);
         }
         this.checkLength(entries.length, shape, shown, path, problems);
+        // AWS reports bad entries as one problem of the whole map, naming every constraint of the
+        // value shape: "Value '{...}' at 'configuration' failed to satisfy constraint: Map value
+        // must satisfy constraint: [Member must have length less than or equal to 50000, Member
+        // must have length greater than or equal to 1]" (terraform-provider-aws#41023). Keys are
+        // worded alike ("Map keys must satisfy constraint: [...]": guessed, no key failure seen).
+        const keyShape = this.shapes[shape.key!];
+        const valueShape = this.shapes[shape.value!];
+        let badKey: string | undefined;
+        let badValue: string | undefined;
         for (const [k, v] of entries) {
           if (problems.full) return;
-          this.checkValue(shape.key!, k, `${path}.key`, problems);
-          this.checkValue(shape.value!, v, `${path}.value`, problems);
+          badKey ??= this.stringProblem(keyShape, k, `${path}.key`);
+          if (valueShape.type === 'string') badValue ??= this.stringProblem(valueShape, v, `${path}.value`);
+          else this.checkValue(shape.value!, v, `${path}.value`, problems);
         }
+        if (badKey) problems.add(shown, path, `[${constraintsOf(keyShape, badKey).join(', ')}]`, 'Map keys must satisfy constraint: ');
+        if (badValue) problems.add(shown, path, `[${constraintsOf(valueShape, badValue).join(', ')}]`, 'Map value must satisfy constraint: ');
         return;
       }
       case 'string':
       case 'blob': {
-        if (typeof value !== 'string') throw serialization(path, 'string');
-        if (shape.enum && !shape.enum.includes(value)) {
-          problems.add(shown, path, `satisfy enum value set: [${shape.enum.join(', ')}]`);
-          return;
-        }
-        // A blob travels as base64; its limits count the bytes it decodes to (a 100 KB logo is
-        // within ImageFileType's 131072 though its base64 text is not).
-        const length = shape.type === 'blob' ? base64Bytes(value) : codePoints(value);
-        // U+0000 is refused everywhere: PostgreSQL cannot store it in TEXT, and no Cognito value
-        // needs it (Tobira's rule; the model's patterns already exclude it for most members).
-        if (value.includes('\u0000')) problems.add(shown, path, 'not contain the null character U+0000');
-        else if (shape.min !== undefined && length < shape.min) problems.add(shown, path, `have length greater than or equal to ${shape.min}`);
-        else if (shape.max !== undefined && length > shape.max) problems.add(shown, path, `have length less than or equal to ${shape.max}`);
-        else if (shape.pattern !== undefined && !this.matches(shape.pattern, value)) {
-          problems.add(shown, path, `satisfy regular expression pattern: ${shape.pattern}`);
-        }
+        const problem = this.stringProblem(shape, value, path);
+        if (problem) problems.add(shown, path, problem);
         return;
       }
       case 'integer':
@@ -145,6 +143,22 @@ export class ModelValidator {
       default:
         return;
     }
+  }
+
+  /** What a string (or blob) breaks of its shape, as "satisfy ..." / "have length ..."; undefined when nothing. */
+  private stringProblem(shape: ShapeSpec, value: unknown, path: string): string | undefined {
+    if (typeof value !== 'string') throw serialization(path, 'string');
+    if (shape.enum && !shape.enum.includes(value)) return `satisfy enum value set: [${shape.enum.join(', ')}]`;
+    // A blob travels as base64; its limits count the bytes it decodes to (a 100 KB logo is
+    // within ImageFileType's 131072 though its base64 text is not).
+    const length = shape.type === 'blob' ? base64Bytes(value) : codePoints(value);
+    // U+0000 is refused everywhere: PostgreSQL cannot store it in TEXT, and no Cognito value
+    // needs it (Tobira's rule; the model's patterns already exclude it for most members).
+    if (value.includes('\u0000')) return NO_NULL;
+    if (shape.min !== undefined && length < shape.min) return `have length greater than or equal to ${shape.min}`;
+    if (shape.max !== undefined && length > shape.max) return `have length less than or equal to ${shape.max}`;
+    if (shape.pattern !== undefined && !this.matches(shape.pattern, value)) return `satisfy regular expression pattern: ${shape.pattern}`;
+    return undefined;
   }
 
   private checkLength(length: number, shape: ShapeSpec, shown: unknown, path: string, problems: Problems): void {
@@ -236,12 +250,12 @@ class Problems {
    * One problem: "Value 'x' at 'path' failed to satisfy constraint: Member must <constraint>".
    * `value` null prints as `Value null`, SENSITIVE as `Value`.
    */
-  add(value: unknown, path: string, constraint: string): void {
+  add(value: unknown, path: string, constraint: string, lead = 'Member must '): void {
     if (this.full) return;
     this.count++;
     if (this.listed.length >= MAX_LISTED) return;
     const shown = value === SENSITIVE ? 'Value' : value === null ? 'Value null' : `Value '${display(value)}'`;
-    this.listed.push(`${shown} at '${path}' failed to satisfy constraint: Member must ${constraint}`);
+    this.listed.push(`${shown} at '${path}' failed to satisfy constraint: ${lead}${constraint}`);
   }
 
   /**
@@ -254,6 +268,22 @@ class Problems {
     const rest = n > this.listed.length ? `; and ${this.full ? '' : `${n - this.listed.length} `}more, not listed` : '';
     return `${head}: ${this.listed.join('; ')}${rest}`;
   }
+}
+
+const NO_NULL = 'not contain the null character U+0000';
+
+/**
+ * Every constraint of a string shape, as a map problem lists them (length maximum first, as AWS
+ * prints them), with Tobira's own U+0000 rule when that is what failed.
+ */
+function constraintsOf(shape: ShapeSpec, failed: string): string[] {
+  if (shape.enum) return [`Member must satisfy enum value set: [${shape.enum.join(', ')}]`];
+  const out: string[] = [];
+  if (shape.max !== undefined) out.push(`Member must have length less than or equal to ${shape.max}`);
+  if (shape.min !== undefined) out.push(`Member must have length greater than or equal to ${shape.min}`);
+  if (shape.pattern !== undefined) out.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
+  if (failed === NO_NULL) out.push(`Member must ${NO_NULL}`);
+  return out;
 }
 
 /** Problems written out in a message; more are counted. */

@@ -427,10 +427,170 @@ CREATE TABLE terms (
 );
 `,
   },
-  // migration 13: reserved for federation (OIDC/social sign-in, links)
-  // migration 14: reserved for federation (SAML)
-  // migration 15: reserved for identity pools (identities, developer identities)
-  // migration 16: reserved for identity pools (temporary credentials, STS)
-  // migration 17: reserved for client secrets, IAM policies, log delivery
-  // migration 18: reserved for threat protection (auth events, risk configuration)
+  {
+    // Federation (OIDC/social): AdminLinkProviderForUser's links, from a provider user (by the
+    // attribute named, Cognito_Subject for the provider's own id) to a user of the pool; a link
+    // goes with its user.
+    version: 13,
+    sql: `
+CREATE TABLE federated_links (
+  pool_id TEXT NOT NULL,
+  provider_name TEXT NOT NULL,
+  attribute_name TEXT NOT NULL,
+  attribute_value TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, provider_name, attribute_name, attribute_value),
+  FOREIGN KEY (pool_id, username_key) REFERENCES users (pool_id, username_key) ON DELETE CASCADE
+);
+CREATE INDEX federated_links_by_user ON federated_links (pool_id, username_key);
+`,
+  },
+  {
+    // SAML assertions a pool accepted (federation/saml-response.ts), by the SHA-256 of their ID,
+    // until they would have expired: each assertion signs a user in once.
+    version: 14,
+    sql: `
+CREATE TABLE saml_assertions (
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  id_hash TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, id_hash)
+);
+CREATE INDEX saml_assertions_by_expiry ON saml_assertions (pool_id, expires_at);
+`,
+  },
+  {
+    // Identities of identity pools (domain/identity/identities.ts): `<region>:<uuid>` ids, one per
+    // (pool, provider, user at the provider) through identity_logins, whose key makes a login
+    // belong to one identity only. A developer provider may have several user identifiers on one
+    // identity (MergeDeveloperIdentities). `disabled`: the last login was unlinked. The identity
+    // service's own RS256 keys (GetOpenIdToken), private half sealed like signing_keys'.
+    version: 15,
+    sql: `
+CREATE TABLE identities (
+  id TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES identity_pools (id) ON DELETE CASCADE,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX identities_by_pool ON identities (pool_id, id);
+
+CREATE TABLE identity_logins (
+  pool_id TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  identity_id TEXT NOT NULL REFERENCES identities (id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, provider, subject)
+);
+CREATE INDEX identity_logins_by_identity ON identity_logins (identity_id);
+
+CREATE TABLE identity_signing_keys (
+  kid TEXT PRIMARY KEY,
+  private_jwk TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  retired_at BIGINT,
+  expires_at BIGINT
+);
+`,
+  },
+  {
+    // Temporary AWS credentials that Tobira mints (domain/identity/credentials.ts) for
+    // GetCredentialsForIdentity and STS AssumeRoleWithWebIdentity, looked up by access key id when
+    // a request signed with them reaches the STS endpoint (http/sts.ts). The secret key is sealed
+    // like the store's other secrets (it must be read back to check signatures); the session token
+    // is kept only as a hash. Rows outlive their expiry for a day, so an expired key is told apart
+    // from an unknown one (ExpiredToken, not InvalidClientTokenId). Principal tags: the session's.
+    // The principal tag attribute maps of SetPrincipalTagAttributeMap, per pool and provider.
+    version: 16,
+    sql: `
+CREATE TABLE temporary_credentials (
+  access_key_id TEXT PRIMARY KEY,
+  secret_access_key TEXT NOT NULL,
+  session_token_hash TEXT NOT NULL,
+  role_arn TEXT NOT NULL,
+  session_name TEXT NOT NULL,
+  identity_id TEXT,
+  identity_pool_id TEXT,
+  principal_tags TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX temporary_credentials_by_expiry ON temporary_credentials (expires_at);
+
+CREATE TABLE principal_tag_maps (
+  identity_pool_id TEXT NOT NULL REFERENCES identity_pools (id) ON DELETE CASCADE,
+  provider_name TEXT NOT NULL,
+  use_defaults INTEGER NOT NULL,
+  principal_tags TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (identity_pool_id, provider_name)
+);
+`,
+  },
+  {
+    // Client secret rotation (AddUserPoolClientSecret). The secret DescribeUserPoolClient shows
+    // stays in user_pool_clients.client_secret; its id and date are null while it is the one the
+    // client was created with, and set when an added secret moves there (its own first was
+    // deleted). Added secrets, sealed, wait in user_pool_client_secrets.
+    version: 17,
+    sql: `
+ALTER TABLE user_pool_clients ADD COLUMN client_secret_id TEXT;
+ALTER TABLE user_pool_clients ADD COLUMN client_secret_created_at BIGINT;
+CREATE TABLE user_pool_client_secrets (
+  client_id TEXT NOT NULL REFERENCES user_pool_clients (client_id) ON DELETE CASCADE,
+  secret_id TEXT NOT NULL,
+  client_secret TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (client_id, secret_id)
+);
+`,
+  },
+  {
+    // Threat protection (domain/threat/): each user's authentication events, newest first by
+    // (pool, user, created); the risk configurations, per pool (client_id '') or per app
+    // client; and each pool's log delivery configuration (domain/logs/).
+    version: 18,
+    sql: `
+CREATE TABLE auth_events (
+  pool_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  client_id TEXT,
+  event_type TEXT NOT NULL,
+  response TEXT NOT NULL,
+  risk TEXT NOT NULL,
+  challenges TEXT NOT NULL,
+  context TEXT NOT NULL,
+  ip TEXT,
+  device TEXT,
+  feedback TEXT,
+  feedback_token_hash TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, event_id),
+  FOREIGN KEY (pool_id, username_key) REFERENCES users (pool_id, username_key) ON DELETE CASCADE
+);
+CREATE INDEX auth_events_by_user ON auth_events (pool_id, username_key, created_at);
+CREATE INDEX auth_events_by_created ON auth_events (created_at);
+
+CREATE TABLE risk_configurations (
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  config TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, client_id)
+);
+
+CREATE TABLE log_delivery_configurations (
+  pool_id TEXT NOT NULL PRIMARY KEY REFERENCES user_pools (id) ON DELETE CASCADE,
+  config TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+`,
+  },
 ];

@@ -19,8 +19,16 @@ import { UICustomizationRepo } from './repos/ui-customizations.ts';
 import { ManagedLoginBrandingRepo } from './repos/managed-login-brandings.ts';
 import { TermsRepo } from './repos/terms.ts';
 import { OAuthArtifactRepo } from './repos/oauth-artifacts.ts';
+import { SamlAssertionRepo } from './repos/saml-assertions.ts';
+import { IdentityRepo, IdentityKeyRepo, sealedRow as identityKeyRow } from './repos/identities.ts';
+import { FederatedLinkRepo } from './repos/federated-links.ts';
+import { AuthEventRepo } from './repos/auth-events.ts';
+import { RiskConfigurationRepo } from './repos/risk-configurations.ts';
+import { LogDeliveryRepo } from './repos/log-delivery.ts';
+import { TemporaryCredentialsRepo, sealedRow as temporaryCredentialsRow } from './repos/temporary-credentials.ts';
+import { PrincipalTagMapRepo } from './repos/principal-tag-maps.ts';
 import { SoftwareTokenRepo, sealedRow as softwareTokenRow, sealedPendingRow as pendingTokenRow } from './repos/software-tokens.ts';
-import { sealedRow as clientRow } from './repos/clients.ts';
+import { sealedRow as clientRow, sealedSecretRow as clientSecretRow } from './repos/clients.ts';
 import { sealedRow as keyRow } from './repos/keys.ts';
 import { sealedRow as poolSecretRow } from './repos/sessions.ts';
 import { sealedRow as providerRow } from './repos/identity-providers.ts';
@@ -53,6 +61,15 @@ export class Store {
   readonly managedLoginBrandings: ManagedLoginBrandingRepo;
   readonly terms: TermsRepo;
   readonly oauthArtifacts: OAuthArtifactRepo;
+  readonly samlAssertions: SamlAssertionRepo;
+  readonly identities: IdentityRepo;
+  readonly identityKeys: IdentityKeyRepo;
+  readonly federatedLinks: FederatedLinkRepo;
+  readonly authEvents: AuthEventRepo;
+  readonly riskConfigurations: RiskConfigurationRepo;
+  readonly logDelivery: LogDeliveryRepo;
+  readonly temporaryCredentials: TemporaryCredentialsRepo;
+  readonly principalTagMaps: PrincipalTagMapRepo;
 
   constructor(
     readonly db: Database,
@@ -82,6 +99,15 @@ export class Store {
     this.managedLoginBrandings = new ManagedLoginBrandingRepo(sql);
     this.terms = new TermsRepo(sql);
     this.oauthArtifacts = new OAuthArtifactRepo(sql);
+    this.samlAssertions = new SamlAssertionRepo(sql);
+    this.identities = new IdentityRepo(sql);
+    this.identityKeys = new IdentityKeyRepo(sql, sealer);
+    this.federatedLinks = new FederatedLinkRepo(sql);
+    this.authEvents = new AuthEventRepo(sql);
+    this.riskConfigurations = new RiskConfigurationRepo(sql);
+    this.logDelivery = new LogDeliveryRepo(sql);
+    this.temporaryCredentials = new TemporaryCredentialsRepo(sql, sealer);
+    this.principalTagMaps = new PrincipalTagMapRepo(sql);
   }
 
   /** Runs fn in one transaction; nested calls join the open one. */
@@ -127,9 +153,12 @@ interface SealedColumn {
 
 const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'signing_keys', keys: ['kid'], column: 'private_jwk', row: keyRow },
+  { table: 'identity_signing_keys', keys: ['kid'], column: 'private_jwk', row: identityKeyRow },
   { table: 'user_pool_clients', keys: ['client_id'], column: 'client_secret', row: clientRow },
+  { table: 'user_pool_client_secrets', keys: ['client_id', 'secret_id'], column: 'client_secret', row: clientSecretRow },
   { table: 'pool_secrets', keys: ['pool_id', 'purpose'], column: 'secret', row: poolSecretRow },
   { table: 'identity_providers', keys: ['pool_id', 'provider_name'], column: 'provider_details', row: providerRow },
+  { table: 'temporary_credentials', keys: ['access_key_id'], column: 'secret_access_key', row: temporaryCredentialsRow },
   { table: 'software_tokens', keys: ['pool_id', 'username_key'], column: 'secret', row: softwareTokenRow },
   { table: 'software_tokens', keys: ['pool_id', 'username_key'], column: 'pending_secret', row: pendingTokenRow },
 ];

@@ -51,9 +51,9 @@ for (const [signal, number] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1]] a
   });
 }
 
-/** Runs `tobira <args>` as a child process, collecting its output. */
-export function spawnTobira(args: string[], env: Record<string, string> = {}, cwd?: string): Spawned {
-  const child = spawn(process.execPath, [BIN, ...args], {
+/** Runs `tobira <args>` as a child process (the clone's bin, or `bin` given), collecting its output. */
+export function spawnTobira(args: string[], env: Record<string, string> = {}, cwd?: string, bin = BIN): Spawned {
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd,
     env: { ...process.env, TOBIRA_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import type { Store } from '../../store/store.ts';
 import type { Messenger, OutgoingMessage } from './messenger.ts';
 import { SmsWebhookTarget } from './sms-webhook.ts';
 import { SmtpTarget } from './smtp.ts';
+import { logNotification } from '../logs/notifications.ts';
 
 export type { Messenger, OutgoingMessage } from './messenger.ts';
 export { renderAuthentication, renderInvitation, renderVerification } from './templates.ts';
@@ -60,13 +61,15 @@ export function createMessenger(config: Config, store: Store, log: Logger, clock
       const code = m.codeIsPassword ? undefined : m.code;
       if (config.devMode) log.info({ ...line, subject: m.subject, code }, `message to ${m.destination}${code ? `: code ${code}` : ''}`);
       else log.info(line, 'message');
-      if (!target) return;
+      if (!target) return logNotification({ store, config, log, clock }, m);
       try {
         const receipt = await target.send(m);
+        logNotification({ store, config, log, clock }, m);
         if (config.devMode) await store.outbox.annotate(id, { delivery: 'sent', ...(receipt ? { smtpMessageId: receipt } : {}) });
       } catch (err) {
         const reason = (err as Error).message;
         log.warn({ messageId: id, channel: m.channel, kind: m.kind, poolId: m.poolId, err: reason }, 'message delivery failed');
+        logNotification({ store, config, log, clock }, m, reason);
         if (config.devMode) await store.outbox.annotate(id, { delivery: 'failed', error: reason }).catch(() => undefined);
         throw new CognitoError('CodeDeliveryFailureException', m.channel === 'EMAIL' ? EMAIL_FAILURE : SMS_FAILURE);
       }

@@ -64,11 +64,13 @@ export async function mfaChallenge(app: App, pool: UserPool, client: AppClient, 
     const session = await open(app, pool, client, user, { challenge: 'SELECT_MFA_TYPE', ctx, choices: usable });
     return { ChallengeName: 'SELECT_MFA_TYPE', Session: session, ChallengeParameters: { MFAS_CAN_CHOOSE: JSON.stringify(usable) } };
   }
-  if (pool.config.MfaConfiguration !== 'ON') return null;
+  // Threat protection's adaptive authentication may ask a user without a factor for a code (threat/sign-in.ts).
+  if (pool.config.MfaConfiguration !== 'ON' && !ctx.riskMfa) return null;
   // Required MFA with no factor set up: a phone number (or email address) the pool can send to
   // takes a code at once, as Cognito's required SMS MFA always has; otherwise set one up.
   if (allowed.has('SMS_MFA') && deliverable(user, 'SMS_MFA')) return askFactor(app, pool, client, user, ctx, 'SMS_MFA');
   if (allowed.has('EMAIL_OTP') && deliverable(user, 'EMAIL_OTP')) return askFactor(app, pool, client, user, ctx, 'EMAIL_OTP');
+  if (pool.config.MfaConfiguration !== 'ON') return null;
   const session = await open(app, pool, client, user, { challenge: 'MFA_SETUP', ctx });
   return {
     ChallengeName: 'MFA_SETUP',

@@ -19,7 +19,7 @@ export const MAX_CLIENTS_PER_POOL = 1000;
 
 /** Cognito's generated secrets are 51 lower-case letters and digits. */
 const SECRET_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-const newClientSecret = (app: App) => randomString(app.random, 51, SECRET_ALPHABET);
+export const newClientSecret = (app: App) => randomString(app.random, 51, SECRET_ALPHABET);
 
 /** The client, or ResourceNotFoundException "User pool client <id> does not exist." */
 export async function getClient(store: Store, clientId: string): Promise<AppClient> {

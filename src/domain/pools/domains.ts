@@ -106,8 +106,11 @@ export async function updateDomain(app: App, region: string, input: UpdateUserPo
     await getPool(s, input.UserPoolId);
     const d = await s.domains.get(region, input.Domain);
     if (!d || d.poolId !== input.UserPoolId) throw noSuchDomain();
+    // Cognito reads an update of a custom domain without its certificate as turning it into a
+    // prefix domain, and refuses (terraform-provider-aws#43252, 2025: a ManagedLoginVersion-only update).
+    if (input.CustomDomainConfig === undefined && d.customDomainConfig !== null) throw invalidParameter('Cannot convert custom domain to prefix domain.');
     if (input.CustomDomainConfig !== undefined) {
-      if (d.customDomainConfig === null) throw invalidParameter('CustomDomainConfig applies to custom domains only.');
+      if (d.customDomainConfig === null) throw invalidParameter('CustomDomainConfig applies to custom domains only.'); // guessed
       d.customDomainConfig = input.CustomDomainConfig;
     }
     if (input.ManagedLoginVersion !== undefined) {

@@ -90,8 +90,8 @@ export function checkCss(css: string): void {
 function imageType(bytes: Buffer): string {
   if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  // guessed
-  throw invalidParameter('The logo image must be a PNG or JPEG file.');
+  // Cognito's text begins "The uploaded image must" (boto3#2314, cut off there); the rest is guessed.
+  throw invalidParameter('The uploaded image must be a PNG or JPEG file.');
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

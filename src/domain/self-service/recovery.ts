@@ -11,6 +11,8 @@ import { clientCall } from './client.ts';
 import { isVerified, sendCode, simulatedDetails, type VerifiableAttribute } from './delivery.ts';
 import { countAttempt } from './limits.ts';
 import { postConfirmation } from '../triggers/post-confirmation.ts';
+import { checkCompromisedPassword } from '../threat/sign-in.ts';
+import { recordUserEvent } from '../threat/events.ts';
 
 /**
  * Account recovery: ForgotPassword / ConfirmForgotPassword for users, AdminResetUserPassword for
@@ -69,6 +71,7 @@ export async function forgotPassword(app: App, input: ForgotPasswordRequest): Pr
   if (!attr) throw noRecoveryChannel();
   await countAttempt(app, app.store, 'ForgotPassword', pool.id, user.usernameKey);
   const code = await issueCode(app, app.store, { poolId: pool.id, usernameKey: user.usernameKey, purpose: 'forgot-password', data: { attribute: attr } });
+  await recordUserEvent(app, pool, user, { type: 'ForgotPassword', client: call.client });
   return sendCode(app, pool, {
     user,
     attr,
@@ -94,6 +97,7 @@ export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswo
   await countAttempt(app, app.store, 'ConfirmForgotPassword', pool.id, found.usernameKey);
   const first = await checkCode(app, app.store, pool.id, found.usernameKey, 'forgot-password', input.ConfirmationCode);
   if (!first.ok) throw await countWrongEntry(app.store, pool.id, found.usernameKey, 'forgot-password', first.error);
+  const compromised = await checkCompromisedPassword(app, pool, call.client, input.Password, 'PASSWORD_CHANGE');
   const prepared = await preparePassword(app, pool, found, input.Password, { setting: 'ConfirmForgotPassword' });
   let reset: User | undefined;
   const failure = await app.store.tx(async (s) => {
@@ -108,6 +112,7 @@ export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswo
     return null;
   });
   if (failure) throw failure;
+  await recordUserEvent(app, pool, reset!, { type: 'PasswordChange', client: call.client, compromised });
   // After the commit: a failing PostConfirmation leaves the new password set (triggers/post-confirmation.ts).
   await postConfirmation(app, pool, {
     source: 'PostConfirmation_ConfirmForgotPassword',

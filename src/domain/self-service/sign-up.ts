@@ -23,6 +23,8 @@ import { allowedFirstFactors } from '../mfa/webauthn-config.ts';
 import { signUpSession } from '../mfa/user-auth.ts';
 import { postConfirmation } from '../triggers/post-confirmation.ts';
 import { preSignUp, validationDataMap } from '../triggers/pre-sign-up.ts';
+import { checkCompromisedPassword } from '../threat/sign-in.ts';
+import { recordUserEvent } from '../threat/events.ts';
 
 /**
  * SignUp: a new UNCONFIRMED user with a password, its attributes checked against the schema and
@@ -51,6 +53,7 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
   // SignUp's Password: "omit this parameter or submit a blank value"; mfa/user-auth.ts).
   const passwordless = !input.Password && allowedFirstFactors(pool).some((f) => f === 'EMAIL_OTP' || f === 'SMS_OTP');
   if (input.Password === undefined && !passwordless) throw invalidParameter('Password is required.');
+  const compromised = input.Password ? await checkCompromisedPassword(app, pool, client, input.Password, 'SIGN_UP') : false;
 
   const now = app.clock.now();
   const user = newUser(pool, { username, sub, status: 'UNCONFIRMED', attributes: attrs, now });
@@ -84,6 +87,7 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
     return issueCode(app, s, { poolId: pool.id, usernameKey: user.usernameKey, purpose: 'sign-up', data: { attribute: deliverTo } });
   });
 
+  await recordUserEvent(app, pool, user, { type: 'SignUp', client, compromised });
   const out: SignUpResponse = { UserConfirmed: user.status === 'CONFIRMED', UserSub: sub };
   if (user.status === 'CONFIRMED') {
     // An auto-confirmed user is confirmed at sign-up, and PostConfirmation runs then.
@@ -204,6 +208,7 @@ export async function resendConfirmationCode(app: App, input: ResendConfirmation
     purpose: 'sign-up',
     data: { attribute: attr },
   });
+  await recordUserEvent(app, pool, user, { type: 'ResendCode', client: call.client });
   return sendSignUpCode(app, call, user, attr, code, { event: 'ResendCode', clientMetadata: input.ClientMetadata });
 }
 

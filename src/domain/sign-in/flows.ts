@@ -19,6 +19,7 @@ import { withChallengeMetadata } from '../triggers/client-metadata.ts';
 import { triggerFunction } from '../triggers/invoke.ts';
 import { preAuthentication } from '../triggers/pre-authentication.ts';
 import { findUser } from '../users/users.ts';
+import { trackSignIn } from '../threat/sign-in.ts';
 
 /** The flows that start a sign-in with a user's name (PreAuthentication runs for them). */
 const SIGN_IN_FLOWS = new Set<AuthFlowType>(['USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'ADMIN_NO_SRP_AUTH', 'USER_SRP_AUTH', 'USER_AUTH']);
@@ -89,6 +90,19 @@ export async function initiateAuth(
     );
   }
   const p = params ?? {};
+  // Threat protection records the step as the user's SignIn event, and may refuse it (threat/).
+  return trackSignIn(app, pool, client, { kind: 'initiate', flow, username: p.USERNAME }, () => dispatchFlow(app, pool, client, flow, p, session, clientMetadata));
+}
+
+async function dispatchFlow(
+  app: App,
+  pool: UserPool,
+  client: AppClient,
+  flow: AuthFlowType,
+  p: Record<string, string>,
+  session: string | undefined,
+  clientMetadata: Record<string, string> | undefined,
+): Promise<AuthOutcome> {
   switch (flow) {
     case 'USER_PASSWORD_AUTH':
     case 'ADMIN_USER_PASSWORD_AUTH':
@@ -130,6 +144,18 @@ async function respondWithin(
 ): Promise<AuthOutcome> {
   const { pool, client } = await poolAndClient(app, caller);
   const r = responses ?? {};
+  const step = { kind: 'respond' as const, challenge, username: r.USERNAME, session, responses: r };
+  return trackSignIn(app, pool, client, step, () => dispatchChallenge(app, pool, client, challenge, r, session));
+}
+
+async function dispatchChallenge(
+  app: App,
+  pool: UserPool,
+  client: AppClient,
+  challenge: ChallengeNameType,
+  r: Record<string, string>,
+  session: string | undefined,
+): Promise<AuthOutcome> {
   switch (challenge) {
     case 'CUSTOM_CHALLENGE':
       return respondCustomChallenge(app, pool, client, r, session);

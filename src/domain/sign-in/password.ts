@@ -10,6 +10,7 @@ import { type AuthOutcome, incorrectCredentials, requireParam } from './result.t
 import { checkSecretHash } from './secret-hash.ts';
 import { finishSignIn } from './sign-in.ts';
 import { checkTemporaryPassword, checkUserCanSignIn } from './user-state.ts';
+import { checkCompromisedSignIn, notePasswordStep } from '../threat/sign-in.ts';
 
 /**
  * USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and ADMIN_NO_SRP_AUTH: USERNAME (username or
@@ -55,9 +56,11 @@ export async function checkPasswordFactor(
     throw incorrectCredentials();
   }
   checkUserCanSignIn(client, user);
+  notePasswordStep(user);
   await beginAttempt(app, app.store, user);
   if (!(await verifyPassword(user.passwordHash, password))) throw incorrectCredentials();
   await attemptSucceeded(app.store, user);
+  await checkCompromisedSignIn(app, pool, user, password);
   checkTemporaryPassword(app, user);
   return user;
 }

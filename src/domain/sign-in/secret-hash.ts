@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { notAuthorized } from '../../errors.ts';
 import type { AppClient } from '../types.ts';
+import { currentSecrets } from '../pools/client-secrets.ts';
 
 /** SECRET_HASH = Base64(HMAC-SHA256(key = client secret, message = username + client id)). */
 export function computeSecretHash(clientSecret: string, username: string, clientId: string): string {
@@ -21,7 +22,8 @@ export function requireSecretHashSent(client: AppClient, given: string | undefin
  * AWS's SDKs hash USER_ID_FOR_SRP there). Cognito's texts (seed 004, cognito-protocols.md §5):
  * "Client <id> is configured with secret but SECRET_HASH was not received",
  * "Unable to verify secret hash for client <id>". `mismatchMessage` replaces the second where
- * Cognito words it differently (the refresh path).
+ * Cognito words it differently (the refresh path). A hash made with any current secret of the
+ * client passes (two during a rotation, AddUserPoolClientSecret).
  */
 export function checkSecretHash(
   client: AppClient,
@@ -29,16 +31,17 @@ export function checkSecretHash(
   given: string | undefined,
   mismatchMessage?: string,
 ): void {
-  const secret = client.clientSecret;
-  if (secret === null) return;
+  if (client.clientSecret === null) return;
   requireSecretHashSent(client, given);
   const givenBytes = Buffer.from(given ?? '', 'base64');
   let ok = false;
-  for (const username of new Set(usernames)) {
-    if (username === undefined) continue;
-    const expected = createHmac('sha256', secret).update(`${username}${client.clientId}`, 'utf8').digest();
-    // Compare every candidate in full (no early exit), in constant time per candidate.
-    if (givenBytes.length === expected.length && timingSafeEqual(givenBytes, expected)) ok = true;
+  for (const { value: secret } of currentSecrets(client)) {
+    for (const username of new Set(usernames)) {
+      if (username === undefined) continue;
+      const expected = createHmac('sha256', secret).update(`${username}${client.clientId}`, 'utf8').digest();
+      // Compare every candidate in full (no early exit), in constant time per candidate.
+      if (givenBytes.length === expected.length && timingSafeEqual(givenBytes, expected)) ok = true;
+    }
   }
   if (!ok) throw notAuthorized(mismatchMessage ?? `Unable to verify secret hash for client ${client.clientId}`);
 }

@@ -4,6 +4,7 @@ import { mfaChallenge } from '../mfa/challenges.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import { newPasswordChallenge } from './new-password.ts';
 import { type AuthOutcome, tokensOutcome } from './result.ts';
+import { assessSignIn } from '../threat/sign-in.ts';
 
 /**
  * What a sign-in carries from its first step to its last: the AuthParameters that later steps
@@ -25,6 +26,8 @@ export interface SignInContext {
    * TokenGeneration_HostedAuth, for the tokens the hosted UI hands out.
    */
   hostedUi?: boolean;
+  /** Threat protection's adaptive authentication asks for MFA on this risky sign-in (threat/sign-in.ts). */
+  riskMfa?: 'IF_CONFIGURED' | 'REQUIRED';
 }
 
 /**
@@ -34,6 +37,7 @@ export interface SignInContext {
  * the MFA challenges (mfa/challenges.ts); then tokens.
  */
 export async function finishSignIn(app: App, pool: UserPool, client: AppClient, user: User, ctx: SignInContext = {}): Promise<AuthOutcome> {
+  await assessSignIn(app, pool, user, ctx);
   if (user.status === 'FORCE_CHANGE_PASSWORD') return newPasswordChallenge(app, pool, client, user, ctx);
   return afterNewPassword(app, pool, client, user, ctx);
 }

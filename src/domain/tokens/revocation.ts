@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { App } from '../../app.ts';
 import { CognitoError } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
 import { getClient } from '../pools/app-clients.ts';
+import { matchesAnySecret } from '../pools/client-secrets.ts';
 import type { Claims } from './jwt.ts';
 import { MAX_TOKEN_LIFETIME_MS } from './keys.ts';
 import { refreshTokenHash } from './tokens.ts';
@@ -72,12 +72,9 @@ export async function isRevoked(store: Store, claims: Claims, user?: User): Prom
 /** A JWT (three dot-separated parts); RevokeToken takes refresh tokens only. */
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
-/** Whether `given` is the client's secret (compared in constant time). */
+/** Whether `given` is one of the client's current secrets (compared in constant time; pools/client-secrets.ts). */
 export function clientSecretMatches(client: AppClient, given: string | undefined): boolean {
-  if (client.clientSecret === null || given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(client.clientSecret);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return matchesAnySecret(client, given);
 }
 
 /**

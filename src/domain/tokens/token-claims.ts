@@ -1,5 +1,6 @@
 import type { AppClient, Group, User } from '../types.ts';
 import type { Claims } from './jwt.ts';
+import { identitiesClaim } from '../federation/identities.ts';
 
 /**
  * The claims of Cognito's ID and access tokens, in the order Cognito writes them (reference
@@ -93,6 +94,8 @@ export function idTokenClaims(c: ClaimInput): Claims {
     // against AWS), and address an object whose `formatted` member is the stored string
     // (amplify-js#4935); every other standard attribute stays a string.
     if (name === 'address') out.address = { formatted: value };
+    // A federated user's identities: an array of objects, as Cognito's ID tokens carry them.
+    else if (name === 'identities') out.identities = identitiesClaim(value) as Claims[string];
     else out[name] = name === 'updated_at' && /^\d{1,15}$/.test(value) ? Number(value) : value;
   }
   out.exp = c.idExp;

@@ -9,6 +9,8 @@ import { revokeAllForUser } from './revocation.ts';
 import { readableAttributes } from './token-claims.ts';
 import { setPassword } from '../users/user-passwords.ts';
 import { mfaOptionsOf, requireUser } from '../users/users.ts';
+import { checkCompromisedPassword } from '../threat/sign-in.ts';
+import { recordUserEvent } from '../threat/events.ts';
 
 /** The operations a user calls with their access token: GetUser, ChangePassword, GlobalSignOut. */
 
@@ -48,7 +50,9 @@ export async function changePassword(app: App, accessToken: string, previous: st
   if (user.passwordHash !== null && (previous === undefined || !(await verifyPassword(user.passwordHash, previous)))) {
     throw notAuthorized('Incorrect username or password.');
   }
+  const compromised = await checkCompromisedPassword(app, pool, undefined, proposed, 'PASSWORD_CHANGE');
   await setPassword(app, pool, user, proposed, { permanent: true });
+  await recordUserEvent(app, pool, user, { type: 'PasswordChange', compromised });
 }
 
 /** GlobalSignOut: every token of the caller's user is revoked, this access token included. */

@@ -120,20 +120,26 @@ export function mfaOptionsOf(user: User): UserType['MFAOptions'] | undefined {
 /** The attribute names that a sign-in alias key belongs to (`email:a@b.c` -> `email`). */
 const aliasAttribute = (key: string) => key.slice(0, key.indexOf(':'));
 
-/** The error for an alias another user holds: the same text whether it is a username or an alias. */
-function aliasTaken(pool: UserPool, attr: string): CognitoError {
+const isUsernameAttribute = (pool: UserPool, attr: string) => pool.config.UsernameAttributes?.includes(attr as 'email' | 'phone_number') === true;
+
+/**
+ * The error for an alias another user holds: the same text whether it is a username or an alias.
+ * Creating a user (AdminCreateUser, SignUp) with an email/phone another user signs in with is
+ * UsernameExistsException in pools where that attribute is the username; giving an existing user
+ * one (AdminUpdateUserAttributes, UpdateUserAttributes, confirming) is AliasExistsException in
+ * every pool, as Cognito answers it (aws/aws-sdk-net#4387).
+ */
+function aliasTaken(pool: UserPool, attr: string, creating: boolean): CognitoError {
   const message = `An account with the given ${attr} already exists.`;
-  if (pool.config.UsernameAttributes?.includes(attr as 'email' | 'phone_number')) {
-    return new CognitoError('UsernameExistsException', message);
-  }
+  if (creating && isUsernameAttribute(pool, attr)) return new CognitoError('UsernameExistsException', message);
   return new CognitoError('AliasExistsException', message);
 }
 
 /**
  * Saves a user (insert or update) with its sign-in aliases, inside the caller's transaction.
  * Aliases are unique in a pool: with UsernameAttributes a taken email/phone gives
- * UsernameExistsException "An account with the given email already exists."; with
- * AliasAttributes AliasExistsException with the same text, unless `forceAlias`
+ * UsernameExistsException "An account with the given email already exists." on creation and
+ * AliasExistsException on a change; with AliasAttributes AliasExistsException, unless `forceAlias`
  * (ForceAliasCreation), which moves the alias: the previous holder's email/phone becomes
  * unverified, so it no longer signs in with it. `insert` refuses a taken username with
  * UsernameExistsException and its message (AdminCreateUser and SignUp word it differently).
@@ -155,8 +161,9 @@ export async function saveUser(
     const holder = await s.users.getByAlias(pool.id, key);
     if (!holder || holder.usernameKey === user.usernameKey) continue;
     const attr = aliasAttribute(key);
-    const taken = aliasTaken(pool, attr);
-    if (taken.type === 'UsernameExistsException' || !opts.forceAlias || attr === 'preferred_username') throw taken;
+    const taken = aliasTaken(pool, attr, opts.insert !== undefined);
+    // A username attribute's value is never moved to another user, ForceAliasCreation or not.
+    if (isUsernameAttribute(pool, attr) || !opts.forceAlias || attr === 'preferred_username') throw taken;
     holder.attributes = { ...holder.attributes, [`${attr}_verified`]: 'false' };
     holder.updatedAt = user.updatedAt;
     await s.users.update(holder);
@@ -168,7 +175,7 @@ export async function saveUser(
     await s.users.setAliases(pool.id, user.usernameKey, keys);
   } catch (err) {
     if (!(err instanceof UniqueViolation)) throw err;
-    if (err.table === 'user_aliases' && err.key) throw aliasTaken(pool, aliasAttribute(err.key));
+    if (err.table === 'user_aliases' && err.key) throw aliasTaken(pool, aliasAttribute(err.key), opts.insert !== undefined);
     if (err.table === 'users') throw usernameTaken();
     throw err;
   }

@@ -5,6 +5,7 @@ import { loginRequired } from '../errors.ts';
 import { answerRefusal } from '../refusal.ts';
 import { Params, queryString } from '../request.ts';
 import { currentSession } from '../sessions.ts';
+import { startFederatedSignIn } from '../federation/start.ts';
 
 export { parameters } from '../authorize-request.ts';
 
@@ -22,6 +23,8 @@ export async function authorize(ctx: HostedContext) {
     if (err instanceof AuthorizeRefused) return answerRefusal(ctx, err.refusal);
     throw err;
   }
+  // identity_provider / idp_identifier: always to the provider, which has its own session.
+  if (ar.identityProvider) return startFederatedSignIn(ctx, ar, ar.identityProvider);
   const session = ar.prompt === 'login' ? undefined : await currentSession(app, hd, req);
   if (session) return reply.redirect(await completeAuthorization(app, ar, session.user, session.authTime), 302);
   if (ar.prompt === 'none') {

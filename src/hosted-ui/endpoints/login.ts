@@ -29,7 +29,13 @@ function loginForm(ctx: HostedContext, ar: AuthorizeRequest, o: { username?: str
   const { hd, req } = ctx;
   const q = queryString(req);
   const token = csrfToken(ctx.app, hd, req, ctx.reply);
-  const body = html`${errorBox(o.error)}
+  const providers = providerButtons(ctx, ar);
+  // A client that lists providers but not COGNITO gets only their buttons (no password form).
+  const supported = ar.client.config.SupportedIdentityProviders ?? [];
+  if (supported.length && !supported.includes('COGNITO')) {
+    return page('Sign in', html`${errorBox(o.error)}${providers}`, { clientName: ar.client.config.ClientName, look: ctx.look });
+  }
+  const body = html`${errorBox(o.error)}${providers}
 <form method="post" action="${hd.base}/login${q}" novalidate>
   <input type="hidden" name="${CSRF_FIELD}" value="${token}">
   <label for="username" class="label-customizable">Username</label>
@@ -40,6 +46,27 @@ function loginForm(ctx: HostedContext, ar: AuthorizeRequest, o: { username?: str
 </form>
 <nav><a class="redirect-customizable" href="${hd.base}/forgotPassword${q}">Forgot your password?</a> <a class="redirect-customizable" href="${hd.base}/signup${q}">Sign up</a></nav>`;
   return page('Sign in', body, { clientName: ar.client.config.ClientName, look: ctx.look });
+}
+
+// guessed: the classic hosted UI's words on its provider buttons.
+const BUTTON_NAMES: Record<string, string> = { LoginWithAmazon: 'Amazon', SignInWithApple: 'Apple' };
+const IDP_BUTTON_STYLE = 'display:block;margin:.5rem 0;padding:.6rem;text-align:center;border:1px solid #8d99a8;border-radius:4px;text-decoration:none';
+
+/**
+ * A button (a link to /oauth2/authorize with the same request and identity_provider) for each
+ * provider the client's SupportedIdentityProviders lists besides COGNITO.
+ */
+function providerButtons({ hd, req }: HostedContext, ar: AuthorizeRequest) {
+  const names = (ar.client.config.SupportedIdentityProviders ?? []).filter((n) => n !== 'COGNITO');
+  if (!names.length) return '';
+  const base = new URLSearchParams(queryString(req).slice(1));
+  for (const drop of ['identity_provider', 'idp_identifier', 'username']) base.delete(drop);
+  const links = names.map((name) => {
+    const q = new URLSearchParams(base);
+    q.set('identity_provider', name);
+    return html`<a class="idpButton-customizable" role="button" style="${IDP_BUTTON_STYLE}" href="${hd.base}/oauth2/authorize?${q.toString()}">Continue with ${BUTTON_NAMES[name] ?? name}</a>`;
+  });
+  return html`<nav class="idp-buttons" aria-label="Sign in with another provider">${links}</nav>`;
 }
 
 /** GET /login: the sign-in form, or straight back to the app when a session exists. */

@@ -1,6 +1,6 @@
 import type { Sql } from '../db.ts';
 import { clearSealer, type Sealer } from '../sealing.ts';
-import type { AppClient } from '../../domain/types.ts';
+import type { AppClient, ClientSecret } from '../../domain/types.ts';
 
 interface Row {
   client_id: string;
@@ -9,10 +9,26 @@ interface Row {
   client_secret: string | null;
   created_at: number;
   updated_at: number;
+  client_secret_id?: string | null;
+  client_secret_created_at?: number | null;
+}
+
+interface SecretRow {
+  secret_id: string;
+  client_secret: string;
+  created_at: number;
 }
 
 /** What a sealed client secret is bound to. */
 export const sealedRow = (clientId: string) => `user_pool_clients/${clientId}`;
+/** What a sealed added secret (AddUserPoolClientSecret) is bound to. */
+export const sealedSecretRow = (clientId: string, secretId: string) => `user_pool_client_secrets/${clientId}/${secretId}`;
+
+/**
+ * The id of a client's first secret: `<client-id>--<epoch-create-time>`, the form Cognito's
+ * ClientSecretDescriptorType documents; the epoch is in milliseconds here (the unit is guessed).
+ */
+export const firstSecretId = (clientId: string, createdAt: number) => `${clientId}--${createdAt}`;
 
 const fromRow = (r: Row, sealer: Sealer): AppClient => ({
   clientId: r.client_id,
@@ -33,9 +49,50 @@ export class ClientRepo {
     return c.clientSecret === null ? null : this.sealer.seal(c.clientSecret, sealedRow(c.clientId));
   }
 
+  /** The client with every current secret (AppClient.secrets). */
   async get(clientId: string): Promise<AppClient | undefined> {
     const row = await this.sql.get<Row>('SELECT * FROM user_pool_clients WHERE client_id = ?', [clientId]);
-    return row && fromRow(row, this.sealer);
+    if (!row) return undefined;
+    const client = fromRow(row, this.sealer);
+    if (client.clientSecret === null) return client;
+    const added = await this.sql.all<SecretRow>(
+      'SELECT secret_id, client_secret, created_at FROM user_pool_client_secrets WHERE client_id = ? ORDER BY created_at, secret_id',
+      [clientId],
+    );
+    const firstAt = row.client_secret_created_at == null ? client.createdAt : Number(row.client_secret_created_at);
+    client.secrets = [
+      { id: row.client_secret_id ?? firstSecretId(clientId, client.createdAt), value: client.clientSecret, createdAt: firstAt },
+      ...added.map((r) => ({
+        id: r.secret_id,
+        value: this.sealer.open(r.client_secret, sealedSecretRow(clientId, r.secret_id)),
+        createdAt: Number(r.created_at),
+      })),
+    ];
+    return client;
+  }
+
+  /** Adds a secret beside the client's first (AddUserPoolClientSecret). */
+  async addSecret(clientId: string, secret: ClientSecret): Promise<void> {
+    await this.sql.run('INSERT INTO user_pool_client_secrets (client_id, secret_id, client_secret, created_at) VALUES (?, ?, ?, ?)', [
+      clientId,
+      secret.id,
+      this.sealer.seal(secret.value, sealedSecretRow(clientId, secret.id)),
+      secret.createdAt,
+    ]);
+  }
+
+  async deleteSecret(clientId: string, secretId: string): Promise<void> {
+    await this.sql.run('DELETE FROM user_pool_client_secrets WHERE client_id = ? AND secret_id = ?', [clientId, secretId]);
+  }
+
+  /** Makes `secret` the client's first (the one DescribeUserPoolClient shows), keeping its id and date. */
+  async setFirstSecret(clientId: string, secret: ClientSecret): Promise<void> {
+    await this.sql.run('UPDATE user_pool_clients SET client_secret = ?, client_secret_id = ?, client_secret_created_at = ? WHERE client_id = ?', [
+      this.sealer.seal(secret.value, sealedRow(clientId)),
+      secret.id,
+      secret.createdAt,
+      clientId,
+    ]);
   }
 
   async insert(c: AppClient): Promise<void> {

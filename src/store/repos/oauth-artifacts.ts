@@ -5,7 +5,8 @@ import type { Sql } from '../db.ts';
  * SHA-256 of the value its holder has, never the value itself.
  */
 export interface OAuthArtifact {
-  kind: 'code' | 'session';
+  /** 'federation': an authorization request parked while the browser is at an upstream IdP. */
+  kind: 'code' | 'session' | 'federation';
   idHash: string;
   poolId: string;
   clientId: string | null;

@@ -1,0 +1,133 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { isIP } from 'node:net';
+import type { AppClient } from '../types.ts';
+
+/**
+ * Where a request comes from, as threat protection sees it: the connection's address and
+ * User-Agent, and what the caller says of its user's device (UserContextData on the public
+ * operations, ContextData on AdminInitiateAuth / AdminRespondToAuthChallenge). The HTTP layer
+ * sets it around each call (http/aws-json.ts), so the sign-in, sign-up and recovery code reads it
+ * without every signature growing a parameter.
+ */
+export interface RequestOrigin {
+  sourceIp: string;
+  /** The API request's id, which exported records carry. */
+  requestId?: string;
+  userAgent?: string;
+  /** UserContextData.IpAddress: used only where the client allows it (effectiveIp). */
+  claimedIp?: string;
+  /** ContextData.IpAddress of an Admin call, which IAM authenticates: always used. */
+  adminIp?: string;
+  /** ContextData.HttpHeaders' User-Agent of an Admin call. */
+  adminUserAgent?: string;
+  /** UserContextData / ContextData EncodedData: the device fingerprint of Cognito's context-data library. */
+  encodedData?: string;
+}
+
+const storage = new AsyncLocalStorage<RequestOrigin>();
+
+export const withOrigin = <T>(origin: RequestOrigin, fn: () => Promise<T>): Promise<T> => storage.run(origin, fn);
+
+export const currentOrigin = (): RequestOrigin | undefined => storage.getStore();
+
+/** The origin of one API call: the connection, and the body's UserContextData or ContextData. */
+export function originOfCall(
+  call: { sourceIp: string; userAgent?: string; requestId?: string },
+  body: Record<string, unknown>,
+): RequestOrigin {
+  const origin: RequestOrigin = { ...call };
+  const ucd = body.UserContextData as { IpAddress?: unknown; EncodedData?: unknown } | undefined;
+  if (ucd && typeof ucd === 'object') {
+    if (typeof ucd.IpAddress === 'string' && isIP(ucd.IpAddress)) origin.claimedIp = ucd.IpAddress;
+    if (typeof ucd.EncodedData === 'string') origin.encodedData = ucd.EncodedData;
+  }
+  const cd = body.ContextData as { IpAddress?: unknown; EncodedData?: unknown; HttpHeaders?: unknown } | undefined;
+  if (cd && typeof cd === 'object') {
+    if (typeof cd.IpAddress === 'string' && isIP(cd.IpAddress)) origin.adminIp = cd.IpAddress;
+    if (typeof cd.EncodedData === 'string') origin.encodedData = cd.EncodedData;
+    if (Array.isArray(cd.HttpHeaders)) {
+      const ua = cd.HttpHeaders.find((h) => typeof h?.headerName === 'string' && h.headerName.toLowerCase() === 'user-agent');
+      if (typeof ua?.headerValue === 'string') origin.adminUserAgent = ua.headerValue;
+    }
+  }
+  return origin;
+}
+
+/**
+ * The address risk is judged on. Cognito takes UserContextData.IpAddress only from a client with
+ * EnablePropagateAdditionalUserContextData (developer guide, "Adding user device and session
+ * data to API requests"); an Admin call's ContextData.IpAddress always.
+ */
+export function effectiveIp(origin: RequestOrigin, client: AppClient | undefined): string {
+  if (origin.adminIp) return origin.adminIp;
+  if (origin.claimedIp && client?.config.EnablePropagateAdditionalUserContextData) return origin.claimedIp;
+  return origin.sourceIp;
+}
+
+/** What the device looks like: EventContextData's DeviceName and Timezone, and the key the signals compare. */
+export interface DeviceView {
+  deviceName: string;
+  timezone?: string;
+  /** The fingerprint's DeviceId when the caller sent one, else the user agent. */
+  key: string;
+}
+
+export function deviceOf(origin: RequestOrigin): DeviceView {
+  const fingerprint = decodeFingerprint(origin.encodedData);
+  const ua = fingerprint?.UserAgent ?? origin.adminUserAgent ?? origin.userAgent ?? '';
+  return {
+    deviceName: deviceName(ua),
+    ...(fingerprint?.ClientTimezone ? { timezone: fingerprint.ClientTimezone } : {}),
+    key: (fingerprint?.DeviceId ?? ua).slice(0, 512),
+  };
+}
+
+/**
+ * The EncodedData of amazon-cognito-advanced-security-data.js, read best effort: base64 of
+ * `{"payload": "<JSON>", "signature": ..., "version": ...}` whose payload holds `contextData`
+ * (UserAgent, DeviceId, ClientTimezone ...). Anything else is ignored.
+ */
+function decodeFingerprint(encoded: string | undefined): Record<string, string> | undefined {
+  if (!encoded || encoded.length > 16_384) return undefined;
+  try {
+    const outer = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+    const payload = typeof outer?.payload === 'string' ? JSON.parse(outer.payload) : outer?.payload;
+    const data = payload?.contextData;
+    if (!data || typeof data !== 'object') return undefined;
+    const out: Record<string, string> = {};
+    for (const k of ['UserAgent', 'DeviceId', 'ClientTimezone']) if (typeof data[k] === 'string') out[k] = data[k].slice(0, 512);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** "Chrome 126, Windows 10" from a user agent, as Cognito's EventContextData names devices; "Other, Other" when unknown. */
+export function deviceName(ua: string): string {
+  const browser =
+    /Edg\/(\d+)/.exec(ua)?.[1] !== undefined
+      ? `Edge ${/Edg\/(\d+)/.exec(ua)![1]}`
+      : /Firefox\/(\d+)/.test(ua)
+        ? `Firefox ${/Firefox\/(\d+)/.exec(ua)![1]}`
+        : /Chrome\/(\d+)/.test(ua)
+          ? `Chrome ${/Chrome\/(\d+)/.exec(ua)![1]}`
+          : /Version\/(\d+).*Safari/.test(ua)
+            ? `Safari ${/Version\/(\d+)/.exec(ua)![1]}`
+            : /aws-sdk-js|aws-cli|Boto3|botocore/i.test(ua)
+              ? (/(aws-sdk-js|aws-cli|Boto3|botocore)/i.exec(ua)![1])
+              : 'Other';
+  const os = /Windows NT 10/.test(ua)
+    ? 'Windows 10'
+    : /Windows/.test(ua)
+      ? 'Windows'
+      : /Android/.test(ua)
+        ? 'Android'
+        : /iPhone|iPad/.test(ua)
+          ? 'iOS'
+          : /Mac OS X/.test(ua)
+            ? 'Mac OS X'
+            : /Linux|linux/.test(ua)
+              ? 'Linux'
+              : 'Other';
+  return `${browser}, ${os}`;
+}
