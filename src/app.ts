@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -10,6 +11,7 @@ import { sealerFor } from './store/sealing.ts';
 import type { Messenger } from './domain/messages/messenger.ts';
 import { createMessenger } from './domain/messages/index.ts';
 import { FunctionRegistry } from './functions/registry.ts';
+import { Metrics } from './http/metrics.ts';
 
 export interface Random {
   bytes(n: number): Buffer;
@@ -34,6 +36,8 @@ export interface App {
    * functions/registry.ts). Closed when the server stops.
    */
   functions: FunctionRegistry;
+  /** Prometheus counters and histograms of this server (http/metrics.ts, GET /metrics). */
+  metrics: Metrics;
 }
 
 export interface AppOptions {
@@ -46,18 +50,43 @@ export interface AppOptions {
   functions?: FunctionRegistry;
 }
 
+/**
+ * The server's log: one JSON object per line (for machines: when stdout is not a terminal, or
+ * `--log-format json`), or, on a terminal, one coloured line per event (`--log-format pretty`).
+ * Pretty printing runs synchronously in this thread: no worker, nothing lost at exit.
+ */
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): Logger {
+  const format = config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  if (format === 'json') return pino({ level: config.logLevel, base: undefined });
+  const stream = pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true });
+  return pino({ level: config.logLevel, base: undefined }, stream);
+}
+
 export function createApp(opts: AppOptions): App {
   const { config } = opts;
-  const database = opts.database ?? SqliteDatabase.open(config.dataDir);
-  const log = opts.log ?? pino({ level: config.logLevel, base: undefined });
+  const metrics = new Metrics();
+  const database = metrics.timed(opts.database ?? SqliteDatabase.open(config.dataDir));
+  const log = opts.log ?? createLogger(config);
   const store = new Store(database, sealerFor(config.masterKey));
+  const messenger = opts.messenger ?? createMessenger(config, store, log, opts.clock ?? systemClock);
   const app: App = {
     config,
     clock: opts.clock ?? systemClock,
     random: opts.random ?? secureRandom,
     store,
     log,
-    messenger: opts.messenger ?? createMessenger(config, store, log, opts.clock ?? systemClock),
+    messenger: {
+      async send(message) {
+        try {
+          await messenger.send(message);
+          metrics.message(message.channel, message.kind, true);
+        } catch (err) {
+          metrics.message(message.channel, message.kind, false);
+          throw err;
+        }
+      },
+    },
+    metrics,
     functions:
       opts.functions ??
       new FunctionRegistry({
@@ -70,5 +99,6 @@ export function createApp(opts: AppOptions): App {
       }),
     publicUrl: () => config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
   };
+  app.functions.observer = (trigger, ok, seconds) => metrics.invocation(trigger, ok, seconds);
   return app;
 }

@@ -22,6 +22,8 @@ export interface Config {
    */
   hostedUiBaseDomain?: string | null;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** json (one object per line) or pretty (coloured lines); default pretty on a terminal, json otherwise (--log-format, TOBIRA_LOG_FORMAT). */
+  logFormat?: 'json' | 'pretty';
   /** Development mode keeps every email and SMS in the outbox and prints it to the log. */
   devMode: boolean;
   /**
@@ -242,6 +244,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuerMode: env.TOBIRA_ISSUER === 'aws' ? 'aws' : 'tobira',
     hostedUiBaseDomain: env.TOBIRA_HOSTED_UI_BASE_DOMAIN || null,
     logLevel: (env.TOBIRA_LOG_LEVEL as Config['logLevel']) ?? 'info',
+    ...(env.TOBIRA_LOG_FORMAT === 'json' || env.TOBIRA_LOG_FORMAT === 'pretty' ? { logFormat: env.TOBIRA_LOG_FORMAT } : {}),
     devMode: env.TOBIRA_DEV_MODE !== 'false',
     strictAuthFlows: env.TOBIRA_STRICT_AUTH_FLOWS === 'true',
     enforceTiers: env.TOBIRA_ENFORCE_TIERS === 'true',

@@ -2,6 +2,7 @@
 // One import a feature; the order does not matter.
 export {};
 import './http/outbox.ts';
+import './http/metrics.ts';
 import './http/well-known.ts';
 import './http/identity-well-known.ts';
 import './http/confirm-user.ts';

@@ -175,6 +175,25 @@ describe('federation: OIDC and social providers through the hosted UI', () => {
     assert.ok(csrfOf(page), 'the password form is still there (the client lists COGNITO)');
   });
 
+  test('a client that lists providers but not COGNITO: /login shows only their buttons and takes no password', async () => {
+    const { CreateUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+    const c = await sdk().send(new CreateUserPoolClientCommand({
+      UserPoolId: down.poolId, ClientName: 'Social only', AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid'], CallbackURLs: [CALLBACK], SupportedIdentityProviders: ['Upstream'],
+    }));
+    const q = new URLSearchParams({ client_id: c.UserPoolClient!.ClientId!, response_type: 'code', redirect_uri: CALLBACK, scope: 'openid' });
+    const browser = new Browser();
+    const page = await (await browser.get(`${down.base}/login?${q}`)).text();
+    assert.match(page, /Continue with Upstream/);
+    assert.doesNotMatch(page, /name="password"/);
+    // A form posted all the same (its CSRF token from another page of this browser) is refused.
+    const other = await (await browser.get(`${down.base}/login?${new URLSearchParams({ client_id: down.clientId, response_type: 'code', redirect_uri: CALLBACK })}`)).text();
+    const posted = await browser.post(`${down.base}/login?${q}`, { _csrf: csrfOf(other)!, username: 'alice', password: PASSWORD });
+    assert.equal(posted.status, 400);
+    const cognito = await new Browser().get(`${down.base}/oauth2/authorize?${q}&identity_provider=COGNITO`);
+    assert.equal(new URL(cognito.headers.get('location')!).searchParams.get('error'), 'invalid_request');
+  });
+
   test('Facebook (OAuth 2.0, no ID token): the user comes from attributes_url with the access token', async () => {
     fb.people.set('10158', { id: '10158', name: 'Fiona Facebook', email: 'fiona@example.com' });
     fb.next = '10158';
@@ -308,6 +327,12 @@ describe('federation: OIDC and social providers through the hosted UI', () => {
       User: { ProviderName: 'Upstream', ProviderAttributeName: 'Cognito_Subject', ProviderAttributeValue: ullaSub },
     }));
     assert.equal((await users()).some((u) => u.Username === `Upstream_${ullaSub}`), false);
+    // Five links a user at most.
+    const five = [];
+    for (let i = 0; i < 5; i++) five.push(client.send(new AdminLinkProviderForUserCommand({ ...link, SourceUser: { ...link.SourceUser, ProviderAttributeValue: `never-signed-in-${i}` } })));
+    await Promise.all(five);
+    const sixth = await sdkError(client.send(new AdminLinkProviderForUserCommand({ ...link, SourceUser: { ...link.SourceUser, ProviderAttributeValue: 'never-signed-in-5' } })));
+    assert.equal(sixth.name, 'LimitExceededException');
     const gone = await sdkError(client.send(new AdminDisableProviderForUserCommand({
       UserPoolId: down.poolId,
       User: { ProviderName: 'Upstream', ProviderAttributeName: 'Cognito_Subject', ProviderAttributeValue: 'nobody' },
@@ -400,6 +425,55 @@ describe('federation: OIDC and social providers through the hosted UI', () => {
     assert.equal(id.identities[0].issuer, stub.url);
   });
 
+  test('Sign in with Apple: form_post back to /oauth2/idpresponse, the client secret an ES256 JWT of the team\'s key', async () => {
+    const { generateKeyPair, exportPKCS8, exportSPKI, importSPKI, jwtVerify } = await import('jose');
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    await createProvider(url, {
+      UserPoolId: down.poolId,
+      ProviderName: 'SignInWithApple',
+      ProviderType: 'SignInWithApple',
+      ProviderDetails: {
+        client_id: 'com.example.web',
+        team_id: 'TEAM123456',
+        key_id: 'KEY1234567',
+        private_key: await exportPKCS8(pair.privateKey),
+        authorize_scopes: 'name email',
+        authorize_url: `${stub.url}/authorize`,
+        token_url: `${stub.url}/token`,
+        oidc_issuer: stub.url,
+        jwks_uri: `${stub.url}/jwks`,
+      },
+      AttributeMapping: { email: 'email' },
+    });
+    await offer(url, down, ['Upstream', 'Facebook', 'Stub', 'SignInWithApple']);
+    stub.sub = 'apple-user-7';
+    try {
+      const browser = new Browser();
+      const a = await browser.get(authorizeUrl(down, 'SignInWithApple', { state: 'apple-1' }));
+      const upstream = new URL(a.headers.get('location')!);
+      assert.equal(upstream.searchParams.get('response_mode'), 'form_post');
+      // Apple posts the answer from its own site: a cross-site POST, without our cookies.
+      const back = new URL((await fetch(upstream, { redirect: 'manual' })).headers.get('location')!);
+      const posted = await fetch(down.idpResponse, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ code: back.searchParams.get('code')!, state: back.searchParams.get('state')! }).toString(),
+      });
+      assert.equal(posted.status, 302);
+      const landed = new URL(posted.headers.get('location')!);
+      assert.equal(landed.searchParams.get('state'), 'apple-1');
+      const id = claims((await redeem(down, landed)).id_token);
+      assert.equal(id['cognito:username'], 'SignInWithApple_apple-user-7');
+      assert.equal(id.identities[0].issuer, null);
+      const secret = stub.lastTokenRequest!.get('client_secret')!;
+      const { payload, protectedHeader } = await jwtVerify(secret, await importSPKI(await exportSPKI(pair.publicKey), 'ES256'), { audience: stub.url });
+      assert.deepEqual([protectedHeader.alg, protectedHeader.kid, payload.iss, payload.sub], ['ES256', 'KEY1234567', 'TEAM123456', 'com.example.web']);
+    } finally {
+      stub.sub = 'stub-user-1';
+    }
+  });
+
   test('an identity_provider the client does not list, or the pool lacks, goes back as invalid_request', async () => {
     for (const name of ['Nope', 'Google']) {
       const r = await new Browser().get(authorizeUrl(down, name, { state: 'x1' }));
@@ -460,6 +534,37 @@ describe('federation: OIDC and social providers through the hosted UI', () => {
     assert.equal(claims(refreshed.id_token).identities[0].userId, umaSub);
   });
 
+  test('a mapping to an attribute the pool lacks, or a required attribute left empty, refuses the sign-in in Cognito\'s words', async () => {
+    await createProvider(url, {
+      UserPoolId: down.poolId,
+      ProviderName: 'Badmap',
+      ProviderType: 'OIDC',
+      ProviderDetails: { client_id: up.clientId, client_secret: up.clientSecret, attributes_request_method: 'GET', oidc_issuer: up.issuer, authorize_scopes: 'openid email profile' },
+      AttributeMapping: { email: 'email', 'custom:nothere': 'name' },
+    });
+    await offer(url, down, ['Upstream', 'Facebook', 'Stub', 'SignInWithApple', 'Badmap']);
+    const r = await federatedSignIn(authorizeUrl(down, 'Badmap'), { username: 'uma' });
+    assert.equal(r.landed!.searchParams.get('error'), 'invalid_request');
+    assert.equal(r.landed!.searchParams.get('error_description'), 'Invalid user attributes: custom:nothere: Attribute does not exist in the schema.\n ');
+    assert.equal((await users()).some((u) => u.Username?.startsWith('Badmap_')), false);
+
+    // A pool whose schema requires given_name, which the provider does not map.
+    const strict = await downstreamPool(url, [], { Schema: [{ Name: 'given_name', AttributeDataType: 'String', Required: true, Mutable: true }] });
+    const strictUp = await upstreamPool(url, [strict.idpResponse]);
+    await upstreamUser(url, strictUp, 'sam', { email: 'sam@example.com' });
+    await createProvider(url, {
+      UserPoolId: strict.poolId,
+      ProviderName: 'Upstream',
+      ProviderType: 'OIDC',
+      ProviderDetails: { client_id: strictUp.clientId, client_secret: strictUp.clientSecret, attributes_request_method: 'GET', oidc_issuer: strictUp.issuer, authorize_scopes: 'openid email' },
+      AttributeMapping: { email: 'email' },
+    });
+    await offer(url, strict, ['Upstream']);
+    const r2 = await federatedSignIn(authorizeUrl(strict, 'Upstream'), { username: 'sam' });
+    assert.equal(r2.landed!.searchParams.get('error_description'), 'Invalid user attributes: given_name: The attribute is required\n ');
+    assert.equal(((await sdk().send(new ListUsersCommand({ UserPoolId: strict.poolId }))).Users ?? []).length, 0);
+  });
+
   test('an upstream that cannot be reached sends the app an error, never a 500', async () => {
     await createProvider(url, {
       UserPoolId: down.poolId,
@@ -467,7 +572,7 @@ describe('federation: OIDC and social providers through the hosted UI', () => {
       ProviderType: 'OIDC',
       ProviderDetails: { client_id: 'c', attributes_request_method: 'GET', oidc_issuer: 'http://127.0.0.1:9', authorize_scopes: 'openid' },
     });
-    await offer(url, down, ['Upstream', 'Facebook', 'Stub', 'Dead']);
+    await offer(url, down, ['Upstream', 'Facebook', 'Stub', 'SignInWithApple', 'Badmap', 'Dead']);
     const r = await new Browser().get(authorizeUrl(down, 'Dead', { state: 'd1' }));
     assert.equal(r.status, 302);
     const at = new URL(r.headers.get('location')!);

@@ -327,6 +327,52 @@ describe('SAML 2.0 federation (SP-initiated, HTTP-Redirect then HTTP-POST)', () 
     );
   });
 
+  test('an IdP offering only the HTTP-POST binding gets the AuthnRequest by a self-submitting form', async () => {
+    const material = await keyAndCert('idp.post.test');
+    const postOnly = samlify.IdentityProvider({
+      entityID: 'https://idp.post.test/metadata', privateKey: material.key, signingCert: material.cert,
+      singleSignOnService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST', Location: 'https://idp.post.test/sso' }],
+    });
+    await sdk.send(new CreateIdentityProviderCommand({
+      UserPoolId: h.poolId, ProviderName: 'CorpPost', ProviderType: 'SAML', ProviderDetails: { MetadataFile: postOnly.getMetadata(), RequestSigningAlgorithm: 'rsa-sha256' },
+    }));
+    await sdk.send(new UpdateUserPoolClientCommand({
+      UserPoolId: h.poolId, ClientId: h.web.clientId, ClientName: 'Web app', AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid'], CallbackURLs: [CALLBACK], SupportedIdentityProviders: ['CorpPost'],
+    }));
+    const q = new URLSearchParams({ client_id: h.web.clientId, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', identity_provider: 'CorpPost' });
+    const res = await fetch(`${h.base}/oauth2/authorize?${q}`, { redirect: 'manual' });
+    assert.equal(res.status, 200);
+    const page = await res.text();
+    assert.match(page, /<form id="saml" method="post" action="https:\/\/idp\.post\.test\/sso">/);
+    const samlRequest = /name="SAMLRequest" value="([^"]+)"/.exec(page)![1]!;
+    assert.ok(/name="RelayState" value="[^"]+"/.test(page));
+    // Plain base64 XML (not deflated), signed in the XML itself as the POST binding wants.
+    const xml = Buffer.from(samlRequest, 'base64').toString('utf8');
+    assert.match(xml, /^(<\?xml[^>]*\?>)?<samlp:AuthnRequest /);
+    assert.match(xml, /<SignatureMethod Algorithm="http:\/\/www\.w3\.org\/2001\/04\/xmldsig-more#rsa-sha256"\/>/);
+    assert.match(xml, /<DigestMethod Algorithm="http:\/\/www\.w3\.org\/2001\/04\/xmlenc#sha256"\/>/);
+    const { extract } = await postOnly.parseLoginRequest(sp, 'post', { body: { SAMLRequest: samlRequest } });
+    assert.equal(extract.issuer, `urn:amazon:cognito:sp:${h.poolId}`);
+  });
+
+  test('a provider whose MetadataURL does not answer: back to the app with an error, no 500', async () => {
+    await sdk.send(new CreateIdentityProviderCommand({
+      UserPoolId: h.poolId, ProviderName: 'CorpDown', ProviderType: 'SAML', ProviderDetails: { MetadataURL: 'http://127.0.0.1:9/metadata.xml' },
+    }));
+    await sdk.send(new UpdateUserPoolClientCommand({
+      UserPoolId: h.poolId, ClientId: h.web.clientId, ClientName: 'Web app', AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid'], CallbackURLs: [CALLBACK], SupportedIdentityProviders: ['CorpDown'],
+    }));
+    const q = new URLSearchParams({ client_id: h.web.clientId, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', identity_provider: 'CorpDown', state: 's' });
+    const res = await fetch(`${h.base}/oauth2/authorize?${q}`, { redirect: 'manual' });
+    assert.equal(res.status, 302);
+    const back = new URL(res.headers.get('location')!);
+    assert.equal(`${back.origin}${back.pathname}`, CALLBACK);
+    assert.equal(back.searchParams.get('error'), 'server_error');
+    assert.equal(back.searchParams.get('state'), 's');
+  });
+
   test('race: the same answer posted five times at once signs in once', async () => {
     const { relayState, requestId } = await start('Corp', corp);
     const samlResponse = await corp.respond(sp, requestId, { nameId: 'racer', attributes: { email: 'racer@corp.test' } });

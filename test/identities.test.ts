@@ -219,6 +219,12 @@ describe('GetId and GetOpenIdToken with a Tobira user pool', () => {
     assert.deepEqual((await ci.send(new DescribeIdentityCommand({ IdentityId: guest }))).Logins?.sort(), ['login.example.app', provider(up.poolId)].sort());
     assert.equal((await sdkError(ci.send(new DescribeIdentityCommand({ IdentityId: dev.IdentityId })))).name, 'ResourceNotFoundException');
 
+    // A second guest signing in with a login another identity has joins that identity: the answer names it.
+    const guest2 = (await ci.send(new GetIdCommand({ IdentityPoolId: poolId }))).IdentityId!;
+    const joined = await ci.send(new GetOpenIdTokenCommand({ IdentityId: guest2, Logins: { [provider(up.poolId)]: dora.IdToken } }));
+    assert.equal(joined.IdentityId, guest);
+    assert.equal((await sdkError(ci.send(new DescribeIdentityCommand({ IdentityId: guest2 })))).name, 'ResourceNotFoundException');
+
     // Another developer user cannot join an identity that has one user pool user, with another user's token.
     await createUser(idp(), up.poolId, 'ed');
     const ed = await signIn(idp(), up.clientId, 'ed');
@@ -374,6 +380,17 @@ describe('UnlinkIdentity and OIDC providers', () => {
     assert.deepEqual(await sdkError(ci.send(new GetIdCommand({ IdentityPoolId: plainPool, Logins: { 'accounts.google.com': token } }))), {
       name: 'InvalidParameterException',
       message: 'Tobira verifies accounts.google.com logins only against an issuer set in TOBIRA_SOCIAL_ISSUERS; none is set.',
+    });
+    // SAML and Facebook logins are refused saying so.
+    const saml = 'arn:aws:iam::000000000000:saml-provider/corp';
+    const others = await identityPool({ SamlProviderARNs: [saml], SupportedLoginProviders: { 'graph.facebook.com': '1234567890' } });
+    assert.deepEqual(await sdkError(ci.send(new GetIdCommand({ IdentityPoolId: others, Logins: { [saml]: Buffer.from('<samlp:Response/>').toString('base64') } }))), {
+      name: 'InvalidParameterException',
+      message: 'Tobira does not support SAML logins for identity pools yet.',
+    });
+    assert.deepEqual(await sdkError(ci.send(new GetIdCommand({ IdentityPoolId: others, Logins: { 'graph.facebook.com': 'EAAB' } }))), {
+      name: 'InvalidParameterException',
+      message: 'Tobira does not support logins from graph.facebook.com yet.',
     });
     const t2 = await startTestServer({ socialIssuers: { 'accounts.google.com': `http://${issuerKey}` } }, { clock });
     try {

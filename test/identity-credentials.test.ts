@@ -43,7 +43,7 @@ interface Setup {
   tokens: Record<'alice' | 'bob' | 'carol', string>;
 }
 
-/** A user pool with alice (group `admins`), bob (email ops@...) and carol (neither), signed in. */
+/** A user pool with alice (group `admins`), bob (email ops-...) and carol (group `editors`, which has a role), signed in. */
 async function userPool(url: string): Promise<Setup> {
   const idp = idpClient(url);
   const { poolId, clientId } = await createPoolAndClient(idp);
@@ -52,6 +52,9 @@ async function userPool(url: string): Promise<Setup> {
   await createUser(idp, poolId, 'carol', { email: 'carol@example.com' });
   await idp.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName: 'admins' }));
   await idp.send(new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: 'alice', GroupName: 'admins' }));
+  // A group with a role: carol's ID token carries cognito:roles and cognito:preferred_role.
+  await idp.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName: 'editors', RoleArn: role('app-editors'), Precedence: 1 }));
+  await idp.send(new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: 'carol', GroupName: 'editors' }));
   const tokens = {
     alice: (await signIn(idp, clientId, 'alice')).IdToken,
     bob: (await signIn(idp, clientId, 'bob')).IdToken,
@@ -137,6 +140,22 @@ describe('GetCredentialsForIdentity with fromCognitoIdentityPool, checked by the
     assert.equal((await awsWith(t.url, bob, ['sts', 'get-caller-identity'])).json.Arn, 'arn:aws:sts::000000000000:assumed-role/app-ops/CognitoIdentityCredentials');
     const carol = await credentialsFor(t.url, poolId, { [provider(setup.userPoolId)]: setup.tokens.carol });
     assert.equal((await awsWith(t.url, carol, ['sts', 'get-caller-identity'])).json.Arn, 'arn:aws:sts::000000000000:assumed-role/app-users/CognitoIdentityCredentials');
+  });
+
+  test('a Token mapping takes cognito:preferred_role, or a CustomRoleArn among cognito:roles; another CustomRoleArn is denied', needs('aws'), async () => {
+    const ci = identityClient(t.url);
+    const token = await identityPool(ci, setup, {}, { authenticated: role('app-users') }, {
+      [`${provider(setup.userPoolId)}:${setup.clientId}`]: { Type: 'Token', AmbiguousRoleResolution: 'AuthenticatedRole' },
+    });
+    const logins = { [provider(setup.userPoolId)]: setup.tokens.carol };
+    assert.deepEqual(decodeJwt(setup.tokens.carol).payload['cognito:roles'], [role('app-editors')]);
+    const carol = await credentialsFor(t.url, token, logins);
+    assert.equal((await awsWith(t.url, carol, ['sts', 'get-caller-identity'])).json.Arn, 'arn:aws:sts::000000000000:assumed-role/app-editors/CognitoIdentityCredentials');
+    const { IdentityId } = await ci.send(new GetIdCommand({ IdentityPoolId: token, Logins: logins }));
+    const chosen = await ci.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: logins, CustomRoleArn: role('app-editors') }));
+    assert.ok(chosen.Credentials?.SessionToken);
+    const other = await sdkError(ci.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: logins, CustomRoleArn: role('app-admins') })));
+    assert.equal(other.name, 'NotAuthorizedException');
   });
 
   test('a guest gets the unauthenticated role', needs('aws'), async () => {
@@ -275,6 +294,18 @@ describe('an external STS: a second Tobira', () => {
     const me = await awsWith(b.url, creds, ['sts', 'get-caller-identity']);
     assert.equal(me.code, 0, me.stderr);
     assert.equal(me.json.Arn, 'arn:aws:sts::000000000000:assumed-role/app-admins/CognitoIdentityCredentials');
+
+    // A role B does not accept (a group's role from a Token mapping: Tobira's stand-in for trust
+    // policies admits only the pool's own and its rules' roles) is Cognito's configuration error.
+    const tokenPool = await identityPool(identityClient(a.url), setup, {}, { authenticated: role('ext-users') }, {
+      [`${provider(setup.userPoolId)}:${setup.clientId}`]: { Type: 'Token', AmbiguousRoleResolution: 'AuthenticatedRole' },
+    });
+    const carol = { [provider(setup.userPoolId)]: setup.tokens.carol };
+    const carolId = (await identityClient(a.url).send(new GetIdCommand({ IdentityPoolId: tokenPool, Logins: carol }))).IdentityId;
+    assert.deepEqual(await sdkError(identityClient(a.url).send(new GetCredentialsForIdentityCommand({ IdentityId: carolId, Logins: carol }))), {
+      name: 'InvalidIdentityPoolConfigurationException',
+      message: 'Invalid identity pool configuration. Check assigned IAM roles for this pool.',
+    });
 
     // Without B, A cannot answer.
     await b.close();

@@ -122,13 +122,14 @@ describe('identity pools with the AWS CLI: seed 003 and the administrative opera
     assert.ok(!here.json.IdentityPools.some((p: any) => p.IdentityPoolId === made.json.IdentityPoolId));
   });
 
-  test('credentials are not issued yet: GetId and GetCredentialsForIdentity say so with a 400', async () => {
+  test('GetId and GetCredentialsForIdentity are served; an unknown identity is not found; unknown operations are refused', async () => {
     const made = await aws(t.url, SEED_003);
+    // Issued since issue 14 (identities: test/identities.test.ts; credentials: test/identity-credentials.test.ts).
     const getId = await aws(t.url, ['cognito-identity', 'get-id', '--identity-pool-id', made.json.IdentityPoolId]);
-    assert.notEqual(getId.code, 0);
-    assert.match(getId.stderr, /\(InvalidParameterException\) when calling the GetId operation: Tobira does not support the GetId operation yet\./);
+    assert.equal(getId.code, 0, getId.stderr);
+    assert.match(getId.json.IdentityId, /^us-east-1:/);
     const creds = await aws(t.url, ['cognito-identity', 'get-credentials-for-identity', '--identity-id', 'us-east-1:11a86fa8-fc2c-46da-a38b-e46762e447ed']);
-    assert.match(creds.stderr, /Tobira does not support the GetCredentialsForIdentity operation yet\./);
+    assert.match(creds.stderr, /\(ResourceNotFoundException\) when calling the GetCredentialsForIdentity operation/);
     const unknown = await rawCall(t.url, 'Nope', {}, { 'x-amz-target': 'AWSCognitoIdentityService.Nope' });
     assert.equal(unknown.status, 400);
     assert.deepEqual(unknown.json, { __type: 'UnknownOperationException', message: 'Unknown operation: AWSCognitoIdentityService.Nope' });

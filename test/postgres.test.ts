@@ -170,6 +170,12 @@ describe('PostgreSQL store', () => {
       const final = await (await fetch(`${nodes[0].url}/${poolId}/.well-known/jwks.json`)).text();
       for (const j of jwks) assert.equal(j, final);
       assert.equal(JSON.parse(final).keys.length, 2);
+
+      // The lockouts above are counted, and each node shows its connection pool in /metrics.
+      const metrics = await Promise.all(nodes.map(async (n) => (await fetch(`${n.url}/metrics`)).text()));
+      const lockouts = metrics.map((m) => Number(/^tobira_lockouts_total (\d+)$/m.exec(m)?.[1]));
+      assert.equal(lockouts[0] + lockouts[1], 7);
+      for (const m of metrics) assert.match(m, /^tobira_store_pool_connections\{state="total"\} [1-9]\d*$/m);
     } finally {
       await Promise.all(nodes.map((n) => n.close()));
     }
@@ -181,7 +187,7 @@ describe('PostgreSQL store', () => {
     const ports = [await freePort(), await freePort()];
     const procs = ports.map((port) => spawnTobira(['start', '--port', String(port), '--database-url', url, '--public-url', 'http://cluster.test']));
     try {
-      await Promise.all(ports.map((port) => waitForHealth(`http://127.0.0.1:${port}`)));
+      await Promise.all(ports.map((port) => waitForHealth(`http://127.0.0.1:${port}`, 60_000)));
       const a = `http://127.0.0.1:${ports[0]}`;
       const b = `http://127.0.0.1:${ports[1]}`;
       const made = await rawCall(a, 'CreateUserPool', { PoolName: 'from-cli' });

@@ -12,6 +12,7 @@ import {
   AdminRespondToAuthChallengeCommand,
   AdminUpdateAuthEventFeedbackCommand,
   ChangePasswordCommand,
+  CreateUserPoolClientCommand,
   DescribeRiskConfigurationCommand,
   InitiateAuthCommand,
   SetRiskConfigurationCommand,
@@ -135,6 +136,38 @@ describe('threat protection', () => {
     assert.deepEqual(seen, all.AuthEvents!.map((e) => e.EventId));
     assert.equal((await sdkError(events(poolId, 'ana', { NextToken: 'garbage' }))).name, 'InvalidParameterException');
     assert.equal((await sdkError(events(poolId, 'nobody'))).name, 'UserNotFoundException');
+  });
+
+  test('UserContextData: its IpAddress counts only for a client that propagates it; EncodedData names the device', async () => {
+    const plain = await withMode('AUDIT');
+    const propagating = await sdk().send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: plain.poolId,
+        ClientName: 'server',
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        EnablePropagateAdditionalUserContextData: true,
+      }),
+    );
+    await userWithPassword(t.url, plain.poolId, 'uma', GOOD);
+    const fingerprint = Buffer.from(
+      JSON.stringify({ payload: JSON.stringify({ contextData: { UserAgent: FIREFOX, DeviceId: 'device-1', ClientTimezone: '+09:00' } }), signature: 'x', version: 'JS20171115' }),
+    ).toString('base64');
+    const signIn = (clientId: string) =>
+      sdk().send(
+        new InitiateAuthCommand({
+          ClientId: clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: 'uma', PASSWORD: GOOD },
+          UserContextData: { IpAddress: '192.0.2.44', EncodedData: fingerprint },
+        }),
+      );
+    await signIn(plain.clientId);
+    await signIn(propagating.UserPoolClient!.ClientId!);
+    const [trusted, ignored] = (await events(plain.poolId, 'uma')).AuthEvents!;
+    assert.equal(trusted.EventContextData?.IpAddress, '192.0.2.44');
+    assert.match(ignored.EventContextData?.IpAddress ?? '', /127\.0\.0\.1/);
+    assert.equal(trusted.EventContextData?.DeviceName, 'Firefox 115, Linux');
+    assert.equal(trusted.EventContextData?.Timezone, '+09:00');
   });
 
   test('AUDIT records a blocked address as a risk but lets the sign-in through; ENFORCED refuses it (IPv4 and IPv6)', async () => {

@@ -22,6 +22,7 @@ Commands:
              --hosted-ui-base-domain <D>  the hosted UI also answers on <prefix>.<D> (besides
                                  <prefix>.auth.<region>.localhost and /_domain/<prefix>)
              --log-level <L>     silent|error|warn|info|debug
+             --log-format <F>    json|pretty (env TOBIRA_LOG_FORMAT; default pretty on a terminal, else json)
              --strict-auth-flows a client created without ExplicitAuthFlows refuses the
                                  password flows, exactly as Cognito (env TOBIRA_STRICT_AUTH_FLOWS=true)
              --enforce-tiers     refuse what the pool's UserPoolTier (LITE, ESSENTIALS, PLUS) lacks,
@@ -80,6 +81,11 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   if (issuer) config.issuerMode = issuer === 'aws' ? 'aws' : 'tobira';
   if (args.flags['strict-auth-flows']) config.strictAuthFlows = true;
   if (args.flags['enforce-tiers']) config.enforceTiers = true;
+  const format = flagString(args, 'log-format');
+  if (format !== undefined) {
+    if (format !== 'json' && format !== 'pretty') throw new Error(`--log-format must be json or pretty, not ${format}`);
+    config.logFormat = format;
+  }
   const level = flagString(args, 'log-level');
   if (level) config.logLevel = level as Config['logLevel'];
   const smtpUrl = flagString(args, 'smtp-url');

@@ -74,6 +74,9 @@ const HANDLER_EXTENSIONS = ['.mjs', '.js', '.ts', '.py'];
  * each bounded by its timeout; see ./environments.ts.
  */
 export class FunctionRegistry implements UserFunctions {
+  /** Told of every invocation (trigger, success, seconds): the server's metrics (http/metrics.ts). */
+  observer?: (trigger: string, ok: boolean, seconds: number) => void;
+
   private readonly environments = new EnvironmentPool({
     node: (spec, onDeath) => new NodeEnvironment(spec, onDeath),
     python: (spec, onDeath) => new PythonEnvironment(spec, onDeath),
@@ -190,6 +193,7 @@ export class FunctionRegistry implements UserFunctions {
   // Each invocation is logged: function, how it ran, duration, outcome. Never the event, the
   // answer or the function's error message: they carry codes, passwords and personal data.
   private logOk(name: string, target: ResolvedFunction, opts: InvokeOptions, started: number): void {
+    this.observer?.(opts.trigger ?? 'invoke', true, (performance.now() - started) / 1000);
     this.log.info({ ...logEntry(name, target, opts, started), outcome: 'ok' }, 'function invoked');
   }
 
@@ -197,6 +201,7 @@ export class FunctionRegistry implements UserFunctions {
   private logFailure(name: string, target: ResolvedFunction | undefined, opts: InvokeOptions, started: number, err: unknown): FunctionInvocationError {
     const e = err instanceof FunctionInvocationError ? err : new FunctionUnreachable(name, `the function could not be run: ${err instanceof Error ? err.message : String(err)}`);
     const detail = e instanceof FunctionFailed ? { errorType: e.errorType } : { reason: e.message };
+    this.observer?.(opts.trigger ?? 'invoke', false, (performance.now() - started) / 1000);
     this.log.warn({ ...logEntry(name, target, opts, started), outcome: e.kind, ...detail }, `function ${OUTCOME_TEXT[e.kind]}`);
     return e;
   }

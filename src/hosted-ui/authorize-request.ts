@@ -116,7 +116,8 @@ export async function checkAuthorizeRequest(app: App, pool: UserPool, p: Params)
 async function chosenProvider(app: App, pool: UserPool, client: AppClient, name: string | undefined, identifier: string | undefined): Promise<IdentityProvider | undefined | null> {
   const supported = client.config.SupportedIdentityProviders ?? [];
   if (name !== undefined) {
-    if (name === 'COGNITO') return undefined;
+    // guessed: COGNITO asked of a client that lists providers but not COGNITO is refused alike.
+    if (name === 'COGNITO') return supported.length && !supported.includes('COGNITO') ? null : undefined;
     if (!supported.includes(name) || name.length > 128) return null;
     return (await app.store.identityProviders.get(pool.id, name)) ?? null;
   }

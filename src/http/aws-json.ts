@@ -67,6 +67,10 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
   const requestId = randomUUID();
   const started = performance.now();
   let operation = '-';
+  // Metric labels only from the model's names, never from what a caller sent (unbounded series).
+  let signingName = 'unknown';
+  let known = 'unknown';
+  let body: Record<string, unknown> | undefined;
   try {
     const target = req.target ?? '';
     const dot = target.lastIndexOf('.');
@@ -77,6 +81,8 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
       throw new CognitoError('UnknownOperationException', `Unknown operation: ${target || '(no X-Amz-Target header)'}`);
     }
     const spec = service.operations[operation];
+    signingName = service.signingName;
+    known = operation;
     // The signature is checked first, as AWS's front end does: an unsigned admin call learns
     // nothing about its body.
     const scope = authenticate(
@@ -85,7 +91,7 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
       app.clock.now(),
     );
     // The server's body parser checked the body's shape already (http/server.ts).
-    const body = parseJsonObject(req.body, { shapeChecked: true });
+    body = parseJsonObject(req.body, { shapeChecked: true });
     // Then the key's IAM policy, when it has one (http/admin-credentials.ts): IAM decides before
     // the service looks at the values, so a refused caller learns nothing from validation.
     if (scope && spec.auth === 'sigv4' && app.config.adminCredentials) {
@@ -110,7 +116,9 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
     };
     // Threat protection reads where the call comes from (domain/threat/origin.ts).
     const result = (await withOrigin(originOfCall({ ...ctx, requestId }, body), () => handler(body, ctx))) ?? {};
-    app.log.info({ requestId, operation, status: 200, ms: Math.round(performance.now() - started) }, 'request');
+    const seconds = (performance.now() - started) / 1000;
+    app.metrics.request(signingName, known, 'OK', seconds, body, result);
+    app.log.info({ requestId, operation, status: 200, ms: Math.round(seconds * 1000) }, 'request');
     return { status: 200, headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId }, body: JSON.stringify(result) };
   } catch (err) {
     let error: CognitoError;
@@ -121,7 +129,10 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
       app.log.error({ requestId, operation, err }, 'unexpected error');
       error = new CognitoError('InternalErrorException', `An internal error occurred. Request id: ${requestId}`);
     }
-    app.log.info({ requestId, operation, status: error.status, error: error.type, ms: Math.round(performance.now() - started) }, 'request');
+    const seconds = (performance.now() - started) / 1000;
+    app.metrics.request(signingName, known, error.type, seconds, body);
+    if (error.type === 'NotAuthorizedException' && error.message === 'Password attempts exceeded') app.metrics.lockout();
+    app.log.info({ requestId, operation, status: error.status, error: error.type, ms: Math.round(seconds * 1000) }, 'request');
     return encodeError(error, requestId);
   }
 }

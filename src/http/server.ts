@@ -36,6 +36,9 @@ export function buildServer(app: App): FastifyInstance {
     http: listenerOptions(limits),
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // An endpoint URL ending in `/` makes some clients post to `//`: it reaches the API like `/`
+    // (the SigV4 check still signs the path as sent, http/sigv4.ts).
+    routerOptions: { ignoreDuplicateSlashes: true },
   });
   applyListenerLimits(server.server, limits);
 

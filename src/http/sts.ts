@@ -11,6 +11,7 @@ import {
 } from '../domain/identity/web-identity.ts';
 import type { WireRequest, WireResponse } from './aws-json.ts';
 import { parseSignedRequest, verifySignature, type SignedRequest } from './sigv4.ts';
+import { AdminCredentials } from './admin-credentials.ts';
 
 /**
  * An STS-compatible endpoint on Tobira's own port: STS's Query protocol (POST / with a
@@ -36,13 +37,11 @@ export async function handleSts(app: App, req: WireRequest): Promise<WireRespons
   const params = new URLSearchParams(req.body);
   const action = params.get('Action') ?? '';
   try {
-    let result: string;
     if (params.get('Version') !== VERSION || !Object.hasOwn(ACTIONS, action)) {
       // guessed: the Query front end's words for an unknown action or version.
       throw new StsError('InvalidAction', `Could not find operation ${action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`);
-    } else {
-      result = await ACTIONS[action](app, req, params);
     }
+    const result = await ACTIONS[action](app, req, params);
     app.log.info({ requestId, operation: `sts:${action}`, status: 200, ms: Math.round(performance.now() - started) }, 'request');
     return xml(200, requestId, `<${action}Response xmlns="${NS}">\n  <${action}Result>\n${result}  </${action}Result>\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n</${action}Response>\n`);
   } catch (err) {
@@ -94,8 +93,8 @@ interface Caller {
 
 /**
  * Who signed a request: Tobira's temporary credentials (the X-Amz-Security-Token must be theirs,
- * and they must not have expired), or a configured admin key (an IAM user named by its access
- * key id, Tobira's stand-in). Without configured admin keys, any other key is accepted unchecked,
+ * and they must not have expired), or a configured admin key (its IAM user: the name or ARN the
+ * admin credentials file gives it, else the access key id). Without configured admin keys, any other key is accepted unchecked,
  * as admin calls are in development. STS's own codes: InvalidClientTokenId, ExpiredToken,
  * SignatureDoesNotMatch ...
  */
@@ -124,8 +123,11 @@ async function authenticateCaller(app: App, req: WireRequest): Promise<Caller> {
     if (secret === undefined) throw invalidToken();
     verifySignature(signed, parsed, secret, now);
   }
-  const arn = `arn:aws:iam::${app.config.accountId}:user/${keyId}`;
-  return { arn, userId: principalId('AIDA', arn), account: app.config.accountId };
+  // The key's principal as its policy refusals name it (http/admin-credentials.ts); GetCallerIdentity
+  // needs no permission, on AWS as here.
+  const principal = admin instanceof AdminCredentials ? admin.principals.get(keyId) : undefined;
+  const arn = principal?.arn ?? `arn:aws:iam::${app.config.accountId}:user/${principal?.name ?? keyId}`;
+  return { arn, userId: principalId('AIDA', arn), account: arn.split(':')[4] || app.config.accountId };
 }
 
 const invalidToken = () => new StsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);

@@ -194,6 +194,11 @@ export class PostgresDatabase implements Database {
     };
   }
 
+  /** The connection pool's state, for /metrics (http/metrics.ts). */
+  poolState(): { total: number; idle: number; waiting: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
   async sizeBytes(): Promise<number> {
     const r = await this.get<{ size: number }>('SELECT pg_database_size(current_database()) AS size');
     return Number(r?.size ?? 0);

@@ -267,6 +267,8 @@ export class OidcStub {
   private jwk!: JWK;
   private codes = new Map<string, { nonce: string; sub: string }>();
   sub = 'stub-user-1';
+  /** The last token request's form (Sign in with Apple's client secret is a JWT to look at). */
+  lastTokenRequest?: URLSearchParams;
 
   async start() {
     const pair = await generateKeyPair('RS256');
@@ -301,6 +303,7 @@ export class OidcStub {
       let body = '';
       for await (const chunk of req) body += chunk;
       const form = new URLSearchParams(body);
+      this.lastTokenRequest = form;
       const grant = this.codes.get(form.get('code') ?? '');
       this.codes.delete(form.get('code') ?? '');
       if (!grant) return json(res, 400, { error: 'invalid_grant' });

@@ -1,5 +1,5 @@
 import type { App } from '../../app.ts';
-import { notAuthorized } from '../../errors.ts';
+import { invalidParameter, notAuthorized } from '../../errors.ts';
 import { UniqueViolation } from '../../store/db.ts';
 import type { Store } from '../../store/store.ts';
 import { uuid } from '../../util/ids.ts';
@@ -42,20 +42,35 @@ const MAX_VALUE = 2048;
 
 /**
  * The pool attributes the provider's AttributeMapping (pool attribute -> provider attribute)
- * fills from what the provider said. `username` names the provider's id, not an attribute;
- * attributes the pool's schema lacks, sub and identities are never written; booleans are the
- * strings "true"/"false" as Cognito stores them.
+ * fills from what the provider said. `username` names the provider's id, not an attribute; sub
+ * and identities are never written; booleans are the strings "true"/"false" as Cognito stores
+ * them. A value for an attribute the schema lacks, and (creating) a required attribute without
+ * one, refuse the sign-in with Cognito's "Invalid user attributes: ..." (InvalidParameterException).
  */
-export function mappedAttributes(pool: UserPool, provider: IdentityProvider, said: Record<string, string>, opts: { mutableOnly?: boolean } = {}): Record<string, string> {
+export function mappedAttributes(pool: UserPool, provider: IdentityProvider, said: Record<string, string>, opts: { mutableOnly?: boolean; creating?: boolean } = {}): Record<string, string> {
   const out: Record<string, string> = {};
+  const problems: string[] = [];
   for (const [poolAttr, providerAttr] of Object.entries(provider.attributeMapping)) {
     if (poolAttr === 'username' || poolAttr === 'sub' || poolAttr === IDENTITIES) continue;
     const value = Object.hasOwn(said, providerAttr) ? said[providerAttr] : undefined;
     if (value === undefined) continue;
     const def = schemaAttribute(pool, poolAttr);
+    // Cognito refuses the sign-in, not CreateIdentityProvider, for a mapping to an attribute the
+    // pool lacks: "Invalid user attributes: apple_sub: Attribute does not exist in the schema."
+    // (seen relayed to an app as error_description).
+    if (!def) problems.push(`${poolAttr}: Attribute does not exist in the schema.`);
     if (!def || (opts.mutableOnly && def.Mutable === false)) continue;
     out[poolAttr] = def.AttributeDataType === 'Boolean' ? String(value.toLowerCase() === 'true') : value.slice(0, MAX_VALUE);
   }
+  if (opts.creating) {
+    // A new user needs the schema's required attributes ("Invalid user attributes: email: The
+    // attribute is required", seen from SAML sign-ins).
+    for (const def of pool.config.SchemaAttributes ?? []) {
+      if (def.Required && def.Name && def.Name !== 'sub' && out[def.Name] === undefined) problems.push(`${def.Name}: The attribute is required`);
+    }
+  }
+  // The seen text ends its list with a newline (the app receives "...schema.%0A+").
+  if (problems.length) throw invalidParameter(`Invalid user attributes: ${problems.join('\n')}\n`);
   return out;
 }
 
@@ -142,7 +157,7 @@ export async function signInFederated(
     return user;
   }
 
-  const attributes = mappedAttributes(pool, provider, upstream.attributes);
+  const attributes = mappedAttributes(pool, provider, upstream.attributes, { creating: true });
   // PreSignUp_ExternalProvider: a refusal leaves no user.
   const decision = await preSignUp(app, pool, { source: 'PreSignUp_ExternalProvider', userName: username, clientId: opts.clientId, userAttributes: { ...attributes } });
   if (decision?.autoVerifyEmail && attributes.email) attributes.email_verified = 'true';

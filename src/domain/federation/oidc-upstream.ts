@@ -203,7 +203,9 @@ async function verifyIdToken(app: App, provider: IdentityProvider, ep: Endpoints
     throw new UpstreamError('Bad id_token signature');
   }
   // Cognito's words for a wrong issuer ("Bad id_token issuer <iss>", seen relayed to an app).
-  if (payload.iss !== ep.issuer) throw new UpstreamError(`Bad id_token issuer ${String(payload.iss)}`);
+  // Google's ID tokens may name their issuer without the scheme (Google's OpenID Connect guide).
+  const googleAlias = provider.providerType === 'Google' && ep.issuer === 'https://accounts.google.com' && payload.iss === 'accounts.google.com';
+  if (payload.iss !== ep.issuer && !googleAlias) throw new UpstreamError(`Bad id_token issuer ${String(payload.iss)}`);
   const clientId = provider.providerDetails.client_id ?? '';
   const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   // guessed: the words for the audience and nonce checks, in the same form.
@@ -247,7 +249,14 @@ export async function completeUpstream(app: App, provider: IdentityProvider, cod
       url += wanted.map(encodeURIComponent).join(',');
     }
     const headers = { authorization: `Bearer ${accessToken}`, accept: 'application/json' };
-    info = flatten(ep.attributesMethod === 'POST' ? await call(provider, url, { method: 'POST', headers }) : await call(provider, url, { headers }));
+    try {
+      info = flatten(ep.attributesMethod === 'POST' ? await call(provider, url, { method: 'POST', headers }) : await call(provider, url, { headers }));
+    } catch (err) {
+      // Google's default attributes_url is the People API, which names its fields otherwise
+      // (names, emailAddresses) and refuses OIDC claim names in personFields; its signed ID
+      // token already says who the user is, so Tobira goes on with that (Tobira's choice).
+      if (!(err instanceof UpstreamError && provider.providerType === 'Google' && idToken)) throw err;
+    }
     // OIDC Core 5.3.2: the userinfo sub must be the ID token's.
     if (claims.sub !== undefined && info.sub !== undefined && info.sub !== claims.sub) throw relayed(provider, 'userinfo', 'sub mismatch');
   } else if (!ep.issuer) {

@@ -58,7 +58,9 @@ export function samlSp(o: SpOptions): SAML {
     disableRequestedAuthnContext: true,
     // The HTTP-POST binding carries the AuthnRequest as plain base64 (SAML bindings 3.5.4), not deflated.
     skipRequestCompression: !o.idp.ssoRedirect,
-    ...(o.signing ? { privateKey: o.signing.privateKeyPem, signatureAlgorithm: 'sha256' as const } : {}),
+    ...(o.signing
+      ? { privateKey: o.signing.privateKeyPem, signatureAlgorithm: 'sha256' as const, digestAlgorithm: 'sha256' }
+      : {}),
     ...(o.decryptionKey ? { decryptionPvk: o.decryptionKey } : {}),
   };
   return new SAML(config);

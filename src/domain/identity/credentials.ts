@@ -127,11 +127,12 @@ const isGuestToken = (claims: Record<string, unknown>) => Array.isArray(claims.a
  * The external STS's answer to AssumeRoleWithWebIdentity with a fresh OpenID token of the
  * identity. A refusal of the role or of the token is what Cognito reports when a role does not
  * trust the pool: InvalidIdentityPoolConfigurationException. An STS that cannot be reached or
- * fails answers ExternalServiceException (Tobira's words; the cause goes to the log).
+ * fails answers ExternalServiceException.
  */
 async function fromExternalSts(app: App, endpoint: string, pool: IdentityPool, identity: Identity, verified: VerifiedLogin[], roleArn: string): Promise<IssuedCredentials> {
   const token = await issueOpenIdToken(app, identity, verified, EXTERNAL_TOKEN_SECONDS);
-  const sts = new STSClient({ endpoint, region: pool.region, maxAttempts: 2 });
+  // Bounded, so an STS that does not answer cannot hold the request (the SDK has no timeout of its own).
+  const sts = new STSClient({ endpoint, region: pool.region, maxAttempts: 2, requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 } });
   try {
     const out = await sts.send(
       new AssumeRoleWithWebIdentityCommand({
@@ -150,7 +151,8 @@ async function fromExternalSts(app: App, endpoint: string, pool: IdentityPool, i
     if (['AccessDenied', 'InvalidIdentityToken', 'IDPRejectedClaim', 'ExpiredTokenException', 'MalformedPolicyDocument'].includes(name)) {
       throw invalidPoolConfiguration();
     }
-    throw new CognitoError('ExternalServiceException', `The STS at ${endpoint} did not answer with credentials (${name}).`);
+    // Tobira's words; the endpoint and the cause stay in the log.
+    throw new CognitoError('ExternalServiceException', 'The external STS did not answer with credentials.');
   } finally {
     sts.destroy();
   }

@@ -209,17 +209,20 @@ export async function linkLogins(
     }
   }
   let survivor: IdentityRecord | undefined;
+  let guest: IdentityRecord | undefined;
   if (target) {
     const targetLogins = await s.identities.logins(target.id);
     if (targetLogins.length > 0) {
       if (!owners.has(target.id)) throw loginsDontMatch();
       survivor = target;
     } else {
-      // A guest signing in: it becomes the identity its logins already have, or keeps its id.
-      owners.set(target.id, target);
+      guest = target;
     }
   }
   survivor ??= [...owners.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))[0];
+  // A guest signing in joins the identity its logins already have (and is merged into it), else keeps its id.
+  if (guest && survivor) owners.set(guest.id, guest);
+  survivor ??= guest;
   if (!survivor) {
     survivor = { id: `${pool.region}:${uuid(app.random)}`, poolId: pool.id, disabled: false, createdAt: now, updatedAt: now };
     await s.identities.insert(survivor);
@@ -334,14 +337,12 @@ export async function unlinkIdentity(app: App, identityId: string, logins: Recor
   const pool = await getIdentityPool(app.store, found.rec.poolId);
   if (found.rec.disabled) throw identityForbidden(identityId);
   const verified = await verifyLogins(app, pool, logins);
-  const holds = (s: Store) => async () => {
-    for (const l of verified) if ((await s.identities.findLogin(pool.id, l.providerName, l.subject))?.identityId === identityId) return true;
-    return false;
-  };
   await app.store.tx(async (s) => {
     const rec = await s.identities.get(identityId);
     if (!rec) throw identityNotFound(identityId);
-    if (!(await holds(s)())) throw loginsDontMatch();
+    let holds = false;
+    for (const l of verified) holds ||= (await s.identities.findLogin(pool.id, l.providerName, l.subject))?.identityId === identityId;
+    if (!holds) throw loginsDontMatch();
     let removed = 0;
     for (const name of remove) {
       const provider = canonicalProviderName(app, name);

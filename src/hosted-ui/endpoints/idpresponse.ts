@@ -33,6 +33,8 @@ export async function idpResponse(ctx: HostedContext) {
   if (pending.extra.xsrf !== undefined && !csrfValid(req, pending.extra.xsrf)) return invalid();
   const { ar } = pending;
   const provider = await app.store.identityProviders.get(hd.pool.id, pending.providerName);
+  // A SAML sign-in's RelayState answers at /saml2/idpresponse only.
+  if (provider?.providerType === 'SAML') return invalid();
   // guessed: the words for a provider deleted while the user was away.
   if (!provider) return reply.redirect(federationErrorRedirect(ar, `Identity provider ${pending.providerName} does not exist. `), 302);
   const upstreamError = p.get('error');

@@ -4,7 +4,7 @@ import { completeAuthorization } from '../complete-authorization.ts';
 import type { HostedContext } from '../context.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from '../csrf.ts';
 import { errorBox, html, page } from '../html.ts';
-import { answerRefusal } from '../refusal.ts';
+import { answerRefusal, ERROR_PAGE_TEXT } from '../refusal.ts';
 import { Params, queryString, sendPage } from '../request.ts';
 import { currentSession, startSession } from '../sessions.ts';
 import { hostedPasswordSignIn } from '../sign-in.ts';
@@ -92,6 +92,9 @@ export async function loginSubmit(ctx: HostedContext) {
   if (!csrfValid(req, form.get(CSRF_FIELD))) {
     return sendPage(reply, 403, page('Error', html`<p role="alert">Your session has expired or the form was not sent from this page. Go back and try again.</p>`));
   }
+  // A client that does not list COGNITO has no password sign-in (its page shows no form).
+  const supported = ar.client.config.SupportedIdentityProviders ?? [];
+  if (supported.length && !supported.includes('COGNITO')) return sendPage(reply, 400, page('Error', html`<p role="alert">${ERROR_PAGE_TEXT}</p>`));
   const username = form.get('username') ?? '';
   const password = form.get('password') ?? '';
   if (!username || !password) return sendPage(reply, 200, loginForm(ctx, ar, { username, error: 'Please enter your username and password.' }));

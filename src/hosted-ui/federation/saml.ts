@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { App } from '../../app.ts';
 import type { IdentityProvider } from '../../domain/types.ts';
 import { samlSigningMaterial } from '../../domain/federation/saml-certificate.ts';
-import { samlIdpOf } from '../../domain/federation/saml-metadata.ts';
+import { SamlMetadataError, samlIdpOf } from '../../domain/federation/saml-metadata.ts';
 import { samlSp } from '../../domain/federation/saml-sp.ts';
-import type { AuthorizeRequest } from '../authorize-request.ts';
+import { errorRedirect, type AuthorizeRequest } from '../authorize-request.ts';
 import { hostedUiUrl } from '../domain.ts';
-import { serverError } from '../errors.ts';
+import { OAuthError, serverError } from '../errors.ts';
 import { html, page } from '../html.ts';
 import { savePending } from './pending.ts';
 
@@ -36,13 +35,15 @@ export async function startSamlSignIn(app: App, ar: AuthorizeRequest, provider: 
     idp = await samlIdpOf(app, provider);
   } catch (err) {
     app.log.warn({ err, pool: ar.pool.id, provider: provider.providerName }, 'SAML sign-in: the IdP metadata cannot be used');
-    throw serverError();
+    // Back to the app, as the other upstream failures (the words are Tobira's: guessed).
+    const description = err instanceof SamlMetadataError ? err.message : `The metadata of identity provider ${provider.providerName} could not be read.`;
+    return { redirect: errorRedirect({ redirectUri: ar.redirectUri, responseType: ar.responseType, error: new OAuthError('server_error', 400, description), state: ar.state }) };
   }
   const acsUrl = await acsUrlOf(app, ar.pool.id);
   if (!acsUrl) throw serverError(); // /oauth2/authorize is only reached through a domain of the pool
   const signing = provider.providerDetails.RequestSigningAlgorithm === 'rsa-sha256' ? await samlSigningMaterial(app, ar.pool.id) : undefined;
   // An xs:ID: starts with a letter or underscore.
-  const requestId = `_${randomBytes(20).toString('hex')}`;
+  const requestId = `_${app.random.bytes(20).toString('hex')}`;
   const relayState = await savePending(app, ar, provider.providerName, { requestId });
   const sp = samlSp({ poolId: ar.pool.id, acsUrl, idp, requestId, signing });
   if (idp.ssoRedirect) return { redirect: await sp.getAuthorizeUrlAsync(relayState, undefined, {}) };

@@ -1,0 +1,171 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { App } from '../app.ts';
+import { SHAPES } from '../generated/cognito-idp.ts';
+import type { Database } from '../store/db.ts';
+import { isOperator } from './operator-access.ts';
+import { registerRoutes } from './server.ts';
+
+/**
+ * What Tobira counts for Prometheus (GET /metrics): requests by operation and outcome with their
+ * latency, sign-ins by flow and result, lockouts, messages, trigger invocations, store latency
+ * and the PostgreSQL pool. One registry per server (tests run several in one process); the
+ * counters are bumped where the thing happens (http/aws-json.ts, app.ts's wrappers around the
+ * Messenger, the functions and the database), never by parsing logs.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  private readonly requests = new Counter({
+    name: 'tobira_requests_total',
+    help: 'API requests by service, operation and outcome (OK or the error type).',
+    labelNames: ['service', 'operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly latency = new Histogram({
+    name: 'tobira_request_duration_seconds',
+    help: 'API request latency by service and operation.',
+    labelNames: ['service', 'operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  private readonly signIns = new Counter({
+    name: 'tobira_sign_ins_total',
+    help: 'Sign-in steps (InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge ...) by flow and result: tokens, challenge or the error type.',
+    labelNames: ['flow', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly lockouts = new Counter({
+    name: 'tobira_lockouts_total',
+    help: 'Sign-ins refused because of too many failed password attempts.',
+    registers: [this.registry],
+  });
+
+  private readonly messages = new Counter({
+    name: 'tobira_messages_total',
+    help: 'Emails and SMS by channel, purpose and result (sent or failed).',
+    labelNames: ['channel', 'kind', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly invocations = new Counter({
+    name: 'tobira_function_invocations_total',
+    help: 'Lambda trigger and function invocations by trigger and result.',
+    labelNames: ['trigger', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly invocationLatency = new Histogram({
+    name: 'tobira_function_invocation_duration_seconds',
+    help: 'Lambda trigger and function invocation latency by trigger.',
+    labelNames: ['trigger'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    registers: [this.registry],
+  });
+
+  private readonly storeLatency = new Histogram({
+    name: 'tobira_store_duration_seconds',
+    help: 'Store statements and transactions by kind (read, write, transaction).',
+    labelNames: ['kind'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'tobira_' });
+  }
+
+  /** One awsJson (or STS) request, with the operation's body and answer for sign-in counting. */
+  request(service: string, operation: string, outcome: string, seconds: number, body?: Record<string, unknown>, result?: unknown): void {
+    this.requests.inc({ service, operation, outcome });
+    this.latency.observe({ service, operation }, seconds);
+    if (!SIGN_IN_OPERATIONS.has(operation)) return;
+    // Only the model's enum values become labels; anything else a caller sent counts as "other".
+    const given = String(body?.AuthFlow ?? body?.ChallengeName ?? operation);
+    const flow = FLOWS.has(given) || SIGN_IN_OPERATIONS.has(given) ? given : 'other';
+    const answer = result as { AuthenticationResult?: unknown; ChallengeName?: unknown } | undefined;
+    const step = outcome !== 'OK' ? outcome : answer?.AuthenticationResult ? 'tokens' : answer?.ChallengeName ? 'challenge' : 'OK';
+    this.signIns.inc({ flow, result: step });
+  }
+
+  /** A lockout answer ("Password attempts exceeded"). */
+  lockout(): void {
+    this.lockouts.inc();
+  }
+
+  message(channel: string, kind: string, ok: boolean): void {
+    this.messages.inc({ channel, kind, result: ok ? 'sent' : 'failed' });
+  }
+
+  invocation(trigger: string, ok: boolean, seconds: number): void {
+    this.invocations.inc({ trigger, result: ok ? 'ok' : 'failed' });
+    this.invocationLatency.observe({ trigger }, seconds);
+  }
+
+  /** Wraps a database so every statement and transaction is timed. */
+  timed(db: Database): Database {
+    const h = this.storeLatency;
+    const time = async <T>(kind: string, run: () => Promise<T>): Promise<T> => {
+      const end = h.startTimer({ kind });
+      try {
+        return await run();
+      } finally {
+        end();
+      }
+    };
+    const pool = (db as { poolState?: () => { total: number; idle: number; waiting: number } }).poolState;
+    if (pool) {
+      new Gauge({
+        name: 'tobira_store_pool_connections',
+        help: 'PostgreSQL pool connections by state (total, idle, waiting clients).',
+        labelNames: ['state'] as const,
+        registers: [this.registry],
+        collect() {
+          const s = pool.call(db);
+          this.set({ state: 'total' }, s.total);
+          this.set({ state: 'idle' }, s.idle);
+          this.set({ state: 'waiting' }, s.waiting);
+        },
+      });
+    }
+    return new Proxy(db, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (prop === 'all' || prop === 'get') return (...args: unknown[]) => time('read', () => value.apply(target, args));
+        if (prop === 'run') return (...args: unknown[]) => time('write', () => value.apply(target, args));
+        if (prop === 'transaction') return (...args: unknown[]) => time('transaction', () => value.apply(target, args));
+        return value.bind(target);
+      },
+    });
+  }
+}
+
+const enumOf = (shape: string): string[] => ((SHAPES as Record<string, { enum?: string[] }>)[shape]?.enum ?? []);
+const FLOWS = new Set([...enumOf('AuthFlowType'), ...enumOf('ChallengeNameType')]);
+const SIGN_IN_OPERATIONS = new Set(['InitiateAuth', 'AdminInitiateAuth', 'RespondToAuthChallenge', 'AdminRespondToAuthChallenge']);
+
+/**
+ * GET /metrics for Prometheus, on the operator's terms (http/operator-access.ts: this machine, or
+ * the admin token as a Bearer token from elsewhere). /ready answers 200 once the store answers a
+ * query and 503 while it does not (orchestrators' readiness probe; /health only says the process
+ * is up).
+ */
+registerRoutes((server, app: App) => {
+  server.get('/metrics', async (req, reply) => {
+    if (!isOperator(app, req)) return reply.code(403).header('content-type', 'text/plain').send('Forbidden');
+    const text = await app.metrics.registry.metrics();
+    return reply.header('content-type', app.metrics.registry.contentType).send(text);
+  });
+
+  server.get('/ready', async (_req, reply) => {
+    try {
+      await app.store.db.get('SELECT 1 AS ok');
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', reason: 'the store does not answer' });
+    }
+  });
+});
