@@ -418,6 +418,9 @@ describe('SAML 2.0 federation (SP-initiated, HTTP-Redirect then HTTP-POST)', () 
 
     await sdk.send(new UpdateIdentityProviderCommand({ UserPoolId: h.poolId, ProviderName: 'Corp', ProviderDetails: { MetadataFile: corp.metadata(), IDPInit: 'true' } }));
     try {
+      // An answer to a request (InResponseTo) is no unsolicited response, even with IDPInit.
+      const solicited = await post(await corp.respond(sp, '_some-request', { nameId: 'from-portal' }), relayState);
+      assert.equal(new URL(solicited.headers.get('location')!).searchParams.get('error_description'), 'Invalid SAML response received: InResponseTo does not match the request.');
       const res = await post(await unsolicited(), relayState);
       assert.equal(res.status, 302, await res.text());
       const back = new URL(res.headers.get('location')!);

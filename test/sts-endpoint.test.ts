@@ -5,6 +5,9 @@ import type { Running } from '../src/tobira.ts';
 import { mintCredentials, type IssuedCredentials } from '../src/domain/identity/credentials.ts';
 import { startTestServer } from './helpers/tobira.ts';
 import { sweepExpired } from '../src/domain/housekeeping.ts';
+import { parseCredentialsJson } from '../src/http/admin-credentials.ts';
+import { configFromArgs } from '../src/cli/main.ts';
+import { parseArgs } from '../src/cli/args.ts';
 import { OffsetClock } from './helpers/gateway.ts';
 import { needs } from './helpers/tools.ts';
 import { awsWith } from './helpers/sts.ts';
@@ -158,7 +161,12 @@ describe('the STS endpoint with a master key', () => {
 describe('the STS endpoint with admin credentials configured', () => {
   let t: Running;
   before(async () => {
-    t = await startTestServer({ adminCredentials: new Map([['AKIDADMIN', 'admin-secret']]) });
+    t = await startTestServer({
+      adminCredentials: parseCredentialsJson(JSON.stringify({ credentials: [
+        { accessKeyId: 'AKIDADMIN', secretAccessKey: 'admin-secret' },
+        { accessKeyId: 'AKIDNAMED', secretAccessKey: 'named-secret', name: 'deployer', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] } },
+      ] })),
+    });
   });
   after(() => t.close());
 
@@ -167,7 +175,16 @@ describe('the STS endpoint with admin credentials configured', () => {
     assert.equal(admin.code, 0, admin.stderr);
     assert.equal(admin.json.Arn, 'arn:aws:iam::000000000000:user/AKIDADMIN');
     assert.match(admin.json.UserId, /^AIDA[A-Z2-7]{17}$/);
+    // A named key answers its name, whatever its policy (GetCallerIdentity needs no permission).
+    const named = await awsWith(t.url, { accessKeyId: 'AKIDNAMED', secretAccessKey: 'named-secret' }, ['sts', 'get-caller-identity']);
+    assert.equal(named.json?.Arn, 'arn:aws:iam::000000000000:user/deployer', named.stderr);
     const other = await awsWith(t.url, { accessKeyId: 'AKIDOTHER', secretAccessKey: 'admin-secret' }, ['sts', 'get-caller-identity']);
     assert.match(other.stderr, /\(InvalidClientTokenId\) when calling the GetCallerIdentity operation: The security token included in the request is invalid\./);
   });
+});
+
+test('--sts-endpoint over TOBIRA_STS_ENDPOINT over none', () => {
+  assert.equal(configFromArgs(parseArgs(['--sts-endpoint', 'https://sts.amazonaws.com']), { TOBIRA_STS_ENDPOINT: 'http://other' }).stsEndpoint, 'https://sts.amazonaws.com');
+  assert.equal(configFromArgs(parseArgs([]), { TOBIRA_STS_ENDPOINT: 'http://127.0.0.1:9400' }).stsEndpoint, 'http://127.0.0.1:9400');
+  assert.equal(configFromArgs(parseArgs([]), {}).stsEndpoint, null);
 });

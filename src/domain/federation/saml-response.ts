@@ -100,6 +100,9 @@ export async function verifySamlResponse(
   const confirmations = (first(assertion.Subject)?.SubjectConfirmation ?? []).map((c) => first(c.SubjectConfirmationData)?.$ ?? {});
   if (!confirmations.some((c) => c.Recipient !== undefined && expect.acsUrls.includes(c.Recipient))) throw new SamlRefused(RECIPIENT);
   if (expect.requestId !== null && !confirmations.some((c) => c.InResponseTo === expect.requestId)) throw new SamlRefused(IN_RESPONSE_TO);
+  // IdP-initiated: an answer to some SP's request is not an unsolicited response (it could be one
+  // taken from another sign-in and given a RelayState of the taker's choosing).
+  if (expect.requestId === null && (profile.inResponseTo || confirmations.some((c) => c.InResponseTo))) throw new SamlRefused(IN_RESPONSE_TO);
 
   const nameId = profile.nameID;
   if (!nameId) throw new SamlRefused(MALFORMED);
