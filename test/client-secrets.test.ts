@@ -1,5 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   AddUserPoolClientSecretCommand,
   DeleteUserPoolClientSecretCommand,
@@ -135,4 +138,30 @@ describe('client secret rotation', () => {
     const short = await sdkError(sdk().send(new AddUserPoolClientSecretCommand({ UserPoolId: poolId, ClientId: clientId, ClientSecret: 'short' })));
     assert.equal(short.name, 'InvalidParameterException');
   });
+});
+
+test('an added secret is sealed at rest and survives a restart', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tobira-client-secrets-'));
+  const masterKey = 'client-secrets-restart-master-key';
+  let t = await startTestServer({ dataDir: dir, masterKey });
+  try {
+    const sdk = idpClient(t.url);
+    const { CreateUserPoolCommand, CreateUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+    const poolId = (await sdk.send(new CreateUserPoolCommand({ PoolName: 'sealed' }))).UserPool!.Id!;
+    const clientId = (await sdk.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'c', GenerateSecret: true }))).UserPoolClient!.ClientId!;
+    const added = await sdk.send(new AddUserPoolClientSecretCommand({ UserPoolId: poolId, ClientId: clientId }));
+    const stored = await t.app.store.db.get<{ client_secret: string }>('SELECT client_secret FROM user_pool_client_secrets WHERE client_id = ?', [clientId]);
+    assert.match(stored!.client_secret, /^sealed:v1:/);
+    assert.ok(!stored!.client_secret.includes(added.ClientSecretDescriptor!.ClientSecretValue!));
+    await t.close();
+    t = await startTestServer({ dataDir: dir, masterKey });
+    const client = await t.app.store.clients.get(clientId);
+    assert.deepEqual(
+      client!.secrets!.map((x) => x.value).slice(1),
+      [added.ClientSecretDescriptor!.ClientSecretValue],
+    );
+  } finally {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -373,6 +373,20 @@ describe('SAML 2.0 federation (SP-initiated, HTTP-Redirect then HTTP-POST)', () 
     assert.equal(back.searchParams.get('state'), 's');
   });
 
+  test("an IdP that leaves base64's '+' unencoded in the form is still understood", async () => {
+    const { relayState, requestId } = await start('Corp', corp);
+    const samlResponse = await corp.respond(sp, requestId, { nameId: 'plus', attributes: { email: 'plus@corp.test', displayName: 'Plus +++ Sign ~~~ >>>' } });
+    assert.ok(samlResponse.includes('+'));
+    const res = await fetch(`${h.base}/saml2/idpresponse`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `SAMLResponse=${samlResponse.replace(/\//g, '%2F').replace(/=/g, '%3D')}&RelayState=${encodeURIComponent(relayState)}`,
+    });
+    assert.equal(res.status, 302, await res.text());
+    assert.ok(new URL(res.headers.get('location')!).searchParams.get('code'));
+  });
+
   test('race: the same answer posted five times at once signs in once', async () => {
     const { relayState, requestId } = await start('Corp', corp);
     const samlResponse = await corp.respond(sp, requestId, { nameId: 'racer', attributes: { email: 'racer@corp.test' } });

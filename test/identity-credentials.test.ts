@@ -289,7 +289,10 @@ describe('an external STS: a second Tobira', () => {
   test("GetCredentialsForIdentity answers what the external STS's AssumeRoleWithWebIdentity answers", needs('aws'), async () => {
     const setup = await userPool(a.url);
     const poolId = await identityPool(identityClient(a.url), setup, {}, { authenticated: role('ext-users'), unauthenticated: role('ext-guests') }, rules(setup, 'AuthenticatedRole'));
+    await identityClient(a.url).send(new SetPrincipalTagAttributeMapCommand({ IdentityPoolId: poolId, IdentityProviderName: provider(setup.userPoolId), UseDefaults: true }));
     const creds = await credentialsFor(a.url, poolId, { [provider(setup.userPoolId)]: setup.tokens.alice });
+    // The principal tags went to B in the token (the store is shared, so B's record shows them).
+    assert.deepEqual((await b.app.store.temporaryCredentials.get(creds.accessKeyId))!.principalTags, { client: setup.clientId, username: decodeJwt(setup.tokens.alice).payload.sub });
     // B minted them: they are B's AssumeRoleWithWebIdentity session for the role rules chose.
     const me = await awsWith(b.url, creds, ['sts', 'get-caller-identity']);
     assert.equal(me.code, 0, me.stderr);

@@ -13,7 +13,7 @@ export const CSRF_COOKIE = 'XSRF-TOKEN';
 export const CSRF_FIELD = '_csrf';
 
 /** The token for the form about to be rendered: the browser's current one, or a new one set now. */
-export function csrfToken(app: App, hd: HostedDomain, req: FastifyRequest, reply: FastifyReply): string {
+export function csrfToken(app: App, hd: Pick<HostedDomain, 'base' | 'secure'>, req: FastifyRequest, reply: FastifyReply): string {
   const current = parseCookies(req.headers.cookie).get(CSRF_COOKIE);
   if (current && /^[A-Za-z0-9_-]{43}$/.test(current)) return current;
   const token = app.random.bytes(32).toString('base64url');

@@ -70,6 +70,8 @@ export async function verifySamlResponse(
   samlResponse: string,
   expect: SamlExpectation,
 ): Promise<UpstreamIdentity> {
+  // A form body whose '+' was sent unencoded reads as a space, which base64 never holds.
+  samlResponse = samlResponse.replace(/ /g, '+');
   // Cognito's words for a body that is not base64 (blog.dan.drown.org, "Invalid base64 SAMLResponse").
   if (samlResponse.length > MAX_SAML_RESPONSE_CHARS || !BASE64.test(samlResponse)) throw new SamlRefused('Invalid base64 SAMLResponse');
   const idp = await samlIdpOf(app, provider);

@@ -9,7 +9,7 @@ import { randomString } from '../../util/ids.ts';
 import type { IdentityPool } from '../types.ts';
 import { authorizeIdentity, issueOpenIdToken, type Identity, type VerifiedLogin } from './identities.ts';
 import { COGNITO_IDENTITY_PROVIDER } from './logins.ts';
-import { sessionTags } from './principal-tags.ts';
+import { sessionTags, TAGS_CLAIM } from './principal-tags.ts';
 import { invalidPoolConfiguration, resolveRole } from './roles.ts';
 
 /**
@@ -99,7 +99,7 @@ export async function getCredentialsForIdentity(app: App, input: GetCredentialsF
   const roleArn = resolveRole({ pool, logins: signedIn, customRoleArn: input.CustomRoleArn });
   const principalTags = await sessionTags(app.store, pool, signedIn);
   const issued = app.config.stsEndpoint
-    ? await fromExternalSts(app, app.config.stsEndpoint, pool, identity, verified, roleArn)
+    ? await fromExternalSts(app, app.config.stsEndpoint, pool, identity, verified, roleArn, principalTags)
     : await app.store.tx((s) =>
         mintCredentials(app, s, {
           roleArn,
@@ -129,8 +129,18 @@ const isGuestToken = (claims: Record<string, unknown>) => Array.isArray(claims.a
  * trust the pool: InvalidIdentityPoolConfigurationException. An STS that cannot be reached or
  * fails answers ExternalServiceException.
  */
-async function fromExternalSts(app: App, endpoint: string, pool: IdentityPool, identity: Identity, verified: VerifiedLogin[], roleArn: string): Promise<IssuedCredentials> {
-  const token = await issueOpenIdToken(app, identity, verified, EXTERNAL_TOKEN_SECONDS);
+async function fromExternalSts(
+  app: App,
+  endpoint: string,
+  pool: IdentityPool,
+  identity: Identity,
+  verified: VerifiedLogin[],
+  roleArn: string,
+  principalTags: Record<string, string>,
+): Promise<IssuedCredentials> {
+  // The principal tags travel in the token, where STS reads session tags from an OIDC token.
+  const tags = Object.keys(principalTags).length > 0 ? { [TAGS_CLAIM]: { principal_tags: Object.fromEntries(Object.entries(principalTags).map(([k, v]) => [k, [v]])) } } : {};
+  const token = await issueOpenIdToken(app, identity, verified, EXTERNAL_TOKEN_SECONDS, tags);
   // Bounded, so an STS that does not answer cannot hold the request (the SDK has no timeout of its own).
   const sts = new STSClient({ endpoint, region: pool.region, maxAttempts: 2, requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 } });
   try {

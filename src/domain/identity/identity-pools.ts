@@ -79,11 +79,18 @@ function settings(input: Settings): IdentityPool['config'] {
   };
 }
 
-export async function createIdentityPool(app: App, region: string, input: CreateIdentityPoolInput): Promise<IdentityPool> {
+/**
+ * CreateIdentityPool. `opts.id` fixes the id (`<region>:<uuid>`) instead of drawing one, for the
+ * declarative config and import (src/declarative/).
+ */
+export async function createIdentityPool(app: App, region: string, input: CreateIdentityPoolInput, opts: { id?: string } = {}): Promise<IdentityPool> {
+  if (opts.id !== undefined && !new RegExp(`^${region}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`).test(opts.id)) {
+    throw invalidParameter(`Invalid identity pool id ${opts.id}: expected ${region}:<uuid>.`);
+  }
   const config = settings(input);
   const now = app.clock.now();
   const pool: IdentityPool = {
-    id: `${region}:${uuid(app.random)}`,
+    id: opts.id ?? `${region}:${uuid(app.random)}`,
     region,
     name: input.IdentityPoolName,
     config,
@@ -98,6 +105,7 @@ export async function createIdentityPool(app: App, region: string, input: Create
       // Text not found in public sources; the quota is documented (see MAX_IDENTITY_POOLS).
       throw new CognitoError('LimitExceededException', `The account has reached its limit of ${MAX_IDENTITY_POOLS} identity pools in ${region}.`);
     }
+    if (opts.id !== undefined && (await s.identityPools.get(opts.id))) throw invalidParameter(`Identity pool ${opts.id} already exists.`);
     await s.identityPools.insert(pool);
     return pool;
   });

@@ -107,6 +107,9 @@ async function mapFor(store: Store, pool: IdentityPool, providerName: string): P
   return arn ? store.principalTagMaps.get(pool.id, arn) : undefined;
 }
 
+/** The claim of an OIDC token whose `principal_tags` STS makes session tags. */
+export const TAGS_CLAIM = 'https://aws.amazon.com/tags';
+
 /**
  * Session tags an OpenID token carries, as STS reads them: the claim `https://aws.amazon.com/tags`
  * with `principal_tags: {key: [value]}` (IAM user guide, "Passing session tags using
@@ -114,7 +117,7 @@ async function mapFor(store: Store, pool: IdentityPool, providerName: string): P
  */
 export function tokenTags(claims: Record<string, unknown>): Record<string, string> {
   const tags: Record<string, string> = {};
-  const block = claims['https://aws.amazon.com/tags'] as { principal_tags?: unknown } | undefined;
+  const block = claims[TAGS_CLAIM] as { principal_tags?: unknown } | undefined;
   const principal = block && typeof block === 'object' ? block.principal_tags : undefined;
   if (!principal || typeof principal !== 'object') return tags;
   for (const [k, v] of Object.entries(principal as Record<string, unknown>)) {

@@ -52,7 +52,14 @@ export function describeClient(client: AppClient): UserPoolClientType {
   };
 }
 
-export async function createClient(app: App, input: CreateUserPoolClientRequest): Promise<AppClient> {
+/** A client id as CreateUserPoolClient's ClientIdType allows: 1-128 of [\w+]. */
+export const CLIENT_ID_PATTERN = /^[\w+]{1,128}$/;
+
+/** CreateUserPoolClient. `opts.clientId` fixes the id instead of drawing one (src/declarative/). */
+export async function createClient(app: App, input: CreateUserPoolClientRequest, opts: { clientId?: string } = {}): Promise<AppClient> {
+  if (opts.clientId !== undefined && !CLIENT_ID_PATTERN.test(opts.clientId)) {
+    throw new CognitoError('InvalidParameterException', `Invalid client id ${opts.clientId}: expected 1 to 128 letters, digits, _ or +.`);
+  }
   const pool = await getPool(app.store, input.UserPoolId);
   const secret = input.ClientSecret ?? (input.GenerateSecret ? newClientSecret(app) : null);
   const config = clientSettings(pool, input, {
@@ -63,7 +70,7 @@ export async function createClient(app: App, input: CreateUserPoolClientRequest)
   });
   const now = app.clock.now();
   const client: AppClient = {
-    clientId: newClientId(app.random),
+    clientId: opts.clientId ?? newClientId(app.random),
     poolId: pool.id,
     config,
     clientSecret: secret,
@@ -72,6 +79,9 @@ export async function createClient(app: App, input: CreateUserPoolClientRequest)
   };
   await app.store.tx(async (s) => {
     await getPool(s, pool.id);
+    if (opts.clientId !== undefined && (await s.clients.get(opts.clientId))) {
+      throw new CognitoError('InvalidParameterException', `User pool client ${opts.clientId} already exists.`);
+    }
     if ((await s.clients.countInPool(pool.id)) >= MAX_CLIENTS_PER_POOL) {
       throw new CognitoError('LimitExceededException', `The user pool ${pool.id} has reached its limit of ${MAX_CLIENTS_PER_POOL} app clients.`);
     }

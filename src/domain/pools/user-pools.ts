@@ -155,7 +155,18 @@ function checkUpdatedMfa(config: Settings): void {
   throw invalidParameter('SMS configuration and Auto verification for phone_number are required when MFA is required/optional');
 }
 
-export async function createUserPool(app: App, region: string, input: CreateUserPoolRequest): Promise<UserPool> {
+/** A user pool id as Cognito shapes them: `<region>_<9 letters and digits>`. */
+export const POOL_ID_PATTERN = /^[\w-]+_[0-9a-zA-Z]{9}$/;
+
+/**
+ * CreateUserPool. `opts.id` fixes the pool id instead of drawing one (declarative config and
+ * import, src/declarative/), so that applications can hard-code it; it must have Cognito's form,
+ * with the pool's region before the underscore, and be free.
+ */
+export async function createUserPool(app: App, region: string, input: CreateUserPoolRequest, opts: { id?: string } = {}): Promise<UserPool> {
+  if (opts.id !== undefined && (!POOL_ID_PATTERN.test(opts.id) || !opts.id.startsWith(`${region}_`))) {
+    throw invalidParameter(`Invalid user pool id ${opts.id}: expected ${region}_ followed by 9 letters and digits.`);
+  }
   if (input.UsernameAttributes?.length && input.AliasAttributes?.length) {
     throw invalidParameter('Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.');
   }
@@ -181,8 +192,9 @@ export async function createUserPool(app: App, region: string, input: CreateUser
   if (input.AliasAttributes?.length) config.AliasAttributes = input.AliasAttributes;
   checkSettings(config);
   const now = app.clock.now();
-  const pool: UserPool = { id: newPoolId(app.random, region), region, name: input.PoolName, config, createdAt: now, updatedAt: now };
+  const pool: UserPool = { id: opts.id ?? newPoolId(app.random, region), region, name: input.PoolName, config, createdAt: now, updatedAt: now };
   await app.store.tx(async (s) => {
+    if (opts.id !== undefined && (await s.pools.get(opts.id))) throw invalidParameter(`User pool ${opts.id} already exists.`);
     await s.pools.insert(pool);
     await onPoolCreated(app, s, pool);
   });
