@@ -66,6 +66,8 @@ export interface Config {
    */
   functionsDir: string | null;
   configFile: string | null;
+  /** `tobira start --prune`: applying the config file deletes what it does not declare (src/declarative/). */
+  prune?: boolean;
   lambdaEndpoint: string | null;
   /**
    * The AES key (16, 24 or 32 bytes, base64) that encrypts the codes handed to CustomEmailSender

@@ -10,3 +10,5 @@ import './http/auth-event-feedback.ts';
 import './http/ui-assets.ts';
 import './gateway/revocation-route.ts';
 import './hosted-ui/routes.ts';
+import './http/import-upload.ts';
+import './console/routes.ts';

@@ -26,6 +26,16 @@ export async function startTobira(config: Config, opts: Omit<AppOptions, 'config
     await app.store.db.close();
     throw err;
   }
+  // The pools, clients, users ... the --config file declares (src/declarative/); a failing entry stops the start.
+  if (config.configFile) {
+    try {
+      await (await import('./declarative/load.ts')).applyConfigFile(app, config.configFile, { prune: config.prune === true });
+    } catch (err) {
+      await app.functions.close();
+      await app.store.db.close();
+      throw err;
+    }
+  }
   const server = buildServer(app);
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();

@@ -96,7 +96,7 @@ describe('IAM policies on admin keys', () => {
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tobira-policies-'));
     writeFileSync(join(dir, 'admins.json'), JSON.stringify(file, null, 2));
-    const config = configFromArgs(parseArgs(['--admin-credentials-file', join(dir, 'admins.json')], []), {});
+    const config = configFromArgs(parseArgs(['--admin-credentials-file', join(dir, 'admins.json')]), {});
     t = await startTestServer({ adminCredentials: config.adminCredentials, accountId: ACCOUNT });
   });
   after(() => t?.close());

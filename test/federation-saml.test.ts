@@ -23,6 +23,7 @@ import { CALLBACK, hostedPool, type HostedPool } from './helpers/hosted-ui.ts';
 import { claims } from './helpers/sign-in.ts';
 import type { Running } from '../src/tobira.ts';
 import { verifySamlResponse, SamlRefused } from '../src/domain/federation/saml-response.ts';
+import { samlIdpOf } from '../src/domain/federation/saml-metadata.ts';
 
 samlify.setSchemaValidator(xmllint);
 
@@ -211,6 +212,21 @@ describe('SAML 2.0 federation (SP-initiated, HTTP-Redirect then HTTP-POST)', () 
     await t?.close();
   });
 
+  test('IdP metadata: signing certificates are those marked signing or unmarked, never encryption-only ones', async () => {
+    const kd = (use: string | null, c: string) =>
+      `<md:KeyDescriptor${use ? ` use="${use}"` : ''}><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${c}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+    const md = (kds: string) =>
+      `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"><md:EntityDescriptor entityID="https://idp.md.test"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${kds}<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.md.test/sso"/></md:IDPSSODescriptor></md:EntityDescriptor></md:EntitiesDescriptor>`;
+    const read = (xml: string) => samlIdpOf(t.app, { providerName: 'Md', providerDetails: { MetadataFile: xml } } as never);
+    const idp = await read(md(kd(null, 'AAA') + kd('encryption', 'EEE') + kd('signing', 'SS\n SS')));
+    assert.deepEqual(idp.signingCertificates, ['AAA', 'SSSS']);
+    assert.equal(idp.entityId, 'https://idp.md.test');
+    assert.equal(idp.ssoPost, 'https://idp.md.test/sso');
+    assert.equal(idp.ssoRedirect, undefined);
+    await assert.rejects(read(md(kd('encryption', 'EEE'))), /lacks an entityID, a signing certificate or a SingleSignOnService/);
+    await assert.rejects(read('<md:EntityDescriptor'), /is not valid SAML metadata/);
+  });
+
   test('SP metadata: Cognito\'s entity id and ACS', () => {
     assert.equal(sp.entityMeta.getEntityID(), `urn:amazon:cognito:sp:${h.poolId}`);
     assert.equal(sp.entityMeta.getAssertionConsumerService('post'), `${h.base}/saml2/idpresponse`);
@@ -249,6 +265,7 @@ describe('SAML 2.0 federation (SP-initiated, HTTP-Redirect then HTTP-POST)', () 
     assert.equal(identities[0].providerName, 'Corp');
     assert.equal(identities[0].providerType, 'SAML');
     assert.equal(identities[0].userId, 'alice.corp');
+    assert.equal(identities[0].issuer, corp.entityId, "Cognito's identities name a SAML IdP by its entity id");
   });
 
   test('MetadataURL: the metadata is fetched from a local server and the user signs in', async () => {
@@ -259,6 +276,14 @@ describe('SAML 2.0 federation (SP-initiated, HTTP-Redirect then HTTP-POST)', () 
     assert.ok(new URL(res.headers.get('location')!).searchParams.get('code'));
     const users = (await sdk.send(new ListUsersCommand({ UserPoolId: h.poolId, Filter: 'username = "CorpUrl_u-42"' }))).Users!;
     assert.equal(Object.fromEntries(users[0]!.Attributes!.map((a) => [a.Name, a.Value])).name, '[Ada, Lovelace]');
+  });
+
+  test('MetadataURL: an IdP that rolls its key is read again when a signature matches no cached certificate', async () => {
+    urlIdp = new TestIdp(urlIdp.entityId, await keyAndCert('idp.url.test rolled'));
+    const { relayState, requestId } = await start('CorpUrl', urlIdp);
+    const res = await post(await urlIdp.respond(sp, requestId, { nameId: 'after-roll', attributes: { email: 'roll@url.test' } }), relayState);
+    assert.equal(res.status, 302, await res.text());
+    assert.ok(new URL(res.headers.get('location')!).searchParams.get('code'), res.headers.get('location')!);
   });
 
   /** Each refused answer goes back to the app with Cognito's error and creates nobody. */
@@ -385,6 +410,16 @@ describe('SAML 2.0 federation (SP-initiated, HTTP-Redirect then HTTP-POST)', () 
     });
     assert.equal(res.status, 302, await res.text());
     assert.ok(new URL(res.headers.get('location')!).searchParams.get('code'));
+  });
+
+  test('unusual NameIDs (very long, a tab, blank): back at the app either way, never a 500', async () => {
+    for (const nameId of ['x'.repeat(300), 'tab\there', ' ']) {
+      const { relayState, requestId } = await start('Corp', corp);
+      const res = await post(await corp.respond(sp, requestId, { nameId }), relayState);
+      assert.ok(res.status === 302, `${JSON.stringify(nameId.slice(0, 20))}: ${res.status} ${await res.text()}`);
+      const back = new URL(res.headers.get('location')!);
+      assert.equal(`${back.origin}${back.pathname}`, CALLBACK);
+    }
   });
 
   test('race: the same answer posted five times at once signs in once', async () => {

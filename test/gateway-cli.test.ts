@@ -14,7 +14,7 @@ import type { Running } from '../src/tobira.ts';
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 describe('tobira gateway: flags', () => {
-  const parse = (line: string[]) => gatewayConfigFromArgs(parseArgs(line), FIXTURES);
+  const parse = (line: string[]) => gatewayConfigFromArgs(parseArgs(line, 'gateway'), FIXTURES);
 
   test('flags alone make one route ANY /{proxy+} with a Cognito authorizer', () => {
     const c = parse(['--port', '8123', '--endpoint', 'http://127.0.0.1:9329/', '--user-pool-id', 'us-east-1_abc', '--lambda', 'hello.mjs#handler']);
@@ -76,14 +76,14 @@ describe('tobira gateway: flags', () => {
           { route: 'GET /items/special', lambda: '/abs/special.mjs#get' },
         ],
       }));
-      const c = gatewayConfigFromArgs(parseArgs(['--config', file, '--port', '9001']));
+      const c = gatewayConfigFromArgs(parseArgs(['--config', file, '--port', '9001'], 'gateway'));
       assert.equal(c.port, 9001);
       // Most specific first: literal segments, then parameters, then greedy.
       assert.deepEqual(c.routes.map((r) => r.key), ['GET /items/special', 'GET /items/{id}', 'ANY /{proxy+}']);
       assert.equal((c.routes[2].integration as { file: string }).file, join(dir, 'handlers', 'all.mjs'));
-      assert.throws(() => gatewayConfigFromArgs(parseArgs(['--config', join(dir, 'missing.json')])), /cannot read/);
+      assert.throws(() => gatewayConfigFromArgs(parseArgs(['--config', join(dir, 'missing.json')], 'gateway')), /cannot read/);
       writeFileSync(file, '{"routes": [{"route": "FETCH /x", "lambda": "a.mjs"}], "endpoint": "http://t", "userPoolId": "us-east-1_a"}');
-      assert.throws(() => gatewayConfigFromArgs(parseArgs(['--config', file])), /routes\[0\]: route "FETCH \/x": unknown method/);
+      assert.throws(() => gatewayConfigFromArgs(parseArgs(['--config', file], 'gateway')), /routes\[0\]: route "FETCH \/x": unknown method/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

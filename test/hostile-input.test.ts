@@ -524,6 +524,6 @@ describe('listener limits: settings', () => {
     assert.throws(() => configFromArgs(parseArgs([]), { TOBIRA_REQUEST_TIMEOUT_SECONDS: '0' }), /TOBIRA_REQUEST_TIMEOUT_SECONDS/);
     // The gateway command takes the same flags.
     const gateway = ['--endpoint', 'http://127.0.0.1:9329', '--user-pool-id', 'us-east-1_abc', '--upstream', 'http://127.0.0.1:3000'];
-    assert.doesNotThrow(() => gatewayConfigFromArgs(parseArgs([...gateway, '--max-connections', '5', '--request-timeout-seconds', '30'])));
+    assert.doesNotThrow(() => gatewayConfigFromArgs(parseArgs([...gateway, '--max-connections', '5', '--request-timeout-seconds', '30'], 'gateway')));
   });
 });

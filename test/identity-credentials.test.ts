@@ -9,6 +9,7 @@ import {
   CreateIdentityPoolCommand,
   GetCredentialsForIdentityCommand,
   GetIdCommand,
+  GetOpenIdTokenForDeveloperIdentityCommand,
   GetPrincipalTagAttributeMapCommand,
   SetIdentityPoolRolesCommand,
   SetPrincipalTagAttributeMapCommand,
@@ -185,6 +186,19 @@ describe('GetCredentialsForIdentity with fromCognitoIdentityPool, checked by the
     assert.equal(never.name, 'ResourceNotFoundException');
   });
 
+  test('the developer-authenticated flow: the OpenID token as a login gets the authenticated role and carries its principal tags', async () => {
+    const ci = identityClient(t.url);
+    const dev = await identityPool(ci, setup, { DeveloperProviderName: 'login.example.app' }, { authenticated: role('dev-users'), unauthenticated: role('dev-guests') });
+    const { IdentityId, Token } = await ci.send(
+      new GetOpenIdTokenForDeveloperIdentityCommand({ IdentityPoolId: dev, Logins: { 'login.example.app': 'user-42' }, PrincipalTags: { tenant: 'acme' } }),
+    );
+    const r = await ci.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: { 'cognito-identity.amazonaws.com': Token! } }));
+    const stored = (await t.app.store.temporaryCredentials.get(r.Credentials!.AccessKeyId!))!;
+    assert.equal(stored.roleArn, role('dev-users'));
+    assert.deepEqual(stored.principalTags, { tenant: 'acme' });
+    assert.equal(stored.identityId, IdentityId);
+  });
+
   test("AmbiguousRoleResolution Deny and missing roles are refused with Cognito's words", async () => {
     const ci = identityClient(t.url);
     const deny = await identityPool(ci, setup, {}, { authenticated: role('app-users') }, rules(setup, 'Deny'));
@@ -298,17 +312,31 @@ describe('an external STS: a second Tobira', () => {
     assert.equal(me.code, 0, me.stderr);
     assert.equal(me.json.Arn, 'arn:aws:sts::000000000000:assumed-role/app-admins/CognitoIdentityCredentials');
 
-    // A role B does not accept (a group's role from a Token mapping: Tobira's stand-in for trust
-    // policies admits only the pool's own and its rules' roles) is Cognito's configuration error.
+    // A Token mapping's group role is one the pool hands out, so B accepts it too.
     const tokenPool = await identityPool(identityClient(a.url), setup, {}, { authenticated: role('ext-users') }, {
       [`${provider(setup.userPoolId)}:${setup.clientId}`]: { Type: 'Token', AmbiguousRoleResolution: 'AuthenticatedRole' },
     });
-    const carol = { [provider(setup.userPoolId)]: setup.tokens.carol };
-    const carolId = (await identityClient(a.url).send(new GetIdCommand({ IdentityPoolId: tokenPool, Logins: carol }))).IdentityId;
-    assert.deepEqual(await sdkError(identityClient(a.url).send(new GetCredentialsForIdentityCommand({ IdentityId: carolId, Logins: carol }))), {
-      name: 'InvalidIdentityPoolConfigurationException',
-      message: 'Invalid identity pool configuration. Check assigned IAM roles for this pool.',
-    });
+    const carol = await credentialsFor(a.url, tokenPool, { [provider(setup.userPoolId)]: setup.tokens.carol });
+    assert.equal((await awsWith(b.url, carol, ['sts', 'get-caller-identity'])).json?.Arn, 'arn:aws:sts::000000000000:assumed-role/app-editors/CognitoIdentityCredentials');
+
+    // A role B does not accept is Cognito's configuration error: here the pool's roles change
+    // between A's choice and B's check (B reads the pool from the shared store; a stand-in for a
+    // role whose trust policy does not name the pool).
+    const guestPool = await identityPool(identityClient(a.url), setup, {}, { unauthenticated: role('ext-guests') });
+    const { IdentityId: guestId } = await identityClient(a.url).send(new GetIdCommand({ IdentityPoolId: guestPool }));
+    const realGet = b.app.store.identityPools.get.bind(b.app.store.identityPools);
+    b.app.store.identityPools.get = async (id: string) => {
+      const p = await realGet(id);
+      return p && id === guestPool ? { ...p, roles: { unauthenticated: role('someone-else') } } : p;
+    };
+    try {
+      assert.deepEqual(await sdkError(identityClient(a.url).send(new GetCredentialsForIdentityCommand({ IdentityId: guestId }))), {
+        name: 'InvalidIdentityPoolConfigurationException',
+        message: 'Invalid identity pool configuration. Check assigned IAM roles for this pool.',
+      });
+    } finally {
+      b.app.store.identityPools.get = realGet;
+    }
 
     // Without B, A cannot answer.
     await b.close();

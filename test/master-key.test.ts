@@ -120,8 +120,8 @@ describe('the master key seals secrets at rest', () => {
       // 4. The CLI: `keys rotate` needs the key too; `start --master-key-file` reads it.
       const keyFile = join(dir, 'master.key');
       await writeFile(keyFile, `${MASTER}\n`, { mode: 0o600 });
-      assert.equal(configFromArgs(parseArgs(['--master-key-file', keyFile], []), {}).masterKey, MASTER);
-      assert.throws(() => configFromArgs(parseArgs(['--master-key-file', join(dir, 'nope')], []), {}), /cannot read the master key file .*nope: ENOENT/);
+      assert.equal(configFromArgs(parseArgs(['--master-key-file', keyFile]), {}).masterKey, MASTER);
+      assert.throws(() => configFromArgs(parseArgs(['--master-key-file', join(dir, 'nope')]), {}), /cannot read the master key file .*nope: ENOENT/);
       const refused = spawnTobira(['keys', 'rotate', '--data-dir', dir], { TOBIRA_MASTER_KEY: '' });
       assert.equal((await refused.exited).code, 1);
       assert.match(refused.output(), /TOBIRA_MASTER_KEY or --master-key-file/);

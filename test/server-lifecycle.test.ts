@@ -81,7 +81,7 @@ test('an unexpected exception is answered as InternalErrorException with a reque
 });
 
 test("with no flags and no environment: 127.0.0.1:9329, data in ./.tobira, region us-east-1; the package's start script and bin are `tobira start`", async () => {
-  const config = configFromArgs(parseArgs([], ['in-memory']), {});
+  const config = configFromArgs(parseArgs([]), {});
   assert.deepEqual(
     { host: config.host, port: config.port, dataDir: config.dataDir, region: config.region },
     { host: '127.0.0.1', port: 9329, dataDir: './.tobira', region: 'us-east-1' },

@@ -21,9 +21,11 @@ import {
   UpdateAuthEventFeedbackCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { AuthenticationDetails, CognitoUser, CognitoUserPool } from 'amazon-cognito-identity-js';
 import { inPwnedFile } from '../src/domain/threat/pwned.ts';
 import { sweepExpired } from '../src/domain/housekeeping.ts';
 import type { Running } from '../src/tobira.ts';
+import { memoryStorage } from './helpers/mfa.ts';
 import { outboxMessages } from './helpers/outbox.ts';
 import { poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import { aws, idpClient, sdkError, startTestServer } from './helpers/tobira.ts';
@@ -136,6 +138,29 @@ describe('threat protection', () => {
     assert.deepEqual(seen, all.AuthEvents!.map((e) => e.EventId));
     assert.equal((await sdkError(events(poolId, 'ana', { NextToken: 'garbage' }))).name, 'InvalidParameterException');
     assert.equal((await sdkError(events(poolId, 'nobody'))).name, 'UserNotFoundException');
+  });
+
+  test('an SRP sign-in by amazon-cognito-identity-js is one event: in progress after SRP_A, passed after the proof', async () => {
+    const { poolId, clientId } = await withMode('AUDIT');
+    await userWithPassword(t.url, poolId, 'sam', GOOD);
+    const pool = new CognitoUserPool({ UserPoolId: poolId, ClientId: clientId, endpoint: t.url, Storage: memoryStorage() });
+    const user = new CognitoUser({ Username: 'sam', Pool: pool, Storage: memoryStorage() });
+    await new Promise((resolve, reject) =>
+      user.authenticateUser(new AuthenticationDetails({ Username: 'sam', Password: GOOD }), { onSuccess: resolve, onFailure: reject }),
+    );
+    const wrong = new CognitoUser({ Username: 'sam', Pool: pool, Storage: memoryStorage() });
+    const refused = await new Promise<Error>((resolve, reject) =>
+      wrong.authenticateUser(new AuthenticationDetails({ Username: 'sam', Password: 'Wrong#Pass1' }), { onSuccess: () => reject(new Error('signed in')), onFailure: resolve }),
+    );
+    assert.equal((refused as { code?: string }).code ?? refused.name, 'NotAuthorizedException');
+    const list = (await events(poolId, 'sam')).AuthEvents!;
+    assert.deepEqual(
+      list.map((e) => [e.EventResponse, e.ChallengeResponses]),
+      [
+        ['Fail', [{ ChallengeName: 'Password', ChallengeResponse: 'Failure' }]],
+        ['Pass', [{ ChallengeName: 'Password', ChallengeResponse: 'Success' }]],
+      ],
+    );
   });
 
   test('UserContextData: its IpAddress counts only for a client that propagates it; EncodedData names the device', async () => {

@@ -22,6 +22,7 @@ import { threatHandlers } from './threat.ts';
 import { logHandlers } from './logs.ts';
 import { samlHandlers } from './saml.ts';
 import { federationHandlers } from './federation.ts';
+import { importJobHandlers } from './import-jobs.ts';
 
 /**
  * Every implemented cognito-idp operation. Each module exports the handlers of one operation
@@ -48,6 +49,7 @@ export const handlers: Handlers = {
   ...logHandlers,
   ...samlHandlers,
   ...federationHandlers,
+  ...importJobHandlers,
 };
 
 /**

@@ -199,7 +199,7 @@ export function generalUsage(): string {
   const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length)) + 2;
   const lines = ['Usage: tobira <command> [options]', '', 'Commands:'];
   for (const c of Object.values(COMMANDS)) lines.push(`  ${c.usage.padEnd(width)}${wrap(c.summary, width + 2)}`);
-  lines.push('', "`tobira <command> --help` lists a command's flags; every flag of `start` is also an environment variable (README, Configuration).");
+  lines.push('', wrap("`tobira <command> --help` lists a command's flags and the environment variables they have (README, Configuration).", 0));
   return `${lines.join('\n')}\n`;
 }
 
@@ -222,8 +222,10 @@ function wrap(text: string, indent: number): string {
 /** The README's configuration table (between its flags markers): `start`'s flags, then the environment-only settings. */
 export function configurationTable(): string {
   const rows = ['| flag | environment | default | |', '|---|---|---|---|'];
-  const cell = (s?: string) => (s ? `\`${s}\`` : '');
-  for (const f of COMMANDS.start.flags) rows.push(`| \`${shown(f)}\` | ${cell(f.env)} | ${f.default ?? ''} | ${f.help} |`);
-  for (const e of ENV_ONLY) rows.push(`| | ${cell(e.env)} | ${e.default ?? ''} | ${e.help} |`);
+  const code = (s?: string) => (s ? `\`${s.replace(/\|/g, '\\|')}\`` : '');
+  // Markdown: a | would end the cell, a <word> would be taken for an HTML tag.
+  const text = (s?: string) => (s ?? '').replace(/\|/g, '\\|').replace(/</g, '&lt;');
+  for (const f of COMMANDS.start.flags) rows.push(`| ${code(shown(f))} | ${code(f.env)} | ${text(f.default)} | ${text(f.help)} |`);
+  for (const e of ENV_ONLY) rows.push(`| | ${code(e.env)} | ${text(e.default)} | ${text(e.help)} |`);
   return `${rows.join('\n')}\n`;
 }

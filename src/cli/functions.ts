@@ -4,14 +4,10 @@ import { defaultConfig } from '../config.ts';
 import { FunctionFailed, FunctionInvocationError } from '../functions/errors.ts';
 import { FunctionRegistry } from '../functions/registry.ts';
 import { flagString, type ParsedArgs } from './args.ts';
+import { commandHelp } from './flags.ts';
 
-export const FUNCTIONS_USAGE = `  functions invoke <name or ARN>  Run one of the user's functions by hand, as a trigger would, and
-             print its answer (JSON); its failure goes to stderr with exit code 1
-             --event <file.json>  the event (- reads stdin; default {})
-             --timeout-seconds <S> how long to wait (default 5, as Cognito waits)
-             --functions-dir <DIR>, --config <file>, --lambda-endpoint <URL|aws>  as for start
-             --region <R>         region of ARNs made for bare names (env TOBIRA_REGION)
-`;
+/** This command's flags, from their one declaration (flags.ts). */
+export const FUNCTIONS_USAGE = commandHelp('functions');
 
 /** `tobira functions invoke <name> --event file.json`. */
 export async function functions(

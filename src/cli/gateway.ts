@@ -4,29 +4,10 @@ import { startGateway, type RunningGateway } from '../gateway/server.ts';
 import { defaultFunctionsDir, LIMIT_SETTINGS, type ListenerLimits } from '../config.ts';
 import { flagString, limitsFromArgs, type ParsedArgs } from './args.ts';
 import type { FunctionRegistry } from '../functions/registry.ts';
+import { commandHelp } from './flags.ts';
 
-export const GATEWAY_USAGE = `  gateway    API Gateway's Cognito authorizer in front of a Lambda handler or an upstream URL
-             --config <file>            routes from a JSON file (see README); or one route ANY /{proxy+}:
-             --port <P>                 port (default 8080)
-             --host <H>                 address (default 127.0.0.1)
-             --endpoint <URL>           Tobira's URL (JWKS, discovery, token status)
-             --user-pool-id <ID>        the pool whose tokens are accepted
-             --client-ids <a,b>         accept only tokens of these app clients
-             --lambda <file.mjs#handler> | --upstream <URL>
-             --functions-dir <DIR>, --lambda-endpoint <URL>  where routes with "function": "<name or ARN>"
-                                        find it, as for start (the --config file's "functions" mapping too)
-             --scopes <a,b>             want an access token with one of these scopes (else an ID token)
-             --api-type rest|http       REST API + Cognito authorizer (default) or HTTP API + JWT authorizer
-             --payload-format 1.0|2.0   Lambda event format (HTTP APIs only may use 2.0)
-             --stage <name>             serve under /<name>/ like a REST API stage
-             --token-source <header>    header holding the token (default Authorization)
-             --claims-header <header>   header carrying verified claims to an upstream (default x-tobira-claims)
-             --revocation-cache-seconds <S>  reuse Tobira's token-status answers (default 2)
-             --check-revocation false   do not ask Tobira about revoked tokens
-             --log-level <L>            silent|error|warn|info|debug (debug logs each request, never tokens)
-             --request-timeout-seconds <S>, --headers-timeout-seconds <S>, --keep-alive-timeout-seconds <S>,
-             --max-connections <N>      listener limits, as for start (env TOBIRA_REQUEST_TIMEOUT_SECONDS ...)
-`;
+/** This command's flags, from their one declaration (flags.ts). */
+export const GATEWAY_USAGE = commandHelp('gateway');
 
 /** Flag names and the configuration keys they set. */
 const FLAGS: Record<string, string> = {

@@ -6,15 +6,10 @@ import { Store } from '../store/store.ts';
 import { sealerFor } from '../store/sealing.ts';
 import { flagString, type ParsedArgs } from './args.ts';
 import { openStoredData } from './data.ts';
+import { commandHelp } from './flags.ts';
 
-export const KEYS_USAGE = `  keys rotate  New signing keys for token signing; the previous ones stay in the JWKS for a day,
-             until the last token they signed has expired. Safe while the server runs.
-             --pool <ID>         only this user pool (default: every pool, and the identity
-                                 pools' OpenID token key)
-             --data-dir <DIR>    the store (env TOBIRA_DATA_DIR, default ./.tobira)
-             --database-url <U>  the PostgreSQL store instead (env TOBIRA_DATABASE_URL)
-             --master-key-file <F> the server's master key, if it has one (env TOBIRA_MASTER_KEY)
-`;
+/** This command's flags, from their one declaration (flags.ts). */
+export const KEYS_USAGE = commandHelp('keys');
 
 /** `tobira keys rotate [--pool ID] [--data-dir DIR]`: prints one line per pool with the new kids. */
 export async function keys(args: ParsedArgs, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<void> {

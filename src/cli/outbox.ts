@@ -3,18 +3,10 @@ import { Store } from '../store/store.ts';
 import { FOLLOW_LOOKBACK_SEQ, outboxJson } from '../store/repos/outbox.ts';
 import { flagString, type ParsedArgs } from './args.ts';
 import { openStoredData } from './data.ts';
+import { commandHelp } from './flags.ts';
 
-export const OUTBOX_USAGE = `  outbox     Show the emails and SMS Tobira kept (development mode)
-             --pool <ID>         only this user pool's messages
-             --to <ADDRESS>      only messages to this email address or phone number
-             --follow            keep printing new messages as they come
-             --limit <N>         how many of the newest to show first (default 20)
-             --json              one JSON object per line
-             --data-dir <DIR>    read the store directly (env TOBIRA_DATA_DIR, default ./.tobira)
-             --database-url <U>  read the PostgreSQL store directly (env TOBIRA_DATABASE_URL)
-             --url <URL>         read a running server's /_tobira/outbox instead
-                                 (env TOBIRA_URL; sends TOBIRA_ADMIN_TOKEN when set)
-`;
+/** This command's flags, from their one declaration (flags.ts). */
+export const OUTBOX_USAGE = commandHelp('outbox');
 
 interface Message {
   id: string;

@@ -81,7 +81,7 @@ export function identity<K extends identityModel.OperationName>(
   input: identityModel.OperationIO[K]['input'],
 ): Promise<identityModel.OperationIO[K]['output']> {
   const handler = Object.hasOwn(identityHandlers, op) ? (identityHandlers[op] as unknown as AnyHandler) : undefined;
-  return run(c, 'cognito-identity', op, identityModel.OPERATIONS[op].input, identityValidator, handler, input as Record<string, unknown>) as Promise<
+  return run(c, 'cognito-identity', op, identityModel.OPERATIONS[op].input, identityValidator, handler, input as unknown as Record<string, unknown>) as Promise<
     identityModel.OperationIO[K]['output']
   >;
 }

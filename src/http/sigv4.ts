@@ -6,7 +6,8 @@ import { CognitoError } from '../errors.ts';
  * operations (the model's `auth: none`: InitiateAuth, SignUp, GetUser ...) arrive unsigned and
  * are never checked. Without configured credentials every admin call is accepted, as in
  * development; with them (TOBIRA_ADMIN_CREDENTIALS or --admin-credentials-file), an admin call
- * must be signed by one of them, and is refused with the errors AWS's front end gives:
+ * must be signed by one of them (and allowed by its IAM policy, if it has one:
+ * http/admin-credentials.ts), and is refused with the errors AWS's front end gives:
  * MissingAuthenticationTokenException, IncompleteSignatureException, UnrecognizedClientException,
  * InvalidSignatureException.
  */

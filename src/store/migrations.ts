@@ -575,7 +575,7 @@ CREATE TABLE auth_events (
   PRIMARY KEY (pool_id, event_id),
   FOREIGN KEY (pool_id, username_key) REFERENCES users (pool_id, username_key) ON DELETE CASCADE
 );
-CREATE INDEX auth_events_by_user ON auth_events (pool_id, username_key, created_at);
+CREATE INDEX auth_events_by_user ON auth_events (pool_id, username_key, created_at, event_id);
 CREATE INDEX auth_events_by_created ON auth_events (created_at);
 
 CREATE TABLE risk_configurations (
@@ -590,6 +590,53 @@ CREATE TABLE log_delivery_configurations (
   pool_id TEXT NOT NULL PRIMARY KEY REFERENCES user_pools (id) ON DELETE CASCADE,
   config TEXT NOT NULL,
   updated_at BIGINT NOT NULL
+);
+`,
+  },
+  {
+    // User import jobs (domain/import/): the job with its counts and the hash of its upload URL's
+    // token; the uploaded CSV, base64 in chunks of about 1 MB (an upload in progress writes under
+    // its own upload_id, and the job points at the last complete one); and each job's log of
+    // skipped and failed rows, one JSON entry per row, in seq order.
+    version: 20,
+    sql: `
+CREATE TABLE user_import_jobs (
+  job_id TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
+  job_name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  role_arn TEXT,
+  pre_signed_url TEXT,
+  upload_token_hash TEXT,
+  upload_expires_at BIGINT,
+  upload_id TEXT,
+  upload_bytes BIGINT,
+  rows_total BIGINT,
+  rows_done BIGINT NOT NULL DEFAULT 0,
+  imported_users BIGINT NOT NULL DEFAULT 0,
+  skipped_users BIGINT NOT NULL DEFAULT 0,
+  failed_users BIGINT NOT NULL DEFAULT 0,
+  completion_message TEXT,
+  created_at BIGINT NOT NULL,
+  started_at BIGINT,
+  completed_at BIGINT,
+  heartbeat_at BIGINT
+);
+CREATE INDEX user_import_jobs_by_pool ON user_import_jobs (pool_id, created_at, job_id);
+
+CREATE TABLE user_import_uploads (
+  job_id TEXT NOT NULL REFERENCES user_import_jobs (job_id) ON DELETE CASCADE,
+  upload_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (job_id, upload_id, seq)
+);
+
+CREATE TABLE user_import_log (
+  job_id TEXT NOT NULL REFERENCES user_import_jobs (job_id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  entry TEXT NOT NULL,
+  PRIMARY KEY (job_id, seq)
 );
 `,
   },

@@ -27,6 +27,7 @@ import { RiskConfigurationRepo } from './repos/risk-configurations.ts';
 import { LogDeliveryRepo } from './repos/log-delivery.ts';
 import { TemporaryCredentialsRepo, sealedRow as temporaryCredentialsRow } from './repos/temporary-credentials.ts';
 import { PrincipalTagMapRepo } from './repos/principal-tag-maps.ts';
+import { ImportJobRepo } from './repos/import-jobs.ts';
 import { SoftwareTokenRepo, sealedRow as softwareTokenRow, sealedPendingRow as pendingTokenRow } from './repos/software-tokens.ts';
 import { sealedRow as clientRow, sealedSecretRow as clientSecretRow } from './repos/clients.ts';
 import { sealedRow as keyRow } from './repos/keys.ts';
@@ -70,6 +71,7 @@ export class Store {
   readonly logDelivery: LogDeliveryRepo;
   readonly temporaryCredentials: TemporaryCredentialsRepo;
   readonly principalTagMaps: PrincipalTagMapRepo;
+  readonly importJobs: ImportJobRepo;
 
   constructor(
     readonly db: Database,
@@ -108,6 +110,7 @@ export class Store {
     this.logDelivery = new LogDeliveryRepo(sql);
     this.temporaryCredentials = new TemporaryCredentialsRepo(sql, sealer);
     this.principalTagMaps = new PrincipalTagMapRepo(sql);
+    this.importJobs = new ImportJobRepo(sql);
   }
 
   /** Runs fn in one transaction; nested calls join the open one. */

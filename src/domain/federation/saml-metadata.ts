@@ -1,4 +1,4 @@
-import samlify from 'samlify';
+import { DOMParser } from '@xmldom/xmldom';
 import type { App } from '../../app.ts';
 import type { IdentityProvider } from '../types.ts';
 
@@ -23,6 +23,9 @@ const FRESH_MS = 60 * 60 * 1000;
 const STALE_MS = 24 * 60 * 60 * 1000;
 
 const fetched = new Map<string, { idp: SamlIdp; at: number }>();
+/** When a URL was last fetched out of turn (refreshSamlIdp), so forged responses cannot make Tobira fetch it at will. */
+const forced = new Map<string, number>();
+const FORCE_EVERY_MS = 60_000;
 
 /**
  * The IdP's metadata from the provider's MetadataFile, or fetched from its MetadataURL (with a
@@ -49,6 +52,27 @@ export async function samlIdpOf(app: App, provider: IdentityProvider): Promise<S
   }
 }
 
+/**
+ * Fetches a MetadataURL again out of turn, when a response's signature matched none of the
+ * cached certificates (the IdP may have rolled its key): at most once a minute per URL. Undefined
+ * when the provider has a MetadataFile, the URL was refreshed within the minute, or it fails.
+ */
+export async function refreshSamlIdp(app: App, provider: IdentityProvider): Promise<SamlIdp | undefined> {
+  const url = provider.providerDetails.MetadataURL;
+  if (provider.providerDetails.MetadataFile || !url) return undefined;
+  const now = app.clock.now();
+  if (now - (forced.get(url) ?? -Infinity) < FORCE_EVERY_MS) return undefined;
+  forced.set(url, now);
+  try {
+    const idp = parse(await download(url), provider.providerName);
+    fetched.set(url, { idp, at: now });
+    return idp;
+  } catch (err) {
+    app.log.warn({ err, provider: provider.providerName }, 'SAML metadata URL failed on refresh');
+    return undefined;
+  }
+}
+
 async function download(url: string): Promise<string> {
   const u = new URL(url);
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new SamlMetadataError(`MetadataURL must be http(s): ${u.protocol}`);
@@ -59,27 +83,44 @@ async function download(url: string): Promise<string> {
   return body.toString('utf8');
 }
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? v : v ? [v] : []).map((c) => String(c).replace(/\s+/g, '')).filter(Boolean);
+const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
+const DS = 'http://www.w3.org/2000/09/xmldsig#';
+const BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:';
 
+const children = (el: Element, localName: string): Element[] =>
+  Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === MD && (n as Element).localName === localName);
+
+/**
+ * Reads the IdP's EntityDescriptor (the first with an IDPSSODescriptor, also inside an
+ * EntitiesDescriptor): its entityID, the certificates of its KeyDescriptors for signing (use
+ * "signing" or none, as Cognito takes them) and its SSO and SLO locations by binding. (samlify's
+ * metadata reader files a KeyDescriptor without `use` under encryption when another says
+ * encryption, so the DOM is read here.)
+ */
 function parse(xml: string, name: string): SamlIdp {
-  let meta;
-  try {
-    meta = samlify.IdPMetadata(xml);
-  } catch (err) {
-    throw new SamlMetadataError(`The metadata of identity provider ${name} is not valid SAML metadata.`, { cause: err });
-  }
-  const entityId = meta.getEntityID();
-  const certs = meta.meta.certificate as Record<string, unknown> | undefined;
-  const signingCertificates = [...new Set([...list(certs?.signing), ...list(meta.meta.sharedCertificate)])];
-  const location = (s: unknown) => (typeof s === 'string' && s ? s : undefined);
+  const invalid = (cause?: unknown) => new SamlMetadataError(`The metadata of identity provider ${name} is not valid SAML metadata.`, { cause });
+  let failed = false;
+  const fail = () => void (failed = true);
+  const doc = new DOMParser({ errorHandler: { warning: () => {}, error: fail, fatalError: fail } }).parseFromString(xml, 'text/xml');
+  if (failed || !doc?.documentElement) throw invalid();
+  const entity = Array.from(doc.getElementsByTagNameNS(MD, 'EntityDescriptor')).find((e) => children(e, 'IDPSSODescriptor').length);
+  const sso = entity && children(entity, 'IDPSSODescriptor')[0];
+  if (!entity || !sso) throw invalid();
+  const certificates = children(sso, 'KeyDescriptor')
+    .filter((k) => !k.getAttribute('use') || k.getAttribute('use') === 'signing')
+    .flatMap((k) => Array.from(k.getElementsByTagNameNS(DS, 'X509Certificate')))
+    .map((c) => (c.textContent ?? '').replace(/\s+/g, ''))
+    .filter(Boolean);
+  const location = (element: string, binding: string) =>
+    children(sso, element).find((e) => e.getAttribute('Binding') === BINDING + binding)?.getAttribute('Location') || undefined;
   const idp: SamlIdp = {
-    entityId,
-    signingCertificates,
-    ssoRedirect: location(meta.getSingleSignOnService('redirect')),
-    ssoPost: location(meta.getSingleSignOnService('post')),
-    sloRedirect: location(meta.getSingleLogoutService('redirect')),
+    entityId: entity.getAttribute('entityID') ?? '',
+    signingCertificates: [...new Set(certificates)],
+    ssoRedirect: location('SingleSignOnService', 'HTTP-Redirect'),
+    ssoPost: location('SingleSignOnService', 'HTTP-POST'),
+    sloRedirect: location('SingleLogoutService', 'HTTP-Redirect'),
   };
-  if (!entityId || !signingCertificates.length || (!idp.ssoRedirect && !idp.ssoPost)) {
+  if (!idp.entityId || !idp.signingCertificates.length || (!idp.ssoRedirect && !idp.ssoPost)) {
     throw new SamlMetadataError(`The metadata of identity provider ${name} lacks an entityID, a signing certificate or a SingleSignOnService.`);
   }
   return idp;

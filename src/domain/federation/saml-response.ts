@@ -3,7 +3,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import type { App } from '../../app.ts';
 import type { IdentityProvider, UserPool } from '../types.ts';
 import type { UpstreamIdentity } from './federated-users.ts';
-import { samlIdpOf, SamlMetadataError } from './saml-metadata.ts';
+import { refreshSamlIdp, samlIdpOf, SamlMetadataError, type SamlIdp } from './saml-metadata.ts';
 import { CLOCK_SKEW_MS, samlSp } from './saml-sp.ts';
 import { samlEncryptionMaterial } from './saml-certificate.ts';
 
@@ -74,7 +74,7 @@ export async function verifySamlResponse(
   samlResponse = samlResponse.replace(/ /g, '+');
   // Cognito's words for a body that is not base64 (blog.dan.drown.org, "Invalid base64 SAMLResponse").
   if (samlResponse.length > MAX_SAML_RESPONSE_CHARS || !BASE64.test(samlResponse)) throw new SamlRefused('Invalid base64 SAMLResponse');
-  const idp = await samlIdpOf(app, provider);
+  let idp = await samlIdpOf(app, provider);
   // EncryptedResponses: every assertion must come encrypted to the provider's certificate.
   const encrypted = provider.providerDetails.EncryptedResponses === 'true';
   const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
@@ -82,12 +82,24 @@ export async function verifySamlResponse(
   if (!root) throw new SamlRefused(MALFORMED);
   if (encrypted && !childNamed(root, 'EncryptedAssertion')) throw new SamlRefused(NOT_ENCRYPTED);
   const decryptionKey = encrypted ? (await samlEncryptionMaterial(app, pool.id, provider.providerName)).privateKeyPem : undefined;
-  const sp = samlSp({ poolId: pool.id, acsUrl: expect.acsUrls[0]!, idp, requestId: expect.requestId, decryptionKey });
+  const validate = async (idp: SamlIdp) => {
+    const sp = samlSp({ poolId: pool.id, acsUrl: expect.acsUrls[0]!, idp, requestId: expect.requestId, decryptionKey });
+    try {
+      return (await sp.validatePostResponseAsync({ SAMLResponse: samlResponse })).profile;
+    } catch (err) {
+      throw new SamlRefused(describe(err as Error), { cause: err });
+    }
+  };
   let profile;
   try {
-    ({ profile } = await sp.validatePostResponseAsync({ SAMLResponse: samlResponse }));
+    profile = await validate(idp);
   } catch (err) {
-    throw new SamlRefused(describe(err as Error), { cause: err });
+    // A signature no cached certificate knows: the IdP may have rolled its key since the
+    // MetadataURL was read, so read it again (at most once a minute) and try once more.
+    const fresh = err instanceof SamlRefused && err.description === BAD_SIGNATURE ? await refreshSamlIdp(app, provider) : undefined;
+    if (!fresh) throw err;
+    idp = fresh;
+    profile = await validate(idp);
   }
   if (!profile) throw new SamlRefused(MALFORMED);
   if (profile.issuer !== idp.entityId) throw new SamlRefused(ISSUER);

@@ -18,7 +18,8 @@ import { invalidPoolConfiguration, resolveRole } from './roles.ts';
  * credentials itself (the default) or asks an external STS for them with AssumeRoleWithWebIdentity
  * (config.stsEndpoint: AWS's STS, with Tobira's identity issuer registered as an IAM OIDC
  * provider). Minted credentials are kept (secret sealed, session token hashed) so Tobira's own STS
- * endpoint (http/sts.ts, web-identity.ts) can recognise requests signed with them.
+ * endpoint (http/sts.ts, web-identity.ts) can recognise requests signed with them; housekeeping
+ * sweeps them a day after they expire (until then an expired key answers ExpiredToken).
  */
 
 /** The session name Cognito gives the enhanced flow's sessions (seen in assumed-role ARNs, amplify-js#1643). */
@@ -27,8 +28,6 @@ export const COGNITO_SESSION_NAME = 'CognitoIdentityCredentials';
 export const ENHANCED_FLOW_SECONDS = 3600;
 /** An OpenID token made only to hand to an external STS at once. */
 const EXTERNAL_TOKEN_SECONDS = 900;
-/** Kept past expiry so an expired key answers ExpiredToken rather than InvalidClientTokenId. */
-export const EXPIRED_KEPT_MS = 24 * 60 * 60 * 1000;
 
 /** Credentials as handed out; `expiresAt` in epoch milliseconds, whole seconds. */
 export interface IssuedCredentials {

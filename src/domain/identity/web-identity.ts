@@ -1,4 +1,6 @@
 import type { App } from '../../app.ts';
+import type { Store } from '../../store/store.ts';
+import type { IdentityPool } from '../types.ts';
 import { verifyOpenIdToken, type OpenIdTokenClaims } from './identities.ts';
 import { assumedRoleArn, mintCredentials, principalId, type IssuedCredentials } from './credentials.ts';
 import { authenticatedRoles } from './roles.ts';
@@ -10,7 +12,8 @@ import { tokenTags } from './principal-tags.ts';
  * --sts-endpoint mode. AWS decides with the role's trust policy; Tobira has no IAM, so it stands
  * in the policy Cognito's guide recommends: the token's audience is an identity pool, and the
  * role is one that pool hands out to that kind of identity (its unauthenticated role for a
- * guest, its authenticated or a rule's role for a signed-in identity).
+ * guest; for a signed-in identity its authenticated role, a rule's role, or a role of a group of
+ * a user pool it maps by Token).
  */
 
 /** An STS error as the Query protocol sends it: `<Type>Sender</Type><Code>..</Code><Message>..</Message>`. */
@@ -71,9 +74,9 @@ export async function assumeRoleWithWebIdentity(app: App, req: WebIdentityReques
   }
   const pool = await app.store.identityPools.get(token.identityPoolId);
   const guest = token.amr.includes('unauthenticated');
-  const allowed = !pool ? new Set<string>() : guest ? new Set(pool.roles.unauthenticated ? [pool.roles.unauthenticated] : []) : authenticatedRoles(pool);
+  const allowed = !pool ? false : guest ? pool.roles.unauthenticated === req.roleArn : authenticatedRoles(pool).has(req.roleArn) || (await tokenMappedRoles(app.store, pool)).has(req.roleArn);
   // STS's refusal of a role whose trust policy does not admit the caller (AccessDenied, 403).
-  if (!allowed.has(req.roleArn)) throw new StsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
+  if (!allowed) throw new StsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
 
   const credentials = await app.store.tx((s) =>
     mintCredentials(app, s, {
@@ -96,6 +99,25 @@ export async function assumeRoleWithWebIdentity(app: App, req: WebIdentityReques
     // providers (`www.amazon.com`): guessed for Tobira's own issuer URL.
     provider: iss.replace(/^https?:\/\//, ''),
   };
+}
+
+/**
+ * The roles a pool hands out through Token mappings: those of the groups of each user pool whose
+ * mapping is of type Token (the ID token's `cognito:roles` come from them).
+ */
+async function tokenMappedRoles(store: Store, pool: IdentityPool): Promise<Set<string>> {
+  const roles = new Set<string>();
+  for (const [key, mapping] of Object.entries(pool.roleMappings)) {
+    const userPool = mapping.Type === 'Token' ? /^cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/([\w-]+):/.exec(key)?.[1] : undefined;
+    if (!userPool) continue;
+    for (let after: string | null = null; ; ) {
+      const page = await store.groups.list(userPool, after, 1000);
+      for (const g of page) if (g.roleArn) roles.add(g.roleArn);
+      if (page.length < 1000) break;
+      after = page[page.length - 1].groupName;
+    }
+  }
+  return roles;
 }
 
 /** The token's payload, read without verifying it (only to tell an expired token apart). */

@@ -102,32 +102,35 @@ function decodeFingerprint(encoded: string | undefined): Record<string, string> 
   }
 }
 
+/** Browsers (or SDKs) and systems by the marks their User-Agent carries, first match wins. */
+const BROWSERS: [RegExp, string][] = [
+  [/Edg\/(\d+)/, 'Edge'],
+  [/Firefox\/(\d+)/, 'Firefox'],
+  [/Chrome\/(\d+)/, 'Chrome'],
+  [/Version\/(\d+).*Safari/, 'Safari'],
+  [/aws-sdk-js\/(\d+)/, 'aws-sdk-js'],
+  [/aws-cli\/(\d+)/, 'aws-cli'],
+  [/Boto3\/(\d+)/, 'Boto3'],
+];
+const SYSTEMS: [RegExp, string][] = [
+  [/Windows NT 10/, 'Windows 10'],
+  [/Windows/, 'Windows'],
+  [/Android/, 'Android'],
+  [/iPhone|iPad/, 'iOS'],
+  [/Mac OS X/, 'Mac OS X'],
+  [/Linux|linux/, 'Linux'],
+];
+
 /** "Chrome 126, Windows 10" from a user agent, as Cognito's EventContextData names devices; "Other, Other" when unknown. */
 export function deviceName(ua: string): string {
-  const browser =
-    /Edg\/(\d+)/.exec(ua)?.[1] !== undefined
-      ? `Edge ${/Edg\/(\d+)/.exec(ua)![1]}`
-      : /Firefox\/(\d+)/.test(ua)
-        ? `Firefox ${/Firefox\/(\d+)/.exec(ua)![1]}`
-        : /Chrome\/(\d+)/.test(ua)
-          ? `Chrome ${/Chrome\/(\d+)/.exec(ua)![1]}`
-          : /Version\/(\d+).*Safari/.test(ua)
-            ? `Safari ${/Version\/(\d+)/.exec(ua)![1]}`
-            : /aws-sdk-js|aws-cli|Boto3|botocore/i.test(ua)
-              ? (/(aws-sdk-js|aws-cli|Boto3|botocore)/i.exec(ua)![1])
-              : 'Other';
-  const os = /Windows NT 10/.test(ua)
-    ? 'Windows 10'
-    : /Windows/.test(ua)
-      ? 'Windows'
-      : /Android/.test(ua)
-        ? 'Android'
-        : /iPhone|iPad/.test(ua)
-          ? 'iOS'
-          : /Mac OS X/.test(ua)
-            ? 'Mac OS X'
-            : /Linux|linux/.test(ua)
-              ? 'Linux'
-              : 'Other';
+  let browser = 'Other';
+  for (const [re, name] of BROWSERS) {
+    const m = re.exec(ua);
+    if (m) {
+      browser = `${name} ${m[1]}`;
+      break;
+    }
+  }
+  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1] ?? 'Other';
   return `${browser}, ${os}`;
 }

@@ -118,10 +118,14 @@ async function finish(app: App, a: Attempt, step: SignInStep, out: AuthOutcome |
     if (!user) return;
     let event: StoredAuthEvent | undefined;
     if (step.kind === 'respond') {
-      // The sign-in's event: the user's newest one still in progress on this client, within the
-      // longest a challenge session lives (15 minutes).
+      // The event whose step answered this Session (concurrent sign-ins of one user stay apart),
+      // else the user's newest one still in progress on this client, within the longest a
+      // challenge session lives (15 minutes).
       const recent = await app.store.authEvents.since(user.poolId, user.usernameKey, app.clock.now() - 15 * 60 * 1000, 20);
-      event = recent.find((e) => e.eventType === 'SignIn' && e.response === 'InProgress' && e.clientId === a.client.clientId);
+      const answered = step.session ? sessionId(step.session) : undefined;
+      event =
+        recent.find((e) => answered !== undefined && e.context.session === answered) ??
+        recent.find((e) => e.eventType === 'SignIn' && e.response === 'InProgress' && e.clientId === a.client.clientId);
     }
     event ??= newEvent(app, a.pool, user, { type: 'SignIn', client: a.client });
     // The address and device risk was judged on (a trusted UserContextData / ContextData one).
@@ -131,6 +135,8 @@ async function finish(app: App, a: Attempt, step: SignInStep, out: AuthOutcome |
     const failed = err instanceof CognitoError && CREDENTIAL_ERRORS.has(err.type) && !a.factorPassed;
     if (factor && (!err || failed || a.factorPassed)) event.challenges = [...event.challenges, { ChallengeName: factor, ChallengeResponse: failed ? 'Failure' : 'Success' }];
     event.response = err ? 'Fail' : out?.AuthenticationResult ? 'Pass' : 'InProgress';
+    // The next step's Session, as stored sessions key it (a hash, never the Session itself).
+    if (out?.Session) event.context.session = sessionId(out.Session);
     if (a.assessment || a.compromised) {
       // A later step keeps what the first factor's step concluded, adding only what it learnt.
       const prev = event.risk as { RiskDecision?: RiskAssessment['decision']; RiskLevel?: RiskAssessment['level']; CompromisedCredentialsDetected?: boolean };
@@ -244,13 +250,17 @@ export async function assessSignIn(app: App, pool: UserPool, user: User, ctx: Si
   const ato = a.config.AccountTakeoverRiskConfiguration;
   const action = ato?.Actions[`${level}Action`];
   if (!action) return;
-  if (action.Notify && ato?.NotifyConfiguration) a.notify = action.EventAction;
+  // AUDIT takes no action, and telling the user is one.
   if (a.mode !== 'ENFORCED') return;
+  if (action.Notify && ato?.NotifyConfiguration) a.notify = action.EventAction;
   switch (action.EventAction) {
     case 'BLOCK':
       throw blockedSignIn();
     case 'MFA_REQUIRED':
-      if (!mfaPossible(pool, user)) throw blockedSignIn();
+      if (!mfaPossible(pool, user)) {
+        if (a.notify) a.notify = 'BLOCK';
+        throw blockedSignIn();
+      }
       ctx.riskMfa = 'REQUIRED';
       return;
     case 'MFA_IF_CONFIGURED':

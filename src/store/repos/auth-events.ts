@@ -106,9 +106,9 @@ export class AuthEventRepo {
   async page(poolId: string, usernameKey: string, limit: number, after?: { createdAt: number; eventId: string }): Promise<StoredAuthEvent[]> {
     const rows = after
       ? await this.sql.all<Row>(
-          `SELECT * FROM auth_events WHERE pool_id = ? AND username_key = ? AND (created_at < ? OR (created_at = ? AND event_id < ?))
+          `SELECT * FROM auth_events WHERE pool_id = ? AND username_key = ? AND (created_at, event_id) < (?, ?)
            ORDER BY created_at DESC, event_id DESC LIMIT ?`,
-          [poolId, usernameKey, after.createdAt, after.createdAt, after.eventId, limit],
+          [poolId, usernameKey, after.createdAt, after.eventId, limit],
         )
       : await this.sql.all<Row>('SELECT * FROM auth_events WHERE pool_id = ? AND username_key = ? ORDER BY created_at DESC, event_id DESC LIMIT ?', [
           poolId,

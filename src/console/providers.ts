@@ -1,0 +1,46 @@
+import { html } from '../hosted-ui/html.ts';
+import { idp } from './call.ts';
+import { dl, form, href, section, table, when } from './layout.ts';
+import type { ConsolePage } from './page.ts';
+
+// Provider details that are secrets; shown as "set", like the client secret, never in a page.
+const SECRET_DETAILS = new Set(['client_secret', 'private_key']);
+
+/** Identity providers of a pool (OIDC, social, SAML): the list and one provider's settings. */
+export const providerPages: ConsolePage[] = [
+  {
+    path: '/pools/:poolId/providers',
+    async view(cx) {
+      const UserPoolId = cx.params.poolId!;
+      const { Providers = [], NextToken } = await idp(cx, 'ListIdentityProviders', { UserPoolId, MaxResults: 60, NextToken: cx.query.get('next') ?? undefined });
+      const rows = Providers.map((p) => [html`<a href="${href('pools', UserPoolId, 'providers', p.ProviderName!)}">${p.ProviderName}</a>`, p.ProviderType, when(p.CreationDate)]);
+      return {
+        title: 'Identity providers',
+        body: html`${section('Identity providers', html`${table('Identity providers', ['Name', 'Type', 'Created'], rows, 'no identity providers. Add one with CreateIdentityProvider.')}
+${NextToken ? html`<p><a href="${href('pools', UserPoolId, 'providers')}?next=${encodeURIComponent(NextToken)}">Next page</a></p>` : ''}`)}`,
+      };
+    },
+  },
+  {
+    path: '/pools/:poolId/providers/:providerName',
+    async view(cx) {
+      const { poolId: UserPoolId, providerName: ProviderName } = cx.params as { poolId: string; providerName: string };
+      const { IdentityProvider: p = {} } = await idp(cx, 'DescribeIdentityProvider', { UserPoolId, ProviderName });
+      const details = Object.entries(p.ProviderDetails ?? {}).map(([k, v]) => [html`<code>${k}</code>`, SECRET_DETAILS.has(k) ? 'set (hidden)' : html`<code>${v}</code>`]);
+      const mapping = Object.entries(p.AttributeMapping ?? {}).map(([k, v]) => [k, v]);
+      return {
+        title: `Identity provider ${ProviderName}`,
+        body: html`${section('Settings', dl([['Type', p.ProviderType], ['Identifiers', p.IdpIdentifiers], ['Created', when(p.CreationDate)], ['Last modified', when(p.LastModifiedDate)]]))}
+${section('Provider details', table('Provider details', ['Name', 'Value'], details))}
+${section('Attribute mapping', table('Attribute mapping', ['User pool attribute', 'Provider attribute'], mapping))}
+${section('Delete', form(cx, 'delete', '', 'Delete this identity provider', { button: 'danger' }))}`,
+      };
+    },
+    actions: {
+      async delete(cx) {
+        await idp(cx, 'DeleteIdentityProvider', { UserPoolId: cx.params.poolId!, ProviderName: cx.params.providerName! });
+        return { redirect: href('pools', cx.params.poolId!, 'providers') };
+      },
+    },
+  },
+];

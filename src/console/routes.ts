@@ -1,0 +1,160 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../app.ts';
+import { CognitoError } from '../errors.ts';
+import { registerRoutes } from '../http/server.ts';
+import { CSRF_FIELD, csrfToken, csrfValid } from '../hosted-ui/csrf.ts';
+import { html } from '../hosted-ui/html.ts';
+import { CONSOLE_BASE, csrfScope, principalOf, remoteSignInPossible, signIn, signOut, unrestricted, type Principal } from './access.ts';
+import { layout, sendHtml, type View } from './layout.ts';
+import { Form, type ActionResult, type ConsoleContext, type ConsolePage } from './page.ts';
+import { poolPages } from './pools.ts';
+import { clientPages } from './clients.ts';
+import { userListPages } from './users.ts';
+import { userPages } from './user.ts';
+import { groupPages } from './groups.ts';
+import { providerPages } from './providers.ts';
+import { identityPoolPages } from './identity-pools.ts';
+import { outboxPages, outboxRows } from './outbox.ts';
+import { tokenPages } from './tokens.ts';
+import { signInView } from './sign-in.ts';
+import { CONSOLE_SCRIPT } from './script.ts';
+
+const PAGES: ConsolePage[] = [
+  ...poolPages,
+  ...clientPages,
+  ...userListPages,
+  ...userPages,
+  ...groupPages,
+  ...providerPages,
+  ...identityPoolPages,
+  ...outboxPages,
+  ...tokenPages,
+];
+
+
+/**
+ * The admin console at /_tobira/console: server-rendered pages over the API's own handlers
+ * (console/call.ts). Who may use it: console/access.ts. Every POST carries the double-submit CSRF
+ * token of the hosted UI (hosted-ui/csrf.ts), scoped to the console's path.
+ */
+registerRoutes((server, app) => {
+  server.get(CONSOLE_BASE, (req, reply) => reply.redirect(`${CONSOLE_BASE}/`, 303));
+  server.get(`${CONSOLE_BASE}/console.js`, (_req, reply) =>
+    reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(CONSOLE_SCRIPT),
+  );
+  server.get(`${CONSOLE_BASE}/sign-in`, (req, reply) => signInPage(app, req, reply));
+  server.post(`${CONSOLE_BASE}/sign-in`, (req, reply) => signInPage(app, req, reply));
+  server.post(`${CONSOLE_BASE}/sign-out`, (req, reply) => {
+    const form = formOf(req);
+    if (!form || !csrfValid(req, form.get(CSRF_FIELD)) || !sameOrigin(req)) return refuse(reply, 403, 'The form could not be checked (CSRF). Reload the page and try again.');
+    signOut(app, req, reply);
+    return reply.redirect(`${CONSOLE_BASE}/sign-in`, 303);
+  });
+  server.get(`${CONSOLE_BASE}/outbox/rows`, async (req, reply) => {
+    const principal = principalOf(app, req);
+    if (!principal || !unrestricted(app, principal)) return reply.code(403).send();
+    const q = new URLSearchParams((req.raw.url ?? '').split('?')[1] ?? '');
+    return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(await outboxRows(app, q));
+  });
+  for (const p of PAGES) {
+    const url = `${CONSOLE_BASE}${p.path || '/'}`;
+    server.get(url, (req, reply) => serve(app, p, req, reply));
+    server.post(url, (req, reply) => serve(app, p, req, reply));
+  }
+});
+
+function refuse(reply: FastifyReply, status: number, message: string) {
+  return sendHtml(
+    reply,
+    status,
+    html`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Tobira console</title></head><body><main><h1>Tobira console</h1><p role="alert">${message}</p></main></body></html>`.text,
+  );
+}
+
+function formOf(req: FastifyRequest): Form | undefined {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return undefined;
+  return new Form(new URLSearchParams(typeof req.body === 'string' ? req.body : ''));
+}
+
+/** A browser's Origin, when it sends one, names this server (a second line behind the CSRF token). */
+function sameOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined || origin === 'null') return origin === undefined;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+function contextOf(app: App, req: FastifyRequest, reply: FastifyReply, principal: Principal): ConsoleContext {
+  const url = req.raw.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    app,
+    req,
+    reply,
+    principal,
+    csrf: csrfToken(app, csrfScope(app, req), req, reply),
+    params: (req.params ?? {}) as Record<string, string>,
+    query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
+    // The root keeps its slash (its GET and POST live there); other pages have none.
+    path: ((q < 0 ? url : url.slice(0, q)).replace(/\/$/, '') || CONSOLE_BASE).replace(/^\/_tobira\/console$/, `${CONSOLE_BASE}/`),
+    signedIn: principal.kind === 'key' || !!req.headers.cookie?.includes('tobira-console='),
+  };
+}
+
+async function serve(app: App, p: ConsolePage, req: FastifyRequest, reply: FastifyReply) {
+  const principal = principalOf(app, req);
+  if (!principal) {
+    if (req.method === 'GET' && remoteSignInPossible(app)) return reply.redirect(`${CONSOLE_BASE}/sign-in`, 303);
+    return refuse(reply, 403, remoteSignInPossible(app) ? 'Sign in first.' : 'The console answers only on this machine (loopback, no proxy). Start Tobira with --admin-token to use it from elsewhere.');
+  }
+  if (p.unrestricted && !unrestricted(app, principal)) return refuse(reply, 403, 'This page is only for the operator or an admin key without an IAM policy.');
+  const cx = contextOf(app, req, reply, principal);
+  let error: CognitoError | undefined;
+  let notice: ActionResult = undefined;
+  if (req.method === 'POST') {
+    const form = formOf(req);
+    if (!form || !csrfValid(req, form.get(CSRF_FIELD)) || !sameOrigin(req)) return refuse(reply, 403, 'The form could not be checked (CSRF). Reload the page and try again.');
+    cx.form = form;
+    const name = form.get('_action') ?? '';
+    const act = p.actions && Object.hasOwn(p.actions, name) ? p.actions[name] : undefined;
+    if (!act) return refuse(reply, 400, 'Unknown action.');
+    try {
+      notice = await act(cx, form);
+      if (notice && 'redirect' in notice) return reply.redirect(notice.redirect, 303);
+    } catch (err) {
+      if (!(err instanceof CognitoError)) throw err;
+      error = err;
+    }
+  }
+  let view: View;
+  try {
+    view = await p.view(cx);
+  } catch (err) {
+    if (!(err instanceof CognitoError)) throw err;
+    error ??= err;
+    view = { title: 'Error', body: html`<p><a href="${CONSOLE_BASE}/">Back to the user pools</a></p>` };
+  }
+  const status = error ? error.status : 200;
+  return sendHtml(reply, status, layout(cx, view, { error, notice: notice && 'notice' in notice ? notice.notice : undefined }));
+}
+
+async function signInPage(app: App, req: FastifyRequest, reply: FastifyReply) {
+  const principal = principalOf(app, req);
+  if (principal) return reply.redirect(`${CONSOLE_BASE}/`, 303);
+  if (!remoteSignInPossible(app)) return refuse(reply, 403, 'The console answers only on this machine (loopback, no proxy). Start Tobira with --admin-token to use it from elsewhere.');
+  let failed = false;
+  if (req.method === 'POST') {
+    const form = formOf(req);
+    if (!form || !csrfValid(req, form.get(CSRF_FIELD)) || !sameOrigin(req)) return refuse(reply, 403, 'The form could not be checked (CSRF). Reload the page and try again.');
+    if (signIn(app, req, reply, { token: form.get('token'), accessKeyId: form.get('accessKeyId'), secretAccessKey: form.get('secretAccessKey') })) {
+      return reply.redirect(`${CONSOLE_BASE}/`, 303);
+    }
+    failed = true;
+  }
+  const token = csrfToken(app, csrfScope(app, req), req, reply);
+  return sendHtml(reply, failed ? 401 : 200, signInView(app, token, failed));
+}
