@@ -97,7 +97,7 @@ export function createApp(opts: AppOptions): App {
         configFile: config.configFile,
         lambdaEndpoint: config.lambdaEndpoint,
       }),
-    publicUrl: () => config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
+    publicUrl: () => config.publicUrl ?? `${config.https ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`,
   };
   app.functions.observer = (trigger, ok, seconds) => metrics.invocation(trigger, ok, seconds);
   return app;

@@ -95,6 +95,13 @@ export interface Config {
    * AssumeRoleWithWebIdentity (--sts-endpoint, TOBIRA_STS_ENDPOINT); absent, Tobira mints them itself.
    */
   stsEndpoint?: string | null;
+  /**
+   * Serve HTTPS (--https, TOBIRA_HTTPS=true): with --tls-cert and --tls-key (TOBIRA_TLS_CERT,
+   * TOBIRA_TLS_KEY, PEM files), else with a certificate of Tobira's local CA (http/tls.ts).
+   */
+  https?: boolean;
+  tlsCert?: string | null;
+  tlsKey?: string | null;
 }
 
 /** ./functions of the working directory when there is one. */
@@ -266,5 +273,8 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : null,
     authEventRetentionDays: env.TOBIRA_AUTH_EVENT_RETENTION_DAYS ? Number(env.TOBIRA_AUTH_EVENT_RETENTION_DAYS) : 730,
     stsEndpoint: env.TOBIRA_STS_ENDPOINT || null,
+    https: env.TOBIRA_HTTPS === 'true' || !!env.TOBIRA_TLS_CERT,
+    tlsCert: env.TOBIRA_TLS_CERT || null,
+    tlsKey: env.TOBIRA_TLS_KEY || null,
   };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp, type App, type AppOptions } from './app.ts';
 import type { Config } from './config.ts';
 import { buildServer } from './http/server.ts';
+import { tlsMaterial, trustInstructions } from './http/tls.ts';
 import { sweepExpired, SWEEP_INTERVAL_MS } from './domain/housekeeping.ts';
 import './features.ts';
 import { warnUnresolvedFunctions } from './functions/startup-check.ts';
@@ -9,7 +10,7 @@ import { warnUnresolvedFunctions } from './functions/startup-check.ts';
 export interface Running {
   app: App;
   server: FastifyInstance;
-  /** http://host:port of the bound listener. */
+  /** http://host:port (https:// with config.https) of the bound listener. */
   url: string;
   close(): Promise<void>;
 }
@@ -36,12 +37,20 @@ export async function startTobira(config: Config, opts: Omit<AppOptions, 'config
       throw err;
     }
   }
-  const server = buildServer(app);
+  // HTTPS (http/tls.ts): made before listening, so that a bad certificate stops the start.
+  if (config.tlsCert || config.tlsKey) config.https = true;
+  const tls = await tlsMaterial(config).catch(async (err) => {
+    await app.functions.close();
+    await app.store.db.close();
+    throw err;
+  });
+  const server = buildServer(app, tls);
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   config.port = port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (tls?.ca) app.log.info({ caCert: tls.ca.certPath, caCreated: tls.ca.created }, trustInstructions(tls.ca.certPath));
   await warnUnresolvedFunctions({ pools: () => app.store.pools.all(), functions: app.functions, log: app.log }).catch((err) =>
     app.log.warn({ err }, "could not check the pools' Lambda functions"),
   );

@@ -81,6 +81,8 @@ describe('admin console over HTTP', () => {
     // A cross-site Origin is refused even with a matching token and cookie.
     const crossSite = await c.post('/_tobira/console/', { _action: 'create', PoolName: 'forged', _csrf: csrf }, { origin: 'https://evil.example' });
     assert.equal(crossSite.status, 403);
+    const fetchSite = await c.post('/_tobira/console/', { _action: 'create', PoolName: 'forged', _csrf: csrf }, { 'sec-fetch-site': 'cross-site' });
+    assert.equal(fetchSite.status, 403);
     const list = await c.get('/_tobira/console/');
     assert.doesNotMatch(list.text, /forged/);
 

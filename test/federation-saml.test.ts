@@ -19,10 +19,10 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { aws, idpClient, startTestServer } from './helpers/tobira.ts';
 import { needs } from './helpers/tools.ts';
-import { CALLBACK, hostedPool, type HostedPool } from './helpers/hosted-ui.ts';
+import { Browser as CookieJar, CALLBACK, hostedPool, LOGOUT, type HostedPool } from './helpers/hosted-ui.ts';
 import { claims } from './helpers/sign-in.ts';
 import type { Running } from '../src/tobira.ts';
-import { verifySamlResponse, SamlRefused } from '../src/domain/federation/saml-response.ts';
+import { verifySamlLogoutResponse, verifySamlResponse, SamlRefused } from '../src/domain/federation/saml-response.ts';
 import { samlIdpOf } from '../src/domain/federation/saml-metadata.ts';
 
 samlify.setSchemaValidator(xmllint);
@@ -619,6 +619,67 @@ describe('SAML 2.0 federation (SP-initiated, HTTP-Redirect then HTTP-POST)', () 
     assert.ok(new URL(res.headers.get('location')!).searchParams.get('code'));
     const users = (await sdk.send(new ListUsersCommand({ UserPoolId: h.poolId, Filter: 'username = "CorpCli_cli-user"' }))).Users!;
     assert.equal(Object.fromEntries(users[0]!.Attributes!.map((a) => [a.Name, a.Value])).name, 'Cli User');
+  });
+
+  test('IDPSignout: /logout ends the session, signs out at the IdP (signed LogoutRequest), and the LogoutResponse leads to logout_uri', async () => {
+    const material = await keyAndCert('idp.slo.test');
+    const sloIdp = samlify.IdentityProvider({
+      entityID: 'https://idp.slo.test/metadata', privateKey: material.key, signingCert: material.cert, nameIDFormat: [PERSISTENT],
+      singleSignOnService: [{ Binding: REDIRECT, Location: SSO }],
+      singleLogoutService: [{ Binding: REDIRECT, Location: 'https://idp.slo.test/slo' }],
+      wantLogoutRequestSigned: true,
+    });
+    const slo = Object.assign(new TestIdp(sloIdp.entityMeta.getEntityID(), material), { idp: sloIdp });
+    await sdk.send(new CreateIdentityProviderCommand({
+      UserPoolId: h.poolId, ProviderName: 'CorpSlo', ProviderType: 'SAML', ProviderDetails: { MetadataFile: sloIdp.getMetadata(), IDPSignout: 'true' }, AttributeMapping: MAPPING,
+    }));
+    const client = (await sdk.send(new CreateUserPoolClientCommand({
+      UserPoolId: h.poolId, ClientName: 'SLO app', AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'], AllowedOAuthScopes: ['openid'],
+      CallbackURLs: [CALLBACK], LogoutURLs: [LOGOUT], SupportedIdentityProviders: ['CorpSlo'],
+    }))).UserPoolClient!.ClientId!;
+    // The SP as an IdP sees it from Tobira's metadata, which names /saml2/logout; it wants signed LogoutResponses.
+    const md = await (await fetch(`${h.base}/saml2/metadata`)).text();
+    const sloSp = samlify.ServiceProvider({ metadata: md, wantLogoutResponseSigned: true });
+    assert.equal(sloSp.entityMeta.getSingleLogoutService('post'), `${h.base}/saml2/logout`);
+
+    const browser = new CookieJar();
+    const a = await browser.get(`${h.base}/oauth2/authorize?${new URLSearchParams({ client_id: client, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', identity_provider: 'CorpSlo' })}`);
+    const toIdp = new URL(a.headers.get('location')!);
+    const { extract } = await slo.readRequest(sloSp, toIdp);
+    const signedIn = await browser.post(`${h.base}/saml2/idpresponse`, {
+      SAMLResponse: await slo.respond(sloSp, extract.request!.id as string, { nameId: 'leaver' }),
+      RelayState: toIdp.searchParams.get('RelayState')!,
+    });
+    assert.ok(new URL(signedIn.headers.get('location')!).searchParams.get('code'));
+    assert.ok(browser.cookies.has('cognito'), 'a hosted-UI session');
+
+    const out = await browser.get(`${h.base}/logout?${new URLSearchParams({ client_id: client, logout_uri: LOGOUT })}`);
+    assert.equal(out.status, 302);
+    const toSlo = new URL(out.headers.get('location')!);
+    assert.equal(`${toSlo.origin}${toSlo.pathname}`, 'https://idp.slo.test/slo');
+    assert.equal(toSlo.searchParams.get('SigAlg'), 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+    assert.ok(!browser.cookies.has('cognito'), 'the session ended before the browser left');
+    // The IdP checks the signature with the certificate in Tobira's metadata and reads the NameID.
+    const raw = toSlo.search.slice(1).split('&');
+    const octetString = ['SAMLRequest', 'RelayState', 'SigAlg'].map((n) => raw.find((x) => x.startsWith(`${n}=`))).filter(Boolean).join('&');
+    const logoutRequest = await sloIdp.parseLogoutRequest(sloSp, 'redirect', { query: Object.fromEntries(toSlo.searchParams), octetString });
+    assert.equal(logoutRequest.extract.nameID, 'leaver');
+    const relayState = toSlo.searchParams.get('RelayState')!;
+    const answer = sloIdp.createLogoutResponse(sloSp, logoutRequest as never, 'post', relayState) as { context: string };
+    const back = await browser.post(`${h.base}/saml2/logout`, { SAMLResponse: answer.context, RelayState: relayState });
+    assert.equal(back.status, 302, await back.text());
+    assert.equal(back.headers.get('location'), LOGOUT);
+    // The LogoutResponse passed its checks (not only the redirect): signed, answering the request, Success.
+    const pool = (await t.app.store.pools.get(h.poolId))!;
+    const provider = (await t.app.store.identityProviders.get(h.poolId, 'CorpSlo'))!;
+    const acs = `${h.base}/saml2/idpresponse`;
+    await verifySamlLogoutResponse(t.app, pool, provider, answer.context, logoutRequest.extract.request!.id as string, acs);
+    await assert.rejects(verifySamlLogoutResponse(t.app, pool, provider, answer.context, '_another', acs), SamlRefused);
+    const unsigned = sloIdp.createLogoutResponse(samlify.ServiceProvider({ metadata: md }), logoutRequest as never, 'post', relayState) as { context: string };
+    await assert.rejects(verifySamlLogoutResponse(t.app, pool, provider, unsigned.context, logoutRequest.extract.request!.id as string, acs), SamlRefused);
+    // A RelayState not made here leads nowhere.
+    const forged = await browser.post(`${h.base}/saml2/logout`, { SAMLResponse: answer.context, RelayState: `${relayState.split('.')[0]}.AAAA` });
+    assert.equal(forged.status, 400);
   });
 
   test('GetSigningCertificate of an unknown pool: ResourceNotFoundException', needs('aws'), async () => {

@@ -26,6 +26,7 @@ import { inPwnedFile } from '../src/domain/threat/pwned.ts';
 import { sweepExpired } from '../src/domain/housekeeping.ts';
 import type { Running } from '../src/tobira.ts';
 import { memoryStorage } from './helpers/mfa.ts';
+import { Browser, CALLBACK, csrfOf, hostedPool, PASSWORD, signInThrough } from './helpers/hosted-ui.ts';
 import { outboxMessages } from './helpers/outbox.ts';
 import { poolWithClient, userWithPassword } from './helpers/sign-in.ts';
 import { aws, idpClient, sdkError, startTestServer } from './helpers/tobira.ts';
@@ -375,6 +376,29 @@ describe('threat protection', () => {
     assert.equal(described.RiskConfiguration?.AccountTakeoverRiskConfiguration?.Actions?.HighAction?.EventAction, 'BLOCK');
     const pool = await sdk().send(new DescribeRiskConfigurationCommand({ UserPoolId: poolId }));
     assert.equal(pool.RiskConfiguration?.AccountTakeoverRiskConfiguration, undefined);
+  });
+
+  test('the hosted UI login page is recorded and refused like the API', async () => {
+    const hp = await hostedPool(t.url);
+    await sdk().send(new UpdateUserPoolCommand({ UserPoolId: hp.poolId, AutoVerifiedAttributes: ['email'], UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' } }));
+    const authorize = `${hp.base}/oauth2/authorize?${new URLSearchParams({ client_id: hp.spa.clientId, response_type: 'code', redirect_uri: CALLBACK, scope: 'openid' })}`;
+    await sdk().send(new SetRiskConfigurationCommand({ UserPoolId: hp.poolId, RiskExceptionConfiguration: { BlockedIPRangeList: ['127.0.0.0/8', '::1/128'] } }));
+    const browser = new Browser();
+    const loginUrl = new URL((await browser.get(authorize)).headers.get('location')!, authorize);
+    const form = await browser.get(loginUrl.href);
+    const refused = await browser.post(loginUrl.href, { _csrf: csrfOf(await form.text())!, username: 'alice', password: PASSWORD });
+    assert.match(await refused.text(), /Request not allowed due to security reasons\./);
+    await sdk().send(new SetRiskConfigurationCommand({ UserPoolId: hp.poolId }));
+    const back = await signInThrough(new Browser(), authorize);
+    assert.ok(back.searchParams.get('code'), 'signed in');
+    const list = (await events(hp.poolId, 'alice')).AuthEvents!;
+    assert.deepEqual(
+      list.map((e) => [e.EventResponse, e.EventRisk?.RiskDecision, e.ChallengeResponses?.[0]?.ChallengeResponse]),
+      [
+        ['Pass', 'NoRisk', 'Success'],
+        ['Fail', 'Block', undefined],
+      ],
+    );
   });
 
   test('turning threat protection on with UpdateUserPool starts recording', async () => {

@@ -66,6 +66,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
       region,
       { name: 'public-url', value: '<URL>', env: 'TOBIRA_PUBLIC_URL', default: 'http://<host>:<port>', help: 'the URL clients reach this server at (token issuer base)' },
       { name: 'issuer', value: 'aws', env: 'TOBIRA_ISSUER', help: "tokens carry AWS's issuer form https://cognito-idp.<region>.amazonaws.com/<poolId>" },
+      { name: 'https', env: 'TOBIRA_HTTPS', default: 'false', help: "serve HTTPS with a certificate of Tobira's local CA, made once in <data dir>/ca (--in-memory: $XDG_CONFIG_HOME/tobira/ca or ~/.config/tobira/ca); the start prints how to trust it" },
+      { name: 'tls-cert', value: '<F>', env: 'TOBIRA_TLS_CERT', help: 'serve HTTPS with this certificate (PEM, with its chain) instead of the local CA\'s' },
+      { name: 'tls-key', value: '<F>', env: 'TOBIRA_TLS_KEY', help: "the private key (PEM) of --tls-cert" },
       { name: 'hosted-ui-base-domain', value: '<D>', env: 'TOBIRA_HOSTED_UI_BASE_DOMAIN', help: 'the hosted UI also answers on <prefix>.<D> (besides <prefix>.auth.<region>.localhost and /_domain/<prefix>)' },
       logLevel,
       { name: 'log-format', value: '<F>', env: 'TOBIRA_LOG_FORMAT', default: 'pretty on a terminal, else json', help: 'json: one object per line; pretty: one coloured line per event' },
@@ -85,7 +88,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'custom-sender-key-file', value: '<F>', env: 'TOBIRA_CUSTOM_SENDER_KEY', help: 'the AES key (base64) that encrypts codes for CustomEmailSender / CustomSMSSender functions' },
       { name: 'gateway-config', value: '<F>', help: 'also serve the gateway of this JSON file on its own port' },
       functionsDir,
-      configFile,
+      { ...configFile, help: 'JSON file declaring user pools, clients, groups, users, identity pools (applied at start, src/declarative/README.md), and whose "functions" object maps names or ARNs to handlers or Invoke API URLs (re-read when it changes); also a CloudFormation template or cognito-local\'s config.json' },
+      { name: 'prune', help: 'applying --config deletes what it does not declare (default: only create and update)' },
       lambdaEndpoint,
       { name: 'sts-endpoint', value: '<URL>', env: 'TOBIRA_STS_ENDPOINT', help: 'get identity pool credentials from this STS (AssumeRoleWithWebIdentity) instead of minting them' },
       {
@@ -162,6 +166,45 @@ export const COMMANDS: Record<string, CommandSpec> = {
       logLevel,
     ],
   },
+  'import-users': {
+    usage: 'import-users <file.csv> --pool <ID>',
+    summary: "A user import job from the command line: the CSV (GetCSVHeader's columns) becomes RESET_REQUIRED users of the pool, straight into the store (a server may run on it), with progress, the skipped and failed rows, and a job in ListUserImportJobs. Exit code 1 unless the job Succeeded.",
+    flags: [
+      { name: 'pool', value: '<ID>', help: 'the user pool to import into' },
+      { name: 'job-name', value: '<NAME>', help: "the job's name (default tobira-import-users-<file>)" },
+      dataDir,
+      databaseUrl,
+    ],
+  },
+};
+
+// The declarative format's commands (src/declarative/).
+COMMANDS.export = {
+  usage: 'export',
+  summary: "Write the store's user pools and identity pools as JSON on stdout: the --config format, plus the stored rows, so that tobira import restores them exactly. Safe while the server runs.",
+  flags: [
+    { name: 'pool', value: '<ID>', help: 'only this user pool' },
+    { name: 'secrets', value: 'sealed|clear|omit', default: 'sealed', help: 'sealed: as the store holds them; clear: opened (needs the master key); omit: left out (import draws new client secrets and keys)' },
+    { name: 'out', value: '<F>', help: 'write to F (mode 600) instead of stdout' },
+      { ...dataDir, help: 'the SQLite store' },
+      { ...databaseUrl, help: 'the PostgreSQL store instead' },
+      { ...masterKeyFile, help: "the store's master key, if it has one" },
+  ],
+};
+COMMANDS.import = {
+  usage: 'import <file>',
+  summary: 'Load a file tobira export wrote into this store (created if new), in one transaction.',
+  flags: [
+    { name: 'replace', help: 'overwrite pools that exist here (default: refuse)' },
+      { ...dataDir, help: 'the SQLite store' },
+      { ...databaseUrl, help: 'the PostgreSQL store instead' },
+      { ...masterKeyFile, help: "the store's master key, if it has one" },
+  ],
+};
+COMMANDS.backup = {
+  usage: 'backup <dir>',
+  summary: 'Copy the SQLite store into <dir>/tobira.sqlite, consistently, while the server runs (VACUUM INTO); <dir> is then a data directory.',
+  flags: [{ ...dataDir, help: 'the SQLite store to copy' }, { ...databaseUrl, help: 'refused: PostgreSQL has pg_dump' }],
 };
 
 /** Settings only the environment gives, for the README table. */

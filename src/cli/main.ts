@@ -5,6 +5,10 @@ import { outbox } from './outbox.ts';
 import { gateway, startGatewayBeside } from './gateway.ts';
 import { keys } from './keys.ts';
 import { functions } from './functions.ts';
+import { exportCommand } from './export.ts';
+import { importCommand } from './import.ts';
+import { backup } from './backup.ts';
+import { importUsers } from './import-users.ts';
 import { commandHelp, COMMANDS, generalUsage } from './flags.ts';
 
 // Every command's flags, their environment variables and defaults are declared once, in
@@ -27,6 +31,9 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   config.region = flagString(args, 'region') ?? config.region;
   config.publicUrl = flagString(args, 'public-url') ?? config.publicUrl;
   config.hostedUiBaseDomain = flagString(args, 'hosted-ui-base-domain')?.toLowerCase() ?? config.hostedUiBaseDomain;
+  if (args.flags.https) config.https = true;
+  config.tlsCert = flagString(args, 'tls-cert') ?? config.tlsCert;
+  config.tlsKey = flagString(args, 'tls-key') ?? config.tlsKey;
   const issuer = flagString(args, 'issuer');
   if (issuer) config.issuerMode = issuer === 'aws' ? 'aws' : 'tobira';
   if (args.flags['strict-auth-flows']) config.strictAuthFlows = true;
@@ -51,6 +58,7 @@ export function configFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = proces
   config.limits = limitsFromArgs(args, env);
   config.functionsDir = flagString(args, 'functions-dir') ?? config.functionsDir;
   config.configFile = flagString(args, 'config') ?? config.configFile;
+  if (args.flags.prune) config.prune = true;
   config.lambdaEndpoint = flagString(args, 'lambda-endpoint') ?? config.lambdaEndpoint;
   const senderKeyFile = flagString(args, 'custom-sender-key-file');
   if (senderKeyFile !== undefined) config.customSenderKey = readFileSync(senderKeyFile, 'utf8').trim();
@@ -104,7 +112,7 @@ async function start(args: ParsedArgs): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-export const commands: Record<string, (args: ParsedArgs) => Promise<void>> = { start, outbox: (args) => outbox(args), gateway: (args) => gateway(args), keys: (args) => keys(args), functions: (args) => functions(args) };
+export const commands: Record<string, (args: ParsedArgs) => Promise<void>> = { start, outbox: (args) => outbox(args), gateway: (args) => gateway(args), keys: (args) => keys(args), functions: (args) => functions(args), 'import-users': (args) => importUsers(args), export: (args) => exportCommand(args), import: (args) => importCommand(args), backup: (args) => backup(args) };
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;

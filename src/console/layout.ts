@@ -19,7 +19,7 @@ header .brand{font-weight:700;margin-right:1rem}header form{margin-left:auto}
 nav.pool{background:#fff;border-bottom:1px solid #d1d5db;padding:.5rem 1rem}nav.pool a[aria-current]{font-weight:700}
 main{max-width:72rem;margin:1rem auto;padding:0 1rem}h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{font-size:1rem}
 section{background:#fff;border-radius:6px;padding:1rem;margin:1rem 0;box-shadow:0 1px 3px #0002}section>h2:first-child{margin-top:0}
-table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #e5e7eb;vertical-align:top}
+.scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #e5e7eb;vertical-align:top}
 caption{text-align:left;font-weight:600;padding:.3rem 0}td code,dd code{word-break:break-all}
 dl{display:grid;grid-template-columns:minmax(10rem,max-content) 1fr;gap:.3rem 1rem}dt{font-weight:600}dd{margin:0;word-break:break-word}
 form.inline{display:inline}form.stack label{display:block;margin-top:.6rem;font-weight:600}
@@ -114,8 +114,8 @@ export function checkbox(name: string, label: string, checked = false) {
 /** A table with a caption and column headers; `rows` already made of cells. */
 export function table(caption: string, headers: string[], rows: unknown[][], empty = 'None.') {
   if (rows.length === 0) return html`<p class="muted">${caption}: ${empty}</p>`;
-  return html`<table><caption>${caption}</caption><thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
-<tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody></table>`;
+  return html`<div class="scroll"><table><caption>${caption}</caption><thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
+<tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody></table></div>`;
 }
 
 /** Name/value pairs; undefined values are left out. */
@@ -143,7 +143,7 @@ export function sendHtml(reply: FastifyReply, status: number, text: string): Fas
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .header(
       'content-security-policy',
       "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",

@@ -57,9 +57,9 @@ ${devMode ? '' : html`<p class="muted">Not in development mode: the outbox keeps
 ${section(
   'Messages',
   html`<p class="muted" id="live-status" aria-live="polite">The newest ${messages.length} message(s). Reload for new ones.</p>
-<table id="outbox" data-after="${newest}" data-pool="${to ? '' : pool}"${to ? html` data-paused="true"` : ''}><caption>Messages, newest first</caption>
+<div class="scroll"><table id="outbox" data-after="${newest}" data-pool="${to ? '' : pool}"${to ? html` data-paused="true"` : ''}><caption>Messages, newest first</caption>
 <thead><tr><th scope="col">Sent</th><th scope="col">Channel</th><th scope="col">To</th><th scope="col">Pool</th><th scope="col">Kind</th><th scope="col">Username</th><th scope="col">Code</th><th scope="col">Message</th></tr></thead>
-<tbody>${messages.map(row)}</tbody></table>`,
+<tbody>${messages.map(row)}</tbody></table></div>`,
 )}`,
       };
     },

@@ -77,10 +77,15 @@ function formOf(req: FastifyRequest): Form | undefined {
   return new Form(new URLSearchParams(typeof req.body === 'string' ? req.body : ''));
 }
 
-/** A browser's Origin, when it sends one, names this server (a second line behind the CSRF token). */
+/**
+ * A second line behind the CSRF token: a browser that says the form came from another site
+ * (Sec-Fetch-Site, or an Origin naming another host) is refused. Origin `null` (a page with
+ * no-referrer, a sandboxed frame) says nothing, and the token decides.
+ */
 function sameOrigin(req: FastifyRequest): boolean {
+  if (req.headers['sec-fetch-site'] === 'cross-site') return false;
   const origin = req.headers.origin;
-  if (origin === undefined || origin === 'null') return origin === undefined;
+  if (origin === undefined || origin === 'null') return true;
   try {
     return new URL(origin).host === req.headers.host;
   } catch {

@@ -326,7 +326,8 @@ class Run {
         Username: u.Username,
         UserAttributes: Object.entries(attrs).map(([Name, Value]) => ({ Name, Value })),
         MessageAction: 'SUPPRESS',
-        TemporaryPassword: u.Password ?? u.TemporaryPassword,
+        // A permanent password is set next, through AdminSetUserPassword (its own policy check).
+        TemporaryPassword: u.TemporaryPassword,
       });
       this.record('created', 'user', id);
       if (u.Password !== undefined) user = await adminSetUserPassword(app, poolId, u.Username, u.Password, true);

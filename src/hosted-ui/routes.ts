@@ -15,7 +15,7 @@ import { signup } from './endpoints/signup.ts';
 import { revoke } from './endpoints/revoke.ts';
 import { token } from './endpoints/token.ts';
 import { userInfo } from './endpoints/userinfo.ts';
-import { samlIdpResponse, samlMetadata } from './endpoints/saml2.ts';
+import { samlIdpResponse, samlLogout, samlMetadata } from './endpoints/saml2.ts';
 import { idpResponse } from './endpoints/idpresponse.ts';
 import { OAuthError, serverError } from './errors.ts';
 import { html, page } from './html.ts';
@@ -29,6 +29,7 @@ const ENDPOINTS: [method: 'GET' | 'POST', path: string, Endpoint, Kind][] = [
   ['GET', '/oauth2/authorize', authorize, 'page'],
   ['POST', '/saml2/idpresponse', samlIdpResponse, 'page'],
   ['GET', '/saml2/metadata', samlMetadata, 'page'],
+  ['POST', '/saml2/logout', samlLogout, 'page'],
   ['GET', '/oauth2/idpresponse', idpResponse, 'page'],
   ['POST', '/oauth2/idpresponse', idpResponse, 'page'],
   ['GET', '/login', loginPage, 'page'],

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { App } from '../app.ts';
 import { CognitoError } from '../errors.ts';
 import { encodeError, handleAwsJson } from './aws-json.ts';
@@ -8,6 +8,8 @@ import { DEFAULT_LIMITS } from '../config.ts';
 import { applyListenerLimits, listenerOptions } from './limits.ts';
 import { checkJsonShape } from '../util/json.ts';
 import { handleSts, isStsRequest } from './sts.ts';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:http';
 
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
@@ -25,8 +27,13 @@ export function registerRoutes(mod: RouteModule): void {
   routeModules.push(mod);
 }
 
-export function buildServer(app: App): FastifyInstance {
+/** `tls`: serve HTTPS with this certificate and key (PEM; http/tls.ts). */
+export function buildServer(app: App, tls?: { cert: string; key: string }): FastifyInstance {
   const limits = app.config.limits ?? DEFAULT_LIMITS;
+  // HTTPS through a factory keeps the instance typed as the HTTP one the routes are written for;
+  // an https.Server takes the same limits and requests see `req.protocol === 'https'`.
+  const serverFactory: FastifyServerFactory | undefined =
+    tls && ((handler) => createHttpsServer({ ...listenerOptions(limits), cert: tls.cert, key: tls.key }, handler) as unknown as Server);
   const server = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
@@ -39,6 +46,7 @@ export function buildServer(app: App): FastifyInstance {
     // An endpoint URL ending in `/` makes some clients post to `//`: it reaches the API like `/`
     // (the SigV4 check still signs the path as sent, http/sigv4.ts).
     routerOptions: { ignoreDuplicateSlashes: true },
+    ...(serverFactory && { serverFactory }),
   });
   applyListenerLimits(server.server, limits);
 

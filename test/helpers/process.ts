@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { get as httpsGet } from 'node:https';
+import { readFileSync } from 'node:fs';
 
 export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tobira.mjs');
 
@@ -82,17 +84,33 @@ export async function stopSpawned(...procs: (Spawned | undefined)[]): Promise<vo
   );
 }
 
-/** Polls GET /health until it answers 200, or fails after timeoutMs. */
-export async function waitForHealth(url: string, timeoutMs = 15_000): Promise<void> {
+/**
+ * Polls GET /health until it answers 200, or fails after timeoutMs. `ca`: the PEM an https URL's
+ * certificate must chain to, or `caFile` holding it once the server has made it (fetch cannot be
+ * given a CA, so node:https asks then).
+ */
+export async function waitForHealth(url: string, timeoutMs = 15_000, opts: { ca?: string; caFile?: string } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const r = await fetch(`${url}/health`);
-      if (r.status === 200) return;
+      const ca = opts.ca ?? (opts.caFile ? readFileSync(opts.caFile, 'utf8') : undefined);
+      const status = ca ? await httpsStatus(`${url}/health`, ca) : (await fetch(`${url}/health`)).status;
+      if (status === 200) return;
     } catch {
       /* not listening yet */
     }
     if (Date.now() > deadline) throw new Error(`no health from ${url}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The status of GET `url` over HTTPS, trusting `ca` only. */
+function httpsStatus(url: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(url, { ca }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+  });
 }

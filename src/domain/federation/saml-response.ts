@@ -171,3 +171,27 @@ function flatten(attributes: unknown): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Checks an IdP's LogoutResponse (HTTP-POST) to the LogoutRequest `requestId`: signed by a
+ * certificate of the metadata (node-saml), answering that request, status Success. Throws
+ * SamlRefused otherwise.
+ */
+export async function verifySamlLogoutResponse(app: App, pool: UserPool, provider: IdentityProvider, samlResponse: string, requestId: string, acsUrl: string): Promise<void> {
+  samlResponse = samlResponse.replace(/ /g, '+');
+  if (samlResponse.length > MAX_SAML_RESPONSE_CHARS || !BASE64.test(samlResponse)) throw new SamlRefused('Invalid base64 SAMLResponse');
+  const root = parseRoot(Buffer.from(samlResponse, 'base64').toString('utf8'));
+  if (!root || root.localName !== 'LogoutResponse') throw new SamlRefused(MALFORMED);
+  // node-saml looks for InResponseTo on a Response only; the LogoutResponse's is checked below.
+  const sp = samlSp({ poolId: pool.id, acsUrl, idp: await samlIdpOf(app, provider), requestId: null });
+  let result;
+  try {
+    result = await sp.validatePostResponseAsync({ SAMLResponse: samlResponse });
+  } catch (err) {
+    throw new SamlRefused(describe(err as Error), { cause: err });
+  }
+  if (!result.loggedOut) throw new SamlRefused(MALFORMED);
+  if (root.getAttribute('InResponseTo') !== requestId) throw new SamlRefused(IN_RESPONSE_TO);
+  const status = Array.from(root.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:protocol', 'StatusCode'))[0];
+  if (status?.getAttribute('Value') !== 'urn:oasis:names:tc:SAML:2.0:status:Success') throw new SamlRefused(`SAML provider returned ${status?.getAttribute('Value') ?? 'no'} status.`); // guessed
+}

@@ -32,6 +32,8 @@ export interface SpOptions {
   signing?: SamlSigningMaterial;
   /** The private key that opens encrypted assertions (EncryptedResponses). */
   decryptionKey?: string;
+  /** The IdP's SingleLogoutService (HTTP-Redirect), for LogoutRequests. */
+  logoutUrl?: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export function samlSp(o: SpOptions): SAML {
     audience: spEntityId(o.poolId),
     callbackUrl: o.acsUrl,
     entryPoint: o.idp.ssoRedirect ?? o.idp.ssoPost,
+    ...(o.logoutUrl ? { logoutUrl: o.logoutUrl } : {}),
     idpCert: o.idp.signingCertificates.map(certificatePem),
     idpIssuer: o.idp.entityId,
     wantAuthnResponseSigned: false,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
-import { invalidParameter } from '../../errors.ts';
+import { CognitoError, invalidParameter } from '../../errors.ts';
 import type { EventSourceName, LogConfigurationType, LogDeliveryConfigurationType, LogLevel } from '../../generated/cognito-idp.ts';
 import type { Store } from '../../store/store.ts';
 import { getPool } from '../pools/user-pools.ts';
@@ -17,7 +17,7 @@ export interface LogEnv {
 
 /** SetLogDeliveryConfiguration: replaces the pool's log configurations (at most two, by the model). */
 export async function setLogDeliveryConfiguration(
-  env: { store: Store; clock: Clock },
+  env: { store: Store; clock: Clock; config: Config },
   poolId: string,
   configurations: LogConfigurationType[],
 ): Promise<LogDeliveryConfigurationType> {
@@ -29,6 +29,12 @@ export async function setLogDeliveryConfiguration(
     if (targets.length !== 1) throw invalidParameter(`A log configuration for ${c.EventSource} must name exactly one destination.`);
     if (sources.has(c.EventSource)) throw invalidParameter(`Only one log configuration per event source is allowed: ${c.EventSource}`);
     sources.add(c.EventSource);
+    // User-activity export is a Plus feature ("To activate this setting, your user pool must be
+    // on the Plus tier"); refused only under --enforce-tiers, as every tier rule (config.ts).
+    if (c.EventSource === 'userAuthEvents' && env.config.enforceTiers && pool.config.UserPoolTier !== 'PLUS') {
+      // guessed: Cognito's text for this refusal has not been seen.
+      throw new CognitoError('FeatureUnavailableInTierException', 'Exporting user activity logs requires the PLUS user pool tier.');
+    }
   }
   await env.store.tx((s) => s.logDelivery.put({ poolId: pool.id, logConfigurations: configurations as unknown as Record<string, unknown>[], updatedAt: env.clock.now() }));
   return { UserPoolId: pool.id, LogConfigurations: configurations };

@@ -65,7 +65,8 @@ export async function saveEvent(app: App, pool: UserPool, user: User, e: StoredA
   try {
     e.updatedAt = app.clock.now();
     await app.store.authEvents.put(e);
-    await deliverLog(app, pool.id, 'userAuthEvents', 'INFO', activityRecord(pool, user, e));
+    // Not awaited: a slow webhook must not slow the sign-in (deliverLog never throws).
+    void deliverLog(app, pool.id, 'userAuthEvents', 'INFO', activityRecord(pool, user, { ...e }));
   } catch (err) {
     app.log.warn({ poolId: pool.id, eventType: e.eventType, err: (err as Error).message }, 'could not record the authentication event');
   }
@@ -187,5 +188,5 @@ export async function updateAuthEventFeedback(
   }
   event.feedback = { FeedbackValue: input.FeedbackValue, Provider: input.FeedbackToken !== undefined ? 'User' : 'Admin', FeedbackDate: app.clock.now() };
   await app.store.tx((s) => s.authEvents.put({ ...event, updatedAt: app.clock.now() }));
-  await deliverLog(app, pool.id, 'userAuthEvents', 'INFO', activityRecord(pool, user, event));
+  void deliverLog(app, pool.id, 'userAuthEvents', 'INFO', activityRecord(pool, user, event));
 }

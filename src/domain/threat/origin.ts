@@ -53,6 +53,12 @@ export function originOfCall(
   return origin;
 }
 
+/** The origin of a hosted UI page's request (its form carries no context data). */
+export const hostedOrigin = (req: { ip: string; headers: Record<string, string | string[] | undefined> }): RequestOrigin => ({
+  sourceIp: req.ip,
+  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+});
+
 /**
  * The address risk is judged on. Cognito takes UserContextData.IpAddress only from a client with
  * EnablePropagateAdditionalUserContextData (developer guide, "Adding user device and session

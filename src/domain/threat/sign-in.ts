@@ -54,12 +54,31 @@ export type SignInStep =
 
 const UNTRACKED_FLOWS = new Set<AuthFlowType>(['REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN']);
 
-/** The error a blocked address gets (observed: "Seen when manually blocking an IP address", in apps' Cognito error tables). */
+/** The error a blocked address gets (as apps' tables of Cognito errors record it: "Seen when manually blocking an IP address"). */
 export const blockedRequest = () => notAuthorized('Request not allowed due to security reasons.');
-/** The error adaptive authentication's BLOCK gets (observed the same way). */
+/** The error adaptive authentication's BLOCK gets (recorded in the same tables). */
 export const blockedSignIn = () => notAuthorized('Unable to login because of security reasons.');
 
-export async function trackSignIn(app: App, pool: UserPool, client: AppClient, step: SignInStep, run: () => Promise<AuthOutcome>): Promise<AuthOutcome> {
+/** How a step ended: tokens (passed), or a next challenge with its Session. */
+interface StepEnd {
+  passed: boolean;
+  session?: string;
+}
+
+const apiStepEnd = (o: AuthOutcome): StepEnd => ({ passed: !!o.AuthenticationResult, session: o.Session });
+
+/**
+ * Runs one sign-in step under threat protection. `end` reads how the step ended from its result
+ * (the API's AuthOutcome by default; the hosted UI's /login has a shape of its own).
+ */
+export async function trackSignIn<T = AuthOutcome>(
+  app: App,
+  pool: UserPool,
+  client: AppClient,
+  step: SignInStep,
+  run: () => Promise<T>,
+  end: (out: T) => StepEnd = apiStepEnd as unknown as (out: T) => StepEnd,
+): Promise<T> {
   const mode = securityMode(pool);
   const origin = currentOrigin();
   if (mode === 'OFF' || !origin || (step.kind === 'initiate' && UNTRACKED_FLOWS.has(step.flow))) return run();
@@ -82,7 +101,7 @@ export async function trackSignIn(app: App, pool: UserPool, client: AppClient, s
   }
   try {
     const out = await attempts.run(attempt, run);
-    await finish(app, attempt, step, out, undefined);
+    await finish(app, attempt, step, end(out), undefined);
     return out;
   } catch (err) {
     await finish(app, attempt, step, undefined, err);
@@ -90,7 +109,7 @@ export async function trackSignIn(app: App, pool: UserPool, client: AppClient, s
   }
 }
 
-/** The answers that prove nothing wrong about the user's credentials are not Failures of a challenge. */
+/** The refusals that mean the proof given was wrong (or refused): the step's challenge is a Failure. Other errors record none. */
 const CREDENTIAL_ERRORS = new Set(['NotAuthorizedException', 'CodeMismatchException', 'ExpiredCodeException', 'PasswordResetRequiredException']);
 
 function stepFactor(step: SignInStep): 'Password' | 'Mfa' | undefined {
@@ -112,7 +131,7 @@ function stepFactor(step: SignInStep): 'Password' | 'Mfa' | undefined {
 }
 
 /** Records the step as the user's SignIn event; never throws. */
-async function finish(app: App, a: Attempt, step: SignInStep, out: AuthOutcome | undefined, err: unknown): Promise<void> {
+async function finish(app: App, a: Attempt, step: SignInStep, out: StepEnd | undefined, err: unknown): Promise<void> {
   try {
     const user = a.user ?? (await stepUser(app, a, step));
     if (!user) return;
@@ -134,9 +153,9 @@ async function finish(app: App, a: Attempt, step: SignInStep, out: AuthOutcome |
     const factor = a.factor ?? stepFactor(step);
     const failed = err instanceof CognitoError && CREDENTIAL_ERRORS.has(err.type) && !a.factorPassed;
     if (factor && (!err || failed || a.factorPassed)) event.challenges = [...event.challenges, { ChallengeName: factor, ChallengeResponse: failed ? 'Failure' : 'Success' }];
-    event.response = err ? 'Fail' : out?.AuthenticationResult ? 'Pass' : 'InProgress';
+    event.response = err ? 'Fail' : out?.passed ? 'Pass' : 'InProgress';
     // The next step's Session, as stored sessions key it (a hash, never the Session itself).
-    if (out?.Session) event.context.session = sessionId(out.Session);
+    if (out?.session) event.context.session = sessionId(out.session);
     if (a.assessment || a.compromised) {
       // A later step keeps what the first factor's step concluded, adding only what it learnt.
       const prev = event.risk as { RiskDecision?: RiskAssessment['decision']; RiskLevel?: RiskAssessment['level']; CompromisedCredentialsDetected?: boolean };

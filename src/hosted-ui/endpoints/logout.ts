@@ -3,7 +3,8 @@ import type { HostedContext } from '../context.ts';
 import { html, page } from '../html.ts';
 import { Params, sendPage } from '../request.ts';
 import { allowedScopes } from '../scopes.ts';
-import { endSession } from '../sessions.ts';
+import { currentSession, endSession } from '../sessions.ts';
+import { samlSignOutRedirect } from '../federation/saml-logout.ts';
 
 export const parameters = new Set(['client_id', 'logout_uri', 'redirect_uri', 'response_type', 'scope', 'state', 'lang']);
 
@@ -28,8 +29,11 @@ export async function logout(ctx: HostedContext) {
   const mismatch = () => reply.redirect(`${hd.base}/error?${new URLSearchParams({ error: 'redirect_mismatch', client_id: client.clientId })}`, 302);
   if (p.logoutUri !== undefined) {
     if (!(client.config.LogoutURLs ?? []).includes(p.logoutUri)) return mismatch();
+    // A SAML user whose provider has IDPSignout signs out at the IdP too, then comes back (federation/saml-logout.ts).
+    const session = await currentSession(app, hd, req);
     await endSession(app, hd, req, reply);
-    return reply.redirect(headerSafeUrl(p.logoutUri), 302);
+    const slo = session && (await samlSignOutRedirect(app, hd, session.user, client.clientId, p.logoutUri));
+    return reply.redirect(slo ?? headerSafeUrl(p.logoutUri), 302);
   }
   if (p.redirectUri !== undefined && p.responseType !== undefined) {
     if (!(client.config.CallbackURLs ?? []).includes(p.redirectUri)) return mismatch();

@@ -2,14 +2,15 @@ import { generateServiceProviderMetadata } from '@node-saml/node-saml';
 import { CognitoError } from '../../errors.ts';
 import { signInFederated } from '../../domain/federation/federated-users.ts';
 import { certificatePem, samlEncryptionMaterial, samlSigningMaterial } from '../../domain/federation/saml-certificate.ts';
-import { isMetadataError, SamlRefused, verifySamlResponse } from '../../domain/federation/saml-response.ts';
+import { isMetadataError, SamlRefused, verifySamlLogoutResponse, verifySamlResponse } from '../../domain/federation/saml-response.ts';
 import { spEntityId } from '../../domain/federation/saml-sp.ts';
 import type { IdentityProvider } from '../../domain/types.ts';
-import { AuthorizeRefused, checkAuthorizeRequest, errorRedirect, type AuthorizeRequest } from '../authorize-request.ts';
+import { AuthorizeRefused, checkAuthorizeRequest, errorRedirect, headerSafeUrl, type AuthorizeRequest } from '../authorize-request.ts';
 import type { HostedContext } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { finishFederated, takePending, type Pending } from '../federation/pending.ts';
 import { acsUrlOf } from '../federation/saml.ts';
+import { openLogoutRelay } from '../federation/saml-logout.ts';
 import { html, page } from '../html.ts';
 import { answerRefusal } from '../refusal.ts';
 import { Params, sendPage } from '../request.ts';
@@ -98,6 +99,33 @@ export async function samlIdpResponse(ctx: HostedContext) {
 }
 
 /**
+ * POST /saml2/logout: the IdP's LogoutResponse after single logout (federation/saml-logout.ts),
+ * back to the client's logout_uri the RelayState names. The session here ended before the
+ * browser left, so a LogoutResponse that fails its checks is logged and the browser still goes
+ * on (guessed: what Cognito does then is not documented).
+ */
+export async function samlLogout(ctx: HostedContext) {
+  const { app, hd, req, reply } = ctx;
+  const p = Params.form(req);
+  const samlResponse = p.get('SAMLResponse');
+  const relayState = p.get('RelayState');
+  const relay = relayState ? await openLogoutRelay(app, hd.pool.id, relayState) : undefined;
+  const client = relay && (await app.store.clients.get(relay.c));
+  if (!samlResponse || !relay || !client || client.poolId !== hd.pool.id || !(client.config.LogoutURLs ?? []).includes(relay.u)) {
+    return sendPage(reply, 400, page('Error', html`<p role="alert">${INVALID_RESPONSE_OR_RELAY}</p>`));
+  }
+  const provider = await app.store.identityProviders.get(hd.pool.id, relay.p);
+  try {
+    if (!provider || provider.providerType !== 'SAML') throw new SamlRefused('The identity provider no longer exists.');
+    await verifySamlLogoutResponse(app, hd.pool, provider, samlResponse, relay.r, (await acsUrls(ctx))[0]!);
+  } catch (err) {
+    if (!(err instanceof SamlRefused) && !isMetadataError(err)) throw err;
+    app.log.warn({ pool: hd.pool.id, provider: relay.p, reason: err instanceof SamlRefused ? err.description : err.message }, 'SAML LogoutResponse refused; signed out here only');
+  }
+  return reply.redirect(headerSafeUrl(relay.u), 302);
+}
+
+/**
  * GET /saml2/metadata: the pool's SP metadata, so an IdP can be set up from one URL: entity id
  * `urn:amazon:cognito:sp:<pool id>`, the ACS (HTTP-POST) and the signing certificate; with
  * `?provider=<ProviderName>` of a provider with EncryptedResponses, also the certificate its
@@ -117,6 +145,7 @@ export async function samlMetadata(ctx: HostedContext) {
     ...(encryption ? { decryptionPvk: encryption.privateKeyPem, decryptionCert: certificatePem(encryption.certificate) } : {}),
     issuer: spEntityId(hd.pool.id),
     callbackUrl: (await acsUrls(ctx))[0]!,
+    logoutCallbackUrl: (await acsUrls(ctx))[0]!.replace(/\/saml2\/idpresponse$/, '/saml2/logout'),
     privateKey: signing.privateKeyPem,
     publicCerts: certificatePem(signing.certificate),
     // Those Cognito's SP accepts (its metadata, as seen in the wild).

@@ -1,0 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig } from '../src/config.ts';
+import { startTobira } from '../src/tobira.ts';
+import { idpCall } from './util.ts';
+import { runImport } from '../src/domain/import/run.ts';
+const dir = await mkdtemp(join(tmpdir(), 'tobira-probe-'));
+const r = await startTobira({ ...defaultConfig({}), port: 0, dataDir: dir, logLevel: 'silent' });
+const poolId = (await idpCall(r.url, 'CreateUserPool', { PoolName: 'b', AliasAttributes: ['email'], AutoVerifiedAttributes: ['email'] })).UserPool.Id;
+const header: string[] = (await idpCall(r.url, 'GetCSVHeader', { UserPoolId: poolId })).CSVHeader;
+const lines = [header.join(',')];
+for (let i = 0; i < 100000; i++) { const u = `user${String(i).padStart(6, '0')}`; const row: any = { 'cognito:username': u, email: `${u}@example.com`, email_verified: 'true', given_name: `G${i % 997}`, family_name: `F${i % 991}`, 'cognito:mfa_enabled': 'false' }; lines.push(header.map((h) => row[h] ?? '').join(',')); }
+const buf = Buffer.from(lines.join('\n') + '\n');
+const now = Date.now();
+await r.app.store.importJobs.insert({ jobId: 'import-probe', poolId, jobName: 'p', status: 'Pending', roleArn: null, preSignedUrl: null, uploadTokenHash: null, uploadExpiresAt: null, uploadId: null, uploadBytes: null, rowsTotal: null, rowsDone: 0, importedUsers: 0, skippedUsers: 0, failedUsers: 0, completionMessage: null, createdAt: now, startedAt: now, completedAt: null, heartbeatAt: now });
+let t0 = performance.now(); let last = t0;
+await runImport(r.app, 'import-probe', async function* () { yield buf; }, { onProgress: (p) => { if (p.rowsDone % 10000 === 0) { const t = performance.now(); console.log(p.rowsDone, Math.round(t - last) + 'ms'); last = t; } } });
+console.log('total', Math.round(performance.now() - t0));
+await r.close(); await rm(dir, { recursive: true, force: true });

@@ -1,0 +1,270 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AdminListGroupsForUserCommand,
+  CreateGroupCommand,
+  CreateUserPoolClientCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  GetGroupCommand,
+  InitiateAuthCommand,
+  ListGroupsCommand,
+  ListUserPoolClientsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityClient, DescribeIdentityPoolCommand, GetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
+import { freePort, spawnTobira, stopSpawned, waitForHealth, type Spawned } from './helpers/process.ts';
+import { aws, idpClient } from './helpers/tobira.ts';
+import { needs } from './helpers/tools.ts';
+import { derivedClientId, derivedIdentityPoolId, derivedPoolId } from '../src/declarative/from-cloudformation.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tobira-declarative-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts `tobira start` with these flags; resolves once it answers /health (or rejects with its output). */
+async function start(flags: string[]): Promise<{ proc: Spawned; url: string }> {
+  const port = await freePort();
+  const proc = spawnTobira(['start', '--port', String(port), '--log-format', 'json', ...flags]);
+  const url = `http://127.0.0.1:${port}`;
+  await Promise.race([
+    waitForHealth(url, 60_000),
+    proc.exited.then(({ code }) => {
+      throw new Error(`tobira exited ${code}: ${proc.output()}`);
+    }),
+  ]);
+  return { proc, url };
+}
+
+/** Runs `tobira start` that must fail; returns its output. */
+async function failingStart(flags: string[]): Promise<string> {
+  const proc = spawnTobira(['start', '--port', '0', '--log-format', 'json', ...flags]);
+  try {
+    const { code } = await proc.exited;
+    assert.equal(code, 1, proc.output());
+    return proc.output();
+  } finally {
+    await stopSpawned(proc);
+  }
+}
+
+async function stop(proc: Spawned): Promise<void> {
+  proc.child.kill('SIGTERM');
+  await proc.exited;
+}
+
+const secretHash = (username: string, clientId: string, secret: string) => createHmac('sha256', secret).update(username + clientId).digest('base64');
+
+const POOL_ID = 'us-east-1_Declared1';
+const SECRET = 'declaredsecret0123456789abcdefghijklmnopqrstuvwxyz01';
+
+function tobiraConfig(minLength: number, extra: Record<string, unknown> = {}) {
+  return {
+    functions: {},
+    userPools: [
+      {
+        Id: POOL_ID,
+        PoolName: 'declared',
+        Policies: { PasswordPolicy: { MinimumLength: minLength, RequireNumbers: true } },
+        AutoVerifiedAttributes: ['email'],
+        Schema: [{ Name: 'tenant', AttributeDataType: 'String', Mutable: true }],
+        clients: [
+          { ClientId: 'webclient', ClientName: 'web', ClientSecret: SECRET, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+          { ClientId: 'spa', ClientName: 'spa', ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+        ],
+        groups: [{ GroupName: 'admins', Precedence: 1, Description: 'administrators' }],
+        users: [
+          { Username: 'alice', Attributes: { email: 'alice@example.com', email_verified: 'true', 'custom:tenant': 'acme' }, Password: 'correct horse 1', Groups: ['admins'] },
+          { Username: 'bob', Attributes: [{ Name: 'email', Value: 'bob@example.com' }], Password: 'battery staple 2', Enabled: false },
+        ],
+        ...extra,
+      },
+    ],
+  };
+}
+
+describe('tobira start --config: a declared pool', () => {
+  const dataDir = join(dir, 'data');
+  const file = join(dir, 'tobira.json');
+  let running: { proc: Spawned; url: string } | undefined;
+  after(() => stopSpawned(running?.proc));
+
+  test('first start creates the pool with its fixed id, client id and secret; the declared user signs in', async () => {
+    writeFileSync(file, JSON.stringify(tobiraConfig(8)));
+    running = await start(['--data-dir', dataDir, '--config', file]);
+    const out = running.proc.output();
+    assert.match(out, /config: created user pool us-east-1_Declared1/);
+    assert.match(out, /config: created user us-east-1_Declared1\/alice/);
+    assert.match(out, /config applied: \d+ created, 0 updated, 0 deleted/);
+    assert.doesNotMatch(out, new RegExp(SECRET), 'the secret is never logged');
+    assert.doesNotMatch(out, /correct horse/, 'nor a password');
+    const idp = idpClient(running.url);
+    const pool = await idp.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }));
+    assert.equal(pool.UserPool?.Name, 'declared');
+    assert.ok(pool.UserPool?.SchemaAttributes?.some((a) => a.Name === 'custom:tenant'));
+    const client = await idp.send(new DescribeUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: 'webclient' }));
+    assert.equal(client.UserPoolClient?.ClientSecret, SECRET);
+    const auth = await idp.send(
+      new InitiateAuthCommand({
+        ClientId: 'webclient',
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: 'alice', PASSWORD: 'correct horse 1', SECRET_HASH: secretHash('alice', 'webclient', SECRET) },
+      }),
+    );
+    assert.ok(auth.AuthenticationResult?.IdToken);
+    const claims = JSON.parse(Buffer.from(auth.AuthenticationResult!.IdToken!.split('.')[1], 'base64url').toString());
+    assert.deepEqual(claims['cognito:groups'], ['admins']);
+    assert.equal(claims['custom:tenant'], 'acme');
+    // Bob is declared disabled.
+    await assert.rejects(
+      idp.send(new InitiateAuthCommand({ ClientId: 'spa', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'bob', PASSWORD: 'battery staple 2' } })),
+      (e: Error) => e.name === 'NotAuthorizedException' && /disabled/i.test(e.message),
+    );
+    await stop(running.proc);
+  });
+
+  test('a restart with the same config changes nothing', async () => {
+    running = await start(['--data-dir', dataDir, '--config', file]);
+    assert.match(running.proc.output(), /config applied: no changes/);
+    assert.doesNotMatch(running.proc.output(), /config: (created|updated|deleted)/);
+    await stop(running.proc);
+  });
+
+  test('a restart with a changed setting updates it, and only it', async () => {
+    const changed = tobiraConfig(12);
+    changed.userPools[0].groups = [{ GroupName: 'admins', Precedence: 5, Description: 'administrators' }];
+    writeFileSync(file, JSON.stringify(changed));
+    running = await start(['--data-dir', dataDir, '--config', file]);
+    const out = running.proc.output();
+    assert.match(out, /config: updated user pool us-east-1_Declared1/);
+    assert.match(out, /config: updated group us-east-1_Declared1\/admins/);
+    assert.doesNotMatch(out, /config: updated app client/);
+    assert.doesNotMatch(out, /config: (updated|created) user us-east-1_Declared1/);
+    const idp = idpClient(running.url);
+    const pool = await idp.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }));
+    assert.equal(pool.UserPool?.Policies?.PasswordPolicy?.MinimumLength, 12);
+    assert.equal((await idp.send(new GetGroupCommand({ UserPoolId: POOL_ID, GroupName: 'admins' }))).Group?.Precedence, 5);
+    // Made through the API while it runs: kept on a restart without --prune, gone with it.
+    await idp.send(new CreateGroupCommand({ UserPoolId: POOL_ID, GroupName: 'adhoc' }));
+    const adhoc = await idp.send(new CreateUserPoolClientCommand({ UserPoolId: POOL_ID, ClientName: 'adhoc' }));
+    await stop(running.proc);
+    running = await start(['--data-dir', dataDir, '--config', file]);
+    assert.equal((await idpClient(running.url).send(new ListGroupsCommand({ UserPoolId: POOL_ID }))).Groups?.length, 2);
+    await stop(running.proc);
+    running = await start(['--data-dir', dataDir, '--config', file, '--prune']);
+    const pruned = running.proc.output();
+    assert.match(pruned, /config: deleted group us-east-1_Declared1\/adhoc/);
+    assert.match(pruned, new RegExp(`config: deleted app client ${adhoc.UserPoolClient!.ClientId}`));
+    const after = idpClient(running.url);
+    assert.deepEqual((await after.send(new ListGroupsCommand({ UserPoolId: POOL_ID }))).Groups?.map((g) => g.GroupName), ['admins']);
+    assert.deepEqual((await after.send(new ListUserPoolClientsCommand({ UserPoolId: POOL_ID, MaxResults: 10 }))).UserPoolClients?.map((c) => c.ClientId).sort(), ['spa', 'webclient']);
+    const groups = await after.send(new AdminListGroupsForUserCommand({ UserPoolId: POOL_ID, Username: 'alice' }));
+    assert.deepEqual(groups.Groups?.map((g) => g.GroupName), ['admins']);
+    await stop(running.proc);
+  });
+
+  test('the AWS CLI sees the declared pool and client', needs('aws'), async () => {
+    running = await start(['--data-dir', dataDir, '--config', file]);
+    const r = await aws(running.url, ['cognito-idp', 'describe-user-pool-client', '--user-pool-id', POOL_ID, '--client-id', 'webclient']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.UserPoolClient.ClientSecret, SECRET);
+    await stop(running.proc);
+  });
+
+  test('a failing entry stops the start with a message naming it', async () => {
+    const bad = tobiraConfig(12);
+    bad.userPools[0].users.push({ Username: 'carol', Attributes: {}, Password: 'short', Groups: [] } as never);
+    const badFile = join(dir, 'bad.json');
+    writeFileSync(badFile, JSON.stringify(bad));
+    const out = await failingStart(['--data-dir', dataDir, '--config', badFile]);
+    assert.match(out, /userPools\[0\] \(us-east-1_Declared1\) users\[2\] \(carol\): InvalidPasswordException/);
+    const badId = join(dir, 'bad-id.json');
+    writeFileSync(badId, JSON.stringify({ userPools: [{ Id: 'not a pool id', PoolName: 'x' }] }));
+    assert.match(await failingStart(['--in-memory', '--config', badId]), /userPools\[0\] \(not a pool id\): InvalidParameterException: Invalid user pool id/);
+  });
+});
+
+describe('tobira start --config: other formats', () => {
+  let running: { proc: Spawned; url: string } | undefined;
+  after(() => stopSpawned(running?.proc));
+
+  test("cognito-local's .cognito directory: config.json, db/<pool>.json and db/clients.json", async () => {
+    const cognito = join(dir, '.cognito');
+    mkdirSync(join(cognito, 'db'), { recursive: true });
+    writeFileSync(join(cognito, 'config.json'), JSON.stringify({ TriggerFunctions: {}, UserPoolDefaults: { MfaConfiguration: 'OFF' } }));
+    writeFileSync(
+      join(cognito, 'db', 'local_a1B2c3D4e.json'),
+      JSON.stringify({
+        Users: {
+          'test-user': {
+            Username: 'test-user',
+            Password: 'test-Password!1',
+            Attributes: [
+              { Name: 'sub', Value: 'c443af37-2eab-4465-ac94-7ec8b814abad' },
+              { Name: 'email', Value: 'test-user@example.com' },
+              { Name: 'email_verified', Value: true },
+            ],
+            Enabled: true,
+            UserStatus: 'CONFIRMED',
+            RefreshTokens: [],
+          },
+        },
+        Options: { Id: 'local_a1B2c3D4e', Name: 'from-cognito-local', MfaConfiguration: 'OFF', EstimatedNumberOfUsers: 0 },
+      }),
+    );
+    writeFileSync(
+      join(cognito, 'db', 'clients.json'),
+      JSON.stringify({ Clients: { abcdefghijklmnopqrstuvwxyz: { ClientId: 'abcdefghijklmnopqrstuvwxyz', ClientName: 'test-client', UserPoolId: 'local_a1B2c3D4e', CreationDate: '2023-02-18T10:21:19.518Z', TokenValidityUnits: { AccessToken: 'hours', IdToken: 'minutes', RefreshToken: 'days' } } } }),
+    );
+    running = await start(['--in-memory', '--config', join(cognito, 'config.json')]);
+    const idp = idpClient(running.url);
+    assert.equal((await idp.send(new DescribeUserPoolCommand({ UserPoolId: 'local_a1B2c3D4e' }))).UserPool?.Name, 'from-cognito-local');
+    const auth = await idp.send(
+      new InitiateAuthCommand({ ClientId: 'abcdefghijklmnopqrstuvwxyz', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'test-user', PASSWORD: 'test-Password!1' } }),
+    );
+    assert.ok(auth.AuthenticationResult?.AccessToken);
+    await stop(running.proc);
+  });
+
+  test("a CloudFormation template's AWS::Cognito resources, Ref and GetAtt resolved, ids derived from logical ids", async () => {
+    const template = {
+      AWSTemplateFormatVersion: '2010-09-09',
+      Parameters: { Stage: { Type: 'String', Default: 'dev' } },
+      Resources: {
+        AppPool: { Type: 'AWS::Cognito::UserPool', Properties: { UserPoolName: { 'Fn::Sub': 'app-${Stage}' }, UsernameAttributes: ['email'], EnabledMfas: ['SOFTWARE_TOKEN_MFA'], MfaConfiguration: 'OPTIONAL' } },
+        AppClient: { Type: 'AWS::Cognito::UserPoolClient', Properties: { UserPoolId: { Ref: 'AppPool' }, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] } },
+        Admins: { Type: 'AWS::Cognito::UserPoolGroup', Properties: { UserPoolId: { Ref: 'AppPool' }, GroupName: 'admins', RoleArn: { 'Fn::GetAtt': ['AdminRole', 'Arn'] } } },
+        AdminRole: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'app-admins' } },
+        Identities: {
+          Type: 'AWS::Cognito::IdentityPool',
+          Properties: {
+            IdentityPoolName: 'app_identities',
+            AllowUnauthenticatedIdentities: false,
+            CognitoIdentityProviders: [{ ClientId: { Ref: 'AppClient' }, ProviderName: { 'Fn::GetAtt': ['AppPool', 'ProviderName'] } }],
+          },
+        },
+        Roles: { Type: 'AWS::Cognito::IdentityPoolRoleAttachment', Properties: { IdentityPoolId: { Ref: 'Identities' }, Roles: { authenticated: { 'Fn::GetAtt': ['AdminRole', 'Arn'] } } } },
+        Bucket: { Type: 'AWS::S3::Bucket' },
+      },
+    };
+    const file = join(dir, 'template.json');
+    writeFileSync(file, JSON.stringify(template));
+    running = await start(['--in-memory', '--config', file]);
+    const poolId = derivedPoolId('us-east-1', 'AppPool');
+    const idp = idpClient(running.url);
+    const pool = await idp.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+    assert.equal(pool.UserPool?.Name, 'app-dev');
+    assert.equal(pool.UserPool?.MfaConfiguration, 'OPTIONAL');
+    const client = await idp.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: derivedClientId('AppClient') }));
+    assert.equal(client.UserPoolClient?.ClientName, 'app');
+    assert.equal((await idp.send(new GetGroupCommand({ UserPoolId: poolId, GroupName: 'admins' }))).Group?.RoleArn, 'arn:aws:iam::000000000000:role/app-admins');
+    const identity = new CognitoIdentityClient({ endpoint: running.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTOBIRATEST', secretAccessKey: 'x' }, maxAttempts: 1 });
+    const identityPoolId = derivedIdentityPoolId('us-east-1', 'Identities');
+    const described = await identity.send(new DescribeIdentityPoolCommand({ IdentityPoolId: identityPoolId }));
+    assert.deepEqual(described.CognitoIdentityProviders, [{ ClientId: derivedClientId('AppClient'), ProviderName: `cognito-idp.us-east-1.amazonaws.com/${poolId}`, ServerSideTokenCheck: false }]);
+    assert.deepEqual((await identity.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: identityPoolId }))).Roles, { authenticated: 'arn:aws:iam::000000000000:role/app-admins' });
+    await stop(running.proc);
+  });
+});
