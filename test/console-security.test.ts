@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { AdminCreateUserCommand, CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Running } from '../src/tobira.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
+import { Client, csrfOf } from './helpers/console.ts';
 
 /**
  * The admin console (/_tobira/console) over plain HTTP, no browser: who may use it (loopback
@@ -11,37 +12,6 @@ import { idpClient, startTestServer } from './helpers/tobira.ts';
  */
 
 const TOKEN = 'console-test-operator-token-0123456789';
-
-/** fetch with a cookie jar and fixed extra headers (a proxy's X-Forwarded-For, a Bearer token). */
-class Client {
-  cookies = new Map<string, string>();
-  constructor(
-    readonly base: string,
-    readonly headers: Record<string, string> = {},
-  ) {}
-
-  get(path: string) {
-    return this.send(path, { method: 'GET' });
-  }
-
-  post(path: string, form: Record<string, string>, extra: Record<string, string> = {}) {
-    return this.send(path, { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...extra } });
-  }
-
-  private async send(path: string, init: { method: string; body?: string; headers?: Record<string, string> }) {
-    const cookie = this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
-    const res = await fetch(new URL(path, this.base), { ...init, redirect: 'manual', headers: { ...this.headers, ...cookie, ...init.headers } });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = c.split(';');
-      const eq = pair!.indexOf('=');
-      if (attrs.some((a) => /max-age=0/i.test(a.trim()))) this.cookies.delete(pair!.slice(0, eq));
-      else this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-    return { status: res.status, location: res.headers.get('location'), headers: res.headers, text: await res.text() };
-  }
-}
-
-const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
 
 describe('admin console over HTTP', () => {
   let server: Running;

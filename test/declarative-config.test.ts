@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoIdentityClient, DescribeIdentityPoolCommand, GetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
 import { freePort, spawnTobira, stopSpawned, waitForHealth, type Spawned } from './helpers/process.ts';
-import { aws, idpClient } from './helpers/tobira.ts';
+import { aws, idpClient, startTestServer } from './helpers/tobira.ts';
 import { needs } from './helpers/tools.ts';
 import { derivedClientId, derivedIdentityPoolId, derivedPoolId } from '../src/declarative/from-cloudformation.ts';
 
@@ -266,5 +266,30 @@ describe('tobira start --config: other formats', () => {
     assert.deepEqual(described.CognitoIdentityProviders, [{ ClientId: derivedClientId('AppClient'), ProviderName: `cognito-idp.us-east-1.amazonaws.com/${poolId}`, ServerSideTokenCheck: false }]);
     assert.deepEqual((await identity.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: identityPoolId }))).Roles, { authenticated: 'arn:aws:iam::000000000000:role/app-admins' });
     await stop(running.proc);
+  });
+});
+
+describe("the README's example config", () => {
+  test('applies, and its user signs in with the declared password', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const at = readme.indexOf('<!-- declarative-example -->');
+    const block = /```json\n([\s\S]*?)```/.exec(readme.slice(at));
+    assert.ok(at >= 0 && block, 'README has the example');
+    const file = join(dir, 'readme-example.json');
+    writeFileSync(file, block![1]);
+    const server = await startTestServer({ configFile: file });
+    try {
+      const idp = idpClient(server.url);
+      const secret = 'examplesecret0123456789abcdefghijklmnopqrstuvwxyz01';
+      const auth = await idp.send(
+        new InitiateAuthCommand({ ClientId: 'exampleweb', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD: 'alicePassword1', SECRET_HASH: secretHash('alice', 'exampleweb', secret) } }),
+      );
+      assert.ok(auth.AuthenticationResult?.AccessToken);
+      const identity = new CognitoIdentityClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTOBIRATEST', secretAccessKey: 'x' }, maxAttempts: 1 });
+      const roles = await identity.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: 'us-east-1:0f2b8c3e-5a1d-4c7e-9b0a-3d4e5f6a7b8c' }));
+      assert.deepEqual(roles.Roles, { authenticated: 'arn:aws:iam::000000000000:role/example-authenticated' });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -193,6 +193,86 @@ describe('tobira export / import: a round trip loses nothing', () => {
       await aliceSignsIn(onPg.url);
     } finally {
       await onPg.close();
+    }
+  });
+});
+
+describe('tobira export / import with a master key', () => {
+  test('secrets stay sealed by default (the new store needs the key), or move in clear and are sealed under the new key', async () => {
+    const keyFile = join(dir, 'master.key');
+    const otherKeyFile = join(dir, 'other.key');
+    writeFileSync(keyFile, 'first-master-key-0123456789');
+    writeFileSync(otherKeyFile, 'second-master-key-9876543210');
+    const data = join(dir, 'sealed-source');
+    const server = await startTestServer({ dataDir: data, masterKey: 'first-master-key-0123456789' });
+    let poolId: string;
+    let clientId: string;
+    let secret: string;
+    try {
+      const idp = idpClient(server.url);
+      poolId = (await idp.send(new CreateUserPoolCommand({ PoolName: 'sealed' }))).UserPool!.Id!;
+      const client = await idp.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'c', GenerateSecret: true, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }));
+      clientId = client.UserPoolClient!.ClientId!;
+      secret = client.UserPoolClient!.ClientSecret!;
+      await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'dora', MessageAction: 'SUPPRESS', TemporaryPassword: 'TempDora12345!' }));
+      await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'dora', Password: 'doraPassword1!', Permanent: true }));
+      await idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'dora', PASSWORD: 'doraPassword1!', SECRET_HASH: secretHash('dora', clientId, secret) } }));
+    } finally {
+      await server.close();
+    }
+    const signIn = async (dataDir: string, masterKey: string) => {
+      const s = await startTestServer({ dataDir, masterKey });
+      try {
+        const r = await idpClient(s.url).send(
+          new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'dora', PASSWORD: 'doraPassword1!', SECRET_HASH: secretHash('dora', clientId, secret) } }),
+        );
+        assert.ok(r.AuthenticationResult?.IdToken);
+      } finally {
+        await s.close();
+      }
+    };
+    const sealed = await ok(['export', '--data-dir', data]);
+    assert.match(sealed, /"client_secret": "sealed:v1:/);
+    assert.doesNotMatch(sealed, new RegExp(secret));
+    const sealedFile = join(dir, 'sealed.json');
+    writeFileSync(sealedFile, sealed);
+    const sameKey = join(dir, 'sealed-same-key');
+    await ok(['import', sealedFile, '--data-dir', sameKey]);
+    await signIn(sameKey, 'first-master-key-0123456789');
+
+    const noKey = await tobira(['export', '--data-dir', data, '--secrets', 'clear']);
+    assert.equal(noKey.code, 1);
+    assert.match(noKey.stderr, /master key/);
+    const clear = await ok(['export', '--data-dir', data, '--secrets', 'clear', '--master-key-file', keyFile]);
+    assert.match(clear, new RegExp(`"ClientSecret": "${secret}"`));
+    const clearFile = join(dir, 'clear.json');
+    writeFileSync(clearFile, clear);
+    const otherKey = join(dir, 'sealed-other-key');
+    await ok(['import', clearFile, '--data-dir', otherKey, '--master-key-file', otherKeyFile]);
+    const db = new BetterSqlite3(join(otherKey, 'tobira.sqlite'), { readonly: true });
+    try {
+      const row = db.prepare('SELECT client_secret FROM user_pool_clients WHERE client_id = ?').get(clientId) as { client_secret: string };
+      assert.match(row.client_secret, /^sealed:v1:/);
+    } finally {
+      db.close();
+    }
+    await signIn(otherKey, 'second-master-key-9876543210');
+  });
+});
+
+describe('an export applied as a config', () => {
+  test('tobira start --config state.json on an empty store: pools, clients and password hashes', async () => {
+    const s = await startTestServer({ configFile: join(dir, 'state.json') });
+    try {
+      const doc = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+      const pool = doc.userPools[0];
+      const client = pool.clients[0];
+      const r = await idpClient(s.url).send(
+        new InitiateAuthCommand({ ClientId: client.ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'bob', PASSWORD: 'bobPassword22', SECRET_HASH: secretHash('bob', client.ClientId, client.ClientSecret) } }),
+      );
+      assert.ok(r.AuthenticationResult?.IdToken);
+    } finally {
+      await s.close();
     }
   });
 });

@@ -194,6 +194,16 @@ describe('GetId and GetOpenIdToken with a Tobira user pool', () => {
     });
   });
 
+  test('GetOpenIdToken is the classic flow: refused where AllowClassicFlow is false, allowed where it is true or never set', async () => {
+    for (const [setting, refused] of [[{ AllowClassicFlow: false }, true], [{ AllowClassicFlow: true }, false], [{}, false]] as const) {
+      const poolId = await identityPool({ AllowUnauthenticatedIdentities: true, ...setting });
+      const { IdentityId } = await ci.send(new GetIdCommand({ IdentityPoolId: poolId }));
+      const asked = ci.send(new GetOpenIdTokenCommand({ IdentityId }));
+      if (!refused) assert.ok((await asked).Token);
+      else assert.deepEqual(await sdkError(asked), { name: 'InvalidParameterException', message: 'Basic (classic) flow is not enabled, please use enhanced flow.' });
+    }
+  });
+
   test('a guest signing in keeps its id; logins of two identities meeting merge them into the older', async () => {
     const up = await createPoolAndClient(idp());
     await createUser(idp(), up.poolId, 'dora');

@@ -65,7 +65,7 @@ async function createJob(idp: CognitoIdentityProviderClient, poolId: string, nam
 }
 
 async function upload(url: string, body: string | Buffer, headers: Record<string, string> = { 'content-type': 'text/csv' }) {
-  const res = await fetch(url, { method: 'PUT', body, headers });
+  const res = await fetch(url, { method: 'PUT', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
   return { status: res.status, text: await res.text(), etag: res.headers.get('etag') };
 }
 
@@ -511,5 +511,74 @@ describe('tobira import-users', () => {
     const missingPool = await run(process.execPath, [BIN, 'import-users', file, '--pool', 'us-east-1_Nope12345', '--data-dir', dir]);
     assert.equal(missingPool.code, 1);
     assert.match(missingPool.stderr, /User pool us-east-1_Nope12345 does not exist\./);
+  });
+});
+
+describe('the CSV parser', () => {
+  test('RFC 4180 round trip: random fields, quoted where needed, read back from pieces cut anywhere (also inside a UTF-8 character)', async () => {
+    const { csvRecords } = await import('../src/domain/import/csv.ts');
+    const alphabet = ['a', 'b', ' ', ',', '"', '\n', '\r\n', 'é', '😀', '\\', 'x'];
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const records = Array.from({ length: 1 + rand(5) }, () =>
+        Array.from({ length: 1 + rand(4) }, () => Array.from({ length: rand(6) }, () => alphabet[rand(alphabet.length)]).join('')),
+      );
+      // A record of one empty field is a blank line, which is no record: keep those out.
+      const kept = records.filter((r) => !(r.length === 1 && r[0] === ''));
+      const quote = (f: string) => (/[",\r\n\\]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
+      const bytes = Buffer.from(kept.map((r) => r.map(quote).join(',')).join('\r\n') + (rand(2) ? '\r\n' : ''));
+      const cuts = [0, ...Array.from({ length: rand(6) }, () => rand(bytes.length + 1)).sort((a, b) => a - b), bytes.length];
+      const pieces = async function* () {
+        for (let i = 1; i < cuts.length; i++) yield bytes.subarray(cuts[i - 1], cuts[i]);
+      };
+      const got: string[][] = [];
+      for await (const rec of csvRecords(pieces())) got.push(rec.fields);
+      assert.deepEqual(got, kept, `round ${round}: ${JSON.stringify(bytes.toString())}`);
+    }
+  });
+
+  test("Cognito's escape: a backslash before a comma in an unquoted field is a comma; a backslash elsewhere stays", async () => {
+    const { CsvParser } = await import('../src/domain/import/csv.ts');
+    const p = new CsvParser();
+    assert.deepEqual([...p.push('1 Main St\\, Town,C:\\dir\\,x\\\n'), ...p.end()].map((r) => r.fields), [['1 Main St, Town', 'C:\\dir,x\\']]);
+  });
+});
+
+describe('a server stopping while a job runs', () => {
+  let dir: string;
+  let t: Running | undefined;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tobira-import-restart-'));
+  });
+  after(async () => {
+    await t?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('the run stops after its batch and the job is Failed, "interrupted", when the store is opened again; its users stay', async () => {
+    t = await startTestServer({ dataDir: dir });
+    let idp = idpClient(t.url);
+    const poolId = await newPool(idp);
+    const rows = Array.from({ length: 30_000 }, (_, i) => user(`r${i}`));
+    const job = await createJob(idp, poolId);
+    assert.equal((await upload(job.PreSignedUrl!, csv(await header(idp, poolId), rows))).status, 200);
+    await idp.send(new StartUserImportJobCommand({ UserPoolId: poolId, JobId: job.JobId }));
+    for (let i = 0; i < 600; i++) {
+      const now = (await idp.send(new DescribeUserImportJobCommand({ UserPoolId: poolId, JobId: job.JobId }))).UserImportJob!;
+      if (now.ImportedUsers! > 0 || now.Status !== 'Pending' && now.Status !== 'InProgress') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await t.close();
+    t = await startTestServer({ dataDir: dir });
+    idp = idpClient(t.url);
+    const after = (await idp.send(new DescribeUserImportJobCommand({ UserPoolId: poolId, JobId: job.JobId }))).UserImportJob!;
+    assert.equal(after.Status, 'Failed');
+    assert.equal(after.CompletionMessage, 'The import job was interrupted: the Tobira server running it stopped.');
+    assert.ok(after.ImportedUsers! > 0 && after.ImportedUsers! < 30_000, `imported ${after.ImportedUsers}`);
+    assert.equal((await idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'r0' }))).UserStatus, 'RESET_REQUIRED');
   });
 });

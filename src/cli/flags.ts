@@ -64,7 +64,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'in-memory', help: 'keep everything in memory; nothing written to disk' },
       { ...databaseUrl, help: 'PostgreSQL shared by several nodes, instead of SQLite: postgres://user:pass@host/db (the database needs LC_COLLATE C)' },
       region,
-      { name: 'public-url', value: '<URL>', env: 'TOBIRA_PUBLIC_URL', default: 'http://<host>:<port>', help: 'the URL clients reach this server at (token issuer base)' },
+      { name: 'public-url', value: '<URL>', env: 'TOBIRA_PUBLIC_URL', default: 'http://<host>:<port> (https:// with --https)', help: 'the URL clients reach this server at (token issuer base)' },
       { name: 'issuer', value: 'aws', env: 'TOBIRA_ISSUER', help: "tokens carry AWS's issuer form https://cognito-idp.<region>.amazonaws.com/<poolId>" },
       { name: 'https', env: 'TOBIRA_HTTPS', default: 'false', help: "serve HTTPS with a certificate of Tobira's local CA, made once in <data dir>/ca (--in-memory: $XDG_CONFIG_HOME/tobira/ca or ~/.config/tobira/ca); the start prints how to trust it" },
       { name: 'tls-cert', value: '<F>', env: 'TOBIRA_TLS_CERT', help: 'serve HTTPS with this certificate (PEM, with its chain) instead of the local CA\'s' },

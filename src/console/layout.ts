@@ -89,9 +89,12 @@ export const cognitoErrorBox = (err: CognitoError, opts: { inline?: boolean } = 
 
 export const csrfField = (cx: ConsoleContext) => html`<input type="hidden" name="${CSRF_FIELD}" value="${cx.csrf}">`;
 
-/** A form that posts one action of this page (or of `to`), with its CSRF token. */
+/**
+ * A form that posts one action of this page (or of `to`), with its CSRF token. `label` names the
+ * button for screen readers when its text alone is ambiguous (a "Delete" on every row).
+ */
 export function form(cx: ConsoleContext, action: string, inner: SafeHtml | string, submit: string, opts: { to?: string; cls?: string; button?: string; label?: string } = {}) {
-  return html`<form method="post" action="${opts.to ?? cx.path}" class="${opts.cls ?? 'stack'}"${opts.label ? html` aria-label="${opts.label}"` : ''}>${csrfField(cx)}<input type="hidden" name="_action" value="${action}">${inner}<button type="submit" class="${opts.button ?? ''}">${submit}</button></form>`;
+  return html`<form method="post" action="${opts.to ?? cx.path}" class="${opts.cls ?? 'stack'}">${csrfField(cx)}<input type="hidden" name="_action" value="${action}">${inner}<button type="submit" class="${opts.button ?? ''}"${opts.label ? html` aria-label="${opts.label}"` : ''}>${submit}</button></form>`;
 }
 
 let fieldIds = 0;

@@ -1,7 +1,41 @@
 import { html } from '../hosted-ui/html.ts';
+import type { UpdateUserPoolRequest, UserPoolType } from '../generated/cognito-idp.ts';
 import { idp } from './call.ts';
 import { checkbox, display, dl, form, href, input, section, select, table, when } from './layout.ts';
-import type { ConsolePage } from './page.ts';
+import type { ConsoleContext, ConsolePage } from './page.ts';
+
+// What UpdateUserPool takes. It resets every setting left out to its default (as Cognito
+// documents), so an edit of one of them sends all the others as they are.
+const UPDATABLE = [
+  'Policies', 'DeletionProtection', 'LambdaConfig', 'AutoVerifiedAttributes', 'SmsVerificationMessage', 'EmailVerificationMessage',
+  'EmailVerificationSubject', 'VerificationMessageTemplate', 'SmsAuthenticationMessage', 'UserAttributeUpdateSettings', 'MfaConfiguration',
+  'DeviceConfiguration', 'EmailConfiguration', 'SmsConfiguration', 'UserPoolTags', 'AdminCreateUserConfig', 'UserPoolAddOns',
+  'AccountRecoverySetting', 'UserPoolTier',
+] as const satisfies readonly (keyof UpdateUserPoolRequest & keyof UserPoolType)[];
+
+/** UpdateUserPool with `change` applied to the pool's current settings. */
+async function updatePool(cx: ConsoleContext, change: (u: UpdateUserPoolRequest) => void): Promise<void> {
+  const UserPoolId = cx.params.poolId!;
+  const { UserPool: current = {} } = await idp(cx, 'DescribeUserPool', { UserPoolId });
+  const update: UpdateUserPoolRequest = { UserPoolId };
+  for (const key of UPDATABLE) if (current[key] !== undefined) (update as unknown as Record<string, unknown>)[key] = current[key];
+  // DescribeUserPool reports the deprecated UnusedAccountValidityDays beside the password
+  // policy's TemporaryPasswordValidityDays, and UpdateUserPool refuses the two together.
+  if (update.AdminCreateUserConfig) {
+    const { UnusedAccountValidityDays: _, ...rest } = update.AdminCreateUserConfig;
+    update.AdminCreateUserConfig = rest;
+  }
+  change(update);
+  await idp(cx, 'UpdateUserPool', update);
+}
+
+// The triggers that take one function; the sender triggers (with a KMS key) are UpdateUserPool's.
+const TRIGGERS = [
+  'PreSignUp', 'CustomMessage', 'PostConfirmation', 'PreAuthentication', 'PostAuthentication', 'DefineAuthChallenge',
+  'CreateAuthChallenge', 'VerifyAuthChallengeResponse', 'PreTokenGeneration', 'UserMigration',
+] as const;
+
+const yes = (b: boolean | undefined) => (b === undefined ? undefined : b ? 'yes' : 'no');
 
 /** The user pools: the list with a create form, and one pool's settings (schema, policies, MFA, triggers, domain). */
 export const poolPages: ConsolePage[] = [
@@ -69,7 +103,7 @@ ${checkbox('VerifyEmail', 'Verify email addresses automatically', true)}`,
             ['Username attributes', p.UsernameAttributes],
             ['Alias attributes', p.AliasAttributes],
             ['Auto-verified attributes', p.AutoVerifiedAttributes],
-            ['Case-sensitive usernames', p.UsernameConfiguration ? String(p.UsernameConfiguration.CaseSensitive) : undefined],
+            ['Case-sensitive usernames', yes(p.UsernameConfiguration?.CaseSensitive)],
             ['Deletion protection', p.DeletionProtection],
             ['Admin-only sign-up', p.AdminCreateUserConfig?.AllowAdminCreateUserOnly === undefined ? undefined : String(p.AdminCreateUserConfig.AllowAdminCreateUserOnly)],
             ['Account recovery', p.AccountRecoverySetting?.RecoveryMechanisms?.map((m) => `${m.Name} (${m.Priority})`)],
@@ -81,14 +115,31 @@ ${section(
   'Policies',
   html`${dl([
     ['Minimum password length', pw.MinimumLength],
-    ['Requires uppercase', pw.RequireUppercase === undefined ? undefined : String(pw.RequireUppercase)],
-    ['Requires lowercase', pw.RequireLowercase === undefined ? undefined : String(pw.RequireLowercase)],
-    ['Requires numbers', pw.RequireNumbers === undefined ? undefined : String(pw.RequireNumbers)],
-    ['Requires symbols', pw.RequireSymbols === undefined ? undefined : String(pw.RequireSymbols)],
+    ['Requires uppercase', yes(pw.RequireUppercase)],
+    ['Requires lowercase', yes(pw.RequireLowercase)],
+    ['Requires numbers', yes(pw.RequireNumbers)],
+    ['Requires symbols', yes(pw.RequireSymbols)],
     ['Password history', pw.PasswordHistorySize],
     ['Temporary password valid (days)', pw.TemporaryPasswordValidityDays],
     ['Sign-in factors', p.Policies?.SignInPolicy?.AllowedFirstAuthFactors],
-  ])}`,
+  ])}
+<details><summary>Change the password policy</summary>
+${form(
+  cx,
+  'password-policy',
+  html`${input('MinimumLength', 'Minimum length', { type: 'number', value: String(pw.MinimumLength ?? 8) })}
+${checkbox('RequireUppercase', 'Require uppercase letters', !!pw.RequireUppercase)}
+${checkbox('RequireLowercase', 'Require lowercase letters', !!pw.RequireLowercase)}
+${checkbox('RequireNumbers', 'Require numbers', !!pw.RequireNumbers)}
+${checkbox('RequireSymbols', 'Require symbols', !!pw.RequireSymbols)}
+${input('TemporaryPasswordValidityDays', 'Temporary password valid (days)', { type: 'number', value: String(pw.TemporaryPasswordValidityDays ?? 7) })}`,
+  'Save password policy',
+)}</details>`,
+)}
+${section(
+  'Threat protection',
+  html`<p>Sign-in events are recorded (and shown on each user's page) when threat protection is on.</p>
+${form(cx, 'threat-protection', select('AdvancedSecurityMode', 'Threat protection mode', ['OFF', 'AUDIT', 'ENFORCED'], p.UserPoolAddOns?.AdvancedSecurityMode ?? 'OFF'), 'Save threat protection')}`,
 )}
 ${section(
   'MFA',
@@ -106,7 +157,11 @@ ${form(
   'Save MFA settings',
 )}`,
 )}
-${section('Triggers', table('Lambda triggers', ['Trigger', 'Function'], triggers, 'no triggers.'))}
+${section(
+  'Triggers',
+  html`${table('Lambda triggers', ['Trigger', 'Function'], triggers, 'no triggers.')}
+${form(cx, 'trigger', html`<div class="row">${select('Trigger', 'Trigger', [...TRIGGERS])}${input('Function', 'Function name or ARN (empty: remove)', { placeholder: 'arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up' })}</div>`, 'Save trigger')}`,
+)}
 ${section(
   'Domain',
   html`${dl([
@@ -117,7 +172,11 @@ ${p.Domain
   ? form(cx, 'delete-domain', html`<input type="hidden" name="Domain" value="${p.Domain}">`, `Delete domain ${p.Domain}`, { button: 'danger', cls: 'inline' })
   : form(cx, 'create-domain', input('Domain', 'Domain prefix', { required: true }), 'Create domain')}`,
 )}
-${section('Schema', table('Attributes', ['Name', 'Type', 'Required', 'Mutable', 'Developer only', 'Constraints'], schema))}
+${section(
+  'Schema',
+  html`${table('Attributes', ['Name', 'Type', 'Required', 'Mutable', 'Developer only', 'Constraints'], schema)}
+${form(cx, 'add-attribute', html`<div class="row">${input('Name', 'Custom attribute name (without custom:)', { required: true })}${select('AttributeDataType', 'Type', ['String', 'Number', 'DateTime', 'Boolean'])}</div>`, 'Add custom attribute')}`,
+)}
 ${section('Delete', form(cx, 'delete', html`<p>Deletes the pool with its users, clients and groups (DeleteUserPool).</p>`, 'Delete this user pool', { button: 'danger' }))}`,
       };
     },
@@ -130,6 +189,53 @@ ${section('Delete', form(cx, 'delete', html`<p>Deletes the pool with its users, 
           SoftwareTokenMfaConfiguration: { Enabled: f.checked('Totp') },
         });
         return { notice: 'MFA settings saved.' };
+      },
+      async 'password-policy'(cx, f) {
+        await updatePool(cx, (u) => {
+          u.Policies = {
+            ...u.Policies,
+            PasswordPolicy: {
+              ...u.Policies?.PasswordPolicy,
+              MinimumLength: f.number('MinimumLength'),
+              RequireUppercase: f.checked('RequireUppercase'),
+              RequireLowercase: f.checked('RequireLowercase'),
+              RequireNumbers: f.checked('RequireNumbers'),
+              RequireSymbols: f.checked('RequireSymbols'),
+              TemporaryPasswordValidityDays: f.number('TemporaryPasswordValidityDays'),
+            },
+          };
+        });
+        return { notice: 'Password policy saved.' };
+      },
+      async trigger(cx, f) {
+        const name = f.get('Trigger') as (typeof TRIGGERS)[number] | undefined;
+        if (!name || !TRIGGERS.includes(name)) return { notice: 'Choose a trigger.' };
+        const fn = f.get('Function')?.trim();
+        await updatePool(cx, (u) => {
+          const lc = { ...u.LambdaConfig };
+          if (fn) lc[name] = fn;
+          else delete lc[name];
+          // The versioned form of PreTokenGeneration must name the same function (UpdateUserPool checks).
+          if (name === 'PreTokenGeneration') {
+            if (fn) lc.PreTokenGenerationConfig = { LambdaArn: fn, LambdaVersion: lc.PreTokenGenerationConfig?.LambdaVersion ?? 'V1_0' };
+            else delete lc.PreTokenGenerationConfig;
+          }
+          u.LambdaConfig = lc;
+        });
+        return { notice: fn ? `${name} trigger saved.` : `${name} trigger removed.` };
+      },
+      async 'threat-protection'(cx, f) {
+        await updatePool(cx, (u) => {
+          u.UserPoolAddOns = { AdvancedSecurityMode: (f.get('AdvancedSecurityMode') ?? 'OFF') as 'OFF' | 'AUDIT' | 'ENFORCED' };
+        });
+        return { notice: 'Threat protection saved.' };
+      },
+      async 'add-attribute'(cx, f) {
+        await idp(cx, 'AddCustomAttributes', {
+          UserPoolId: cx.params.poolId!,
+          CustomAttributes: [{ Name: f.text('Name'), AttributeDataType: f.get('AttributeDataType') as 'String' | 'Number' | 'DateTime' | 'Boolean', Mutable: true }],
+        });
+        return { notice: 'Custom attribute added.' };
       },
       async 'create-domain'(cx, f) {
         await idp(cx, 'CreateUserPoolDomain', { UserPoolId: cx.params.poolId!, Domain: f.text('Domain') });

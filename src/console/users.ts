@@ -4,6 +4,8 @@ import { idp } from './call.ts';
 import { checkbox, form, href, input, section, table, when } from './layout.ts';
 import type { ConsolePage } from './page.ts';
 
+const TRAIL = 30;
+
 export const attr = (attrs: AttributeType[] | undefined, name: string) => attrs?.find((a) => a.Name === name)?.Value;
 
 /**
@@ -29,6 +31,12 @@ export const userListPages: ConsolePage[] = [
         when(u.UserCreateDate),
       ]);
       const q = (extra: Record<string, string>) => `${base}?${new URLSearchParams({ ...(filter ? { filter } : {}), ...extra })}`;
+      // The tokens of the pages before this one ride in the link, so "Previous page" is one
+      // ListUsers call too; only the last TRAIL of them, past which the way back is "First page".
+      const trail = (cx.query.get('trail') ?? '').split(',').filter((t) => /^[\w-]+=*$/.test(t));
+      const next = PaginationToken ? q({ token: PaginationToken, page: String(page + 1), trail: [...trail, ...(token ? [token] : [])].slice(-TRAIL).join(',') }) : undefined;
+      const previous =
+        page <= 1 ? undefined : page === 2 ? q({}) : trail.length ? q({ token: trail.at(-1)!, page: String(page - 1), trail: trail.slice(0, -1).join(',') }) : undefined;
       return {
         title: 'Users',
         body: html`${section(
@@ -42,7 +50,7 @@ ${section(
   'Users',
   html`<p class="muted">Page ${page}, ${Users.length} user(s)${filter ? html` matching <code>${filter}</code>` : ''}.</p>
 ${table('Users', ['Username', 'Email', 'Phone', 'Status', 'Enabled', 'Created'], rows, 'no users found.')}
-<nav aria-label="Pages"><p>${page > 1 ? html`<a href="${q({})}">First page</a> ` : ''}${PaginationToken ? html`<a href="${q({ token: PaginationToken, page: String(page + 1) })}" rel="next">Next page</a>` : ''}</p></nav>`,
+<nav aria-label="Pages" class="row">${page > 2 ? html`<a href="${q({})}">First page</a>` : ''}${previous ? html`<a href="${previous}" rel="prev">Previous page</a>` : ''}${next ? html`<a href="${next}" rel="next">Next page</a>` : ''}</nav>`,
 )}
 ${section(
   'Create a user',

@@ -323,6 +323,11 @@ export async function authorizeIdentity(
 /** GetOpenIdToken: a 10-minute OpenID token for the identity. */
 export async function getOpenIdToken(app: App, identityId: string, logins: Record<string, string> | undefined): Promise<{ IdentityId: string; Token: string }> {
   const { identity, verified } = await authorizeIdentity(app, identityId, logins);
+  // The basic (classic) flow's first step. A pool that says AllowClassicFlow false refuses it; one
+  // that never said either way allows it, as Cognito does (aws/aws-cli#7652, both answers seen).
+  if ((await getIdentityPool(app.store, identity.poolId)).config.AllowClassicFlow === false) {
+    throw invalidParameter('Basic (classic) flow is not enabled, please use enhanced flow.');
+  }
   return { IdentityId: identity.id, Token: await issueOpenIdToken(app, identity, verified, OPEN_ID_TOKEN_SECONDS) };
 }
 

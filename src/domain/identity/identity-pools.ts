@@ -70,7 +70,9 @@ type Settings = Omit<CreateIdentityPoolInput, 'IdentityPoolName' | 'IdentityPool
 function settings(input: Settings): IdentityPool['config'] {
   return {
     AllowUnauthenticatedIdentities: input.AllowUnauthenticatedIdentities,
-    AllowClassicFlow: input.AllowClassicFlow ?? false,
+    // Kept as given: a pool that never said refuses nothing in the classic flow, one that said
+    // false refuses GetOpenIdToken (identities.ts), though both describe themselves as false.
+    ...(input.AllowClassicFlow !== undefined ? { AllowClassicFlow: input.AllowClassicFlow } : {}),
     ...(input.SupportedLoginProviders ? { SupportedLoginProviders: input.SupportedLoginProviders } : {}),
     ...(input.DeveloperProviderName ? { DeveloperProviderName: input.DeveloperProviderName } : {}),
     ...(input.OpenIdConnectProviderARNs ? { OpenIdConnectProviderARNs: input.OpenIdConnectProviderARNs } : {}),
@@ -144,7 +146,7 @@ export async function deleteIdentityPool(app: App, id: string): Promise<void> {
 
 /** The pool as DescribeIdentityPool, CreateIdentityPool and UpdateIdentityPool answer it. */
 export function describeIdentityPool(pool: IdentityPool): IdentityPoolType {
-  return { IdentityPoolId: pool.id, IdentityPoolName: pool.name, ...pool.config, IdentityPoolTags: pool.tags };
+  return { IdentityPoolId: pool.id, IdentityPoolName: pool.name, ...pool.config, AllowClassicFlow: pool.config.AllowClassicFlow ?? false, IdentityPoolTags: pool.tags };
 }
 
 /** The provider names a role mapping may be keyed by: the pool's configured providers. */

@@ -1,3 +1,4 @@
+import type { Random } from '../../app.ts';
 import { CognitoError } from '../../errors.ts';
 import { UniqueViolation } from '../../store/db.ts';
 import type { StoredImportJob } from '../../store/repos/import-jobs.ts';
@@ -121,7 +122,9 @@ export async function runImport(
       // The file held personal data; once the run is over it is not kept.
       await s.importJobs.dropUploads(jobId);
     });
-    return (await repo.get(jobId))!;
+    const ended = await repo.get(jobId);
+    if (!ended) throw new Error(`import job ${jobId} was deleted with its user pool`);
+    return ended;
   };
 
   const counts: Progress = { rowsTotal: 0, rowsDone: job.rowsDone, imported: job.importedUsers, skipped: job.skippedUsers, failed: job.failedUsers };
@@ -144,29 +147,40 @@ export async function runImport(
     const flush = async (): Promise<'stopped' | undefined> => {
       const rows = batch;
       batch = [];
+      // One draw of random bytes for the batch's subs: a call per user costs more than its insert.
+      const random = pooledRandom(ctx.random.bytes(16 * rows.length), ctx.random);
+      // Counted apart and added after the commit: PostgreSQL may run the transaction again.
+      let delta = { rows: 0, imported: 0, skipped: 0, failed: 0 };
       const stopped = await ctx.store.tx(async (s) => {
+        delta = { rows: 0, imported: 0, skipped: 0, failed: 0 };
         const current = await s.importJobs.get(jobId);
         if (!current || current.status !== 'InProgress') return true;
         const at = ctx.clock.now();
         for (const rec of rows) {
-          const r = await importRow(ctx, s, pool, header.columns, rec, at);
-          counts.rowsDone++;
-          if (r.outcome === 'IMPORTED') counts.imported++;
+          const r = await importRow(random, s, pool, header.columns, rec, at);
+          delta.rows++;
+          if (r.outcome === 'IMPORTED') delta.imported++;
           else {
-            if (r.outcome === 'SKIPPED') counts.skipped++;
-            else counts.failed++;
+            if (r.outcome === 'SKIPPED') delta.skipped++;
+            else delta.failed++;
             await log(s, { line: rec.line, outcome: r.outcome, message: r.message });
           }
         }
         await s.importJobs.update(jobId, {
-          rowsDone: counts.rowsDone,
-          importedUsers: counts.imported,
-          skippedUsers: counts.skipped,
-          failedUsers: counts.failed,
+          rowsDone: counts.rowsDone + delta.rows,
+          importedUsers: counts.imported + delta.imported,
+          skippedUsers: counts.skipped + delta.skipped,
+          failedUsers: counts.failed + delta.failed,
           heartbeatAt: ctx.clock.now(),
         });
         return false;
       });
+      if (!stopped) {
+        counts.rowsDone += delta.rows;
+        counts.imported += delta.imported;
+        counts.skipped += delta.skipped;
+        counts.failed += delta.failed;
+      }
       opts.onProgress?.({ ...counts });
       // Other requests get the database between batches.
       await new Promise((r) => setImmediate(r));
@@ -247,12 +261,24 @@ function checkHeader(pool: UserPool, columns: string[]): void {
 
 const isTrue = (v: string | undefined) => v === 'true';
 
+/** A Random that hands out the given bytes in turn, then the source's. */
+function pooledRandom(pool: Buffer, source: Random): Random {
+  let at = 0;
+  return {
+    bytes(n: number) {
+      if (at + n > pool.length) return source.bytes(n);
+      at += n;
+      return pool.subarray(at - n, at);
+    },
+  };
+}
+
 /**
  * One row: checked by the guide's rules, then written as a RESET_REQUIRED user without a password
  * (the first sign-in answers PasswordResetRequiredException; ForgotPassword sets one). A username
  * that exists is SKIPPED; a row that breaks a rule is FAILED with the reason.
  */
-async function importRow(ctx: ImportContext, s: Store, pool: UserPool, columns: string[], rec: CsvRecord, now: number): Promise<Outcome> {
+async function importRow(random: Random, s: Store, pool: UserPool, columns: string[], rec: CsvRecord, now: number): Promise<Outcome> {
   const failed = (message: string): Outcome => ({ outcome: 'FAILED', message });
   if (rec.tooLong) return failed(`The row is longer than ${MAX_ROW_CHARS.toLocaleString('en-US')} characters.`);
   if (rec.fields.length !== columns.length) return failed(`The row has ${rec.fields.length} fields; the header has ${columns.length}.`);
@@ -274,7 +300,7 @@ async function importRow(ctx: ImportContext, s: Store, pool: UserPool, columns: 
     .map((c) => ({ Name: c, Value: row[c] }));
   let attrs: Record<string, string>;
   let username: string;
-  const sub = uuid(ctx.random);
+  const sub = uuid(random);
   try {
     attrs = validateAttributes(pool, attributeList, { mode: 'admin', creating: true, requireRequired: true });
     username = resolveNewUsername(pool, given, attrs, sub);
