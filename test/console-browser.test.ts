@@ -187,6 +187,10 @@ describe('admin console in a browser', () => {
     await page.getByRole('link', { name: 'Next page' }).click();
     assert.match((await page.locator('main').textContent())!, /Page 3, 60 user\(s\)/);
     assert.equal(await page.locator('table tbody tr').count(), 60);
+    assert.match((await page.locator('table tbody tr').first().textContent())!, /user000120/);
+    await page.getByRole('link', { name: 'Previous page' }).click();
+    assert.match((await page.locator('main').textContent())!, /Page 2, 60 user\(s\)/);
+    assert.match((await page.locator('table tbody tr').first().textContent())!, /user000060/);
 
     await page.getByLabel('ListUsers filter').fill('email ^= "user054321"');
     await page.getByRole('button', { name: 'Search' }).click();

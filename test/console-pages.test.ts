@@ -13,7 +13,7 @@ import {
 import type { Running } from '../src/tobira.ts';
 import { parseCredentialsJson } from '../src/http/admin-credentials.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
-import { assertDone, Client, csrfOf } from './helpers/console.ts';
+import { assertDone, Client, csrfOf, errorOf } from './helpers/console.ts';
 
 /**
  * The console's pages and actions over plain HTTP (a loopback caller), each checked through the
@@ -154,6 +154,19 @@ describe('admin console pages', () => {
     assert.equal(detail.status, 200);
     assert.match(detail.text, /corp-client/);
     assert.ok(!detail.text.includes('corp-very-secret'));
+
+    const added = await c().act(`/_tobira/console/pools/${poolId}/providers`, 'create-oidc', {
+      ProviderName: 'Second',
+      oidc_issuer: 'https://login.example.org',
+      client_id: 'second-client',
+      client_secret: 'second-very-secret',
+      authorize_scopes: 'openid email',
+    });
+    assert.equal(added.status, 303, errorOf(added.text) ?? '');
+    const second = await c().get(added.location!);
+    assert.match(second.text, /<h1>Identity provider Second<\/h1>/);
+    assert.match(second.text, /https:\/\/login\.example\.org/);
+    assert.ok(!second.text.includes('second-very-secret'));
 
     const made = await c().act('/_tobira/console/identity-pools', 'create', { IdentityPoolName: 'Photos', AllowUnauthenticatedIdentities: 'true' });
     assert.equal(made.status, 303);

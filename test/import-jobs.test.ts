@@ -190,7 +190,7 @@ describe('user import jobs with the AWS CLI v2 and curl, as the developer guide 
     assert.deepEqual(
       log.filter((e) => e.line).map((e) => [e.line, e.outcome, e.message]),
       [
-        [4, 'FAILED', 'The User Record does not set any of the auto verified attributes to true. (Example: email_verified to true).'],
+        [4, 'FAILED', 'The User Record does not set any of the auto verified attributes to verified. (Example: email_verified to true).'],
         [5, 'SKIPPED', 'The user already exists.'],
       ],
     );
@@ -274,7 +274,8 @@ describe('user import jobs with the JS SDK v3', () => {
     ];
     const text = csv(cols, rows) + 'short,row\r\n';
     const job = await importCsv(idp, poolId, text);
-    assert.equal(job.Status, 'Succeeded');
+    // More rows refused than imported: the job Failed, with every row done.
+    assert.equal(job.Status, 'Failed');
     assert.deepEqual([job.ImportedUsers, job.SkippedUsers, job.FailedUsers], [2, 1, 9]);
     const log = await jobLog(t.url, job.JobId!);
     assert.deepEqual(
@@ -296,13 +297,16 @@ describe('user import jobs with the JS SDK v3', () => {
     assert.equal(trimmed.UserAttributes?.find((a) => a.Name === 'given_name')?.Value, 'T');
   });
 
-  test('every row refused: the job Failed with "Too many users have failed or been skipped during the import."', async () => {
+  test('more rows refused than imported: the job Failed with "Too many users have failed or been skipped during the import."', async () => {
     const idp = idpClient(t.url);
     const poolId = await newPool(idp);
-    const job = await importCsv(idp, poolId, csv(await header(idp, poolId), [user('x', { email_verified: 'false' })]));
+    const cols = await header(idp, poolId);
+    const job = await importCsv(idp, poolId, csv(cols, [user('x1'), user('x2', { email_verified: 'false' }), user('x3', { email_verified: 'false' })]));
     assert.equal(job.Status, 'Failed');
     assert.equal(job.CompletionMessage, 'Too many users have failed or been skipped during the import.');
-    assert.deepEqual([job.ImportedUsers, job.SkippedUsers, job.FailedUsers], [0, 0, 1]);
+    assert.deepEqual([job.ImportedUsers, job.SkippedUsers, job.FailedUsers], [1, 0, 2]);
+    const even = await importCsv(idp, poolId, csv(cols, [user('y1'), user('y2', { email_verified: 'false' })]));
+    assert.deepEqual([even.Status, even.CompletionMessage], ['Succeeded', 'Import Job Completed Successfully.']);
   });
 
   test('a pool whose username is the email: cognito:username holds the email, a second import skips it', async () => {
@@ -401,6 +405,19 @@ describe('user import jobs with the JS SDK v3', () => {
     });
     assert.equal(streamed.status, 400);
     assert.match(streamed.body, /<Code>EntityTooLarge<\/Code>/);
+    // A client that goes away mid-upload: what it sent is dropped too.
+    await new Promise<void>((resolve) => {
+      const req = http.request(url, { method: 'PUT', headers: { 'content-length': String(4 * 1024 * 1024) } });
+      req.on('error', () => resolve());
+      req.write(Buffer.alloc(2 * 1024 * 1024, 'b'));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 500);
+    });
+    const stored = async () => (await t.app.store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM user_import_uploads WHERE job_id = ?', [job.JobId!]))!.n;
+    for (let i = 0; i < 100 && Number(await stored()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(Number(await stored()), 0);
     const start = await sdkError(idp.send(new StartUserImportJobCommand({ UserPoolId: poolId, JobId: job.JobId })));
     assert.equal(start.name, 'PreconditionNotMetException');
     assert.match(start.message, /No CSV file has been uploaded/);
@@ -494,7 +511,7 @@ describe('tobira import-users', () => {
     const r = await run(process.execPath, [BIN, 'import-users', file, '--pool', poolId, '--data-dir', dir], { timeout: 300_000 });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /: Succeeded: imported 2,500, skipped 0, failed 1/);
-    assert.match(r.stdout, /line 2502: FAILED The User Record does not set any of the auto verified attributes to true/);
+    assert.match(r.stdout, /line 2502: FAILED The User Record does not set any of the auto verified attributes to verified/);
     assert.match(r.stderr, /^100%\s+2,501\/2,501 rows/m);
 
     assert.equal((await idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'cli2499' }))).UserStatus, 'RESET_REQUIRED');

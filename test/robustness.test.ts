@@ -201,6 +201,25 @@ describe('robustness: every operation, bent out of shape', () => {
       ['RevokeToken', { ClientId: clientId, Token: refreshToken }],
       ['GlobalSignOut', { AccessToken: accessToken }],
       ['AdminUserGlobalSignOut', { ...P, Username: 'alice' }],
+      // Threat protection and log delivery (threat-protection.test.ts, log-delivery.test.ts).
+      ['SetRiskConfiguration', { ...P, RiskExceptionConfiguration: { BlockedIPRangeList: ['192.0.2.0/24'], SkippedIPRangeList: ['2001:db8::/32'] }, CompromisedCredentialsRiskConfiguration: { EventFilter: ['SIGN_IN'], Actions: { EventAction: 'BLOCK' } } }],
+      ['DescribeRiskConfiguration', { ...P, ClientId: clientId }],
+      ['AdminListUserAuthEvents', { ...P, Username: 'alice', MaxResults: 5 }],
+      ['AdminUpdateAuthEventFeedback', { ...P, Username: 'alice', EventId: NO_ID, FeedbackValue: 'Valid' }],
+      ['UpdateAuthEventFeedback', { ...P, Username: 'alice', EventId: NO_ID, FeedbackToken: 'x'.repeat(40), FeedbackValue: 'Invalid' }],
+      ['SetLogDeliveryConfiguration', { ...P, LogConfigurations: [{ LogLevel: 'ERROR', EventSource: 'userNotification', CloudWatchLogsConfiguration: { LogGroupArn: 'arn:aws:logs:us-east-1:000000000000:log-group:robust' } }] }],
+      ['GetLogDeliveryConfiguration', P],
+      // Federation (federation-oidc.test.ts, federation-saml.test.ts).
+      ['GetSigningCertificate', P],
+      ['AdminLinkProviderForUser', { ...P, DestinationUser: { ProviderName: 'Cognito', ProviderAttributeValue: 'alice' }, SourceUser: { ProviderName: 'Google', ProviderAttributeName: 'Cognito_Subject', ProviderAttributeValue: '1234567890' } }],
+      ['AdminDisableProviderForUser', { ...P, User: { ProviderName: 'Google', ProviderAttributeName: 'Cognito_Subject', ProviderAttributeValue: '1234567890' } }],
+      // User import jobs (import-jobs.test.ts).
+      ['GetCSVHeader', P],
+      ['CreateUserImportJob', { ...P, JobName: 'robust', CloudWatchLogsRoleArn: 'arn:aws:iam::000000000000:role/import' }],
+      ['ListUserImportJobs', { ...P, MaxResults: 5 }],
+      ['DescribeUserImportJob', { ...P, JobId: 'import-AAAAAAAAAA' }],
+      ['StartUserImportJob', { ...P, JobId: 'import-AAAAAAAAAA' }],
+      ['StopUserImportJob', { ...P, JobId: 'import-AAAAAAAAAA' }],
       // Destructive ones last, on things made for them.
       ['DeleteUser', { AccessToken: 'not-a-token' }],
       ['AdminDeleteUser', { ...P, Username: 'bob' }],

@@ -206,6 +206,10 @@ describe('threat protection', () => {
     assert.equal(event.EventResponse, 'Pass');
     assert.equal(event.EventRisk?.RiskDecision, 'Block');
 
+    // Blocked attempts are counted in /metrics.
+    const blocked = async () =>
+      Number(/^tobira_auth_events_total\{type="SignIn",response="Fail",decision="Block"\} (\d+)$/m.exec(await (await fetch(`${t.url}/metrics`)).text())?.[1] ?? 0);
+    const blockedBefore = await blocked();
     const enforced = await withMode('ENFORCED');
     await userWithPassword(t.url, enforced.poolId, 'bob', GOOD);
     await sdk().send(new SetRiskConfigurationCommand({ UserPoolId: enforced.poolId, RiskExceptionConfiguration: { BlockedIPRangeList: ['2001:db8::/32', '192.0.2.0/24'] } }));
@@ -224,6 +228,7 @@ describe('threat protection', () => {
         ['Fail', 'Block', '2001:db8::5'],
       ],
     );
+    assert.equal((await blocked()) - blockedBefore, 2);
     // A range that is not CIDR is refused.
     const bad = await sdkError(sdk().send(new SetRiskConfigurationCommand({ UserPoolId: enforced.poolId, RiskExceptionConfiguration: { BlockedIPRangeList: ['10.0.0.0/33'] } })));
     assert.equal(bad.name, 'InvalidParameterException');

@@ -1,6 +1,6 @@
 import { html } from '../hosted-ui/html.ts';
 import { idp } from './call.ts';
-import { dl, form, href, section, table, when } from './layout.ts';
+import { dl, form, href, input, section, table, when } from './layout.ts';
 import type { ConsolePage } from './page.ts';
 
 // Provider details that are secrets; shown as "set", like the client secret, never in a page.
@@ -17,8 +17,35 @@ export const providerPages: ConsolePage[] = [
       return {
         title: 'Identity providers',
         body: html`${section('Identity providers', html`${table('Identity providers', ['Name', 'Type', 'Created'], rows, 'no identity providers. Add one with CreateIdentityProvider.')}
-${NextToken ? html`<p><a href="${href('pools', UserPoolId, 'providers')}?next=${encodeURIComponent(NextToken)}">Next page</a></p>` : ''}`)}`,
+${NextToken ? html`<p><a href="${href('pools', UserPoolId, 'providers')}?next=${encodeURIComponent(NextToken)}">Next page</a></p>` : ''}`)}
+${section(
+  'Add an OpenID Connect provider',
+  form(
+    cx,
+    'create-oidc',
+    html`${input('ProviderName', 'Provider name', { required: true })}
+${input('oidc_issuer', 'Issuer URL', { required: true, placeholder: 'https://accounts.example.com' })}
+${input('client_id', 'Client id', { required: true })}
+${input('client_secret', 'Client secret', { type: 'password', autocomplete: 'new-password' })}
+${input('authorize_scopes', 'Scopes', { value: 'openid email profile' })}`,
+    'Add provider',
+  ),
+)}`,
       };
+    },
+    actions: {
+      async 'create-oidc'(cx, f) {
+        const details: Record<string, string> = { attributes_request_method: 'GET' };
+        for (const k of ['oidc_issuer', 'client_id', 'client_secret', 'authorize_scopes']) if (f.get(k)) details[k] = f.text(k);
+        await idp(cx, 'CreateIdentityProvider', {
+          UserPoolId: cx.params.poolId!,
+          ProviderName: f.text('ProviderName'),
+          ProviderType: 'OIDC',
+          ProviderDetails: details,
+          AttributeMapping: { email: 'email' },
+        });
+        return { redirect: href('pools', cx.params.poolId!, 'providers', f.text('ProviderName')) };
+      },
     },
   },
   {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.ts';
 import { CognitoError } from '../errors.ts';
@@ -31,6 +32,8 @@ const PAGES: ConsolePage[] = [
   ...tokenPages,
 ];
 
+const CSRF_REFUSED = 'The form could not be checked (CSRF). Reload the page and try again.';
+const LOCAL_ONLY = 'The console answers only on this machine (loopback, no proxy). Start Tobira with --admin-token to use it from elsewhere.';
 
 /**
  * The admin console at /_tobira/console: server-rendered pages over the API's own handlers
@@ -46,7 +49,7 @@ registerRoutes((server, app) => {
   server.post(`${CONSOLE_BASE}/sign-in`, (req, reply) => signInPage(app, req, reply));
   server.post(`${CONSOLE_BASE}/sign-out`, (req, reply) => {
     const form = formOf(req);
-    if (!form || !csrfValid(req, form.get(CSRF_FIELD)) || !sameOrigin(req)) return refuse(reply, 403, 'The form could not be checked (CSRF). Reload the page and try again.');
+    if (!form || !csrfValid(req, form.get(CSRF_FIELD)) || !sameOrigin(req)) return refuse(reply, 403, CSRF_REFUSED);
     signOut(app, req, reply);
     return reply.redirect(`${CONSOLE_BASE}/sign-in`, 303);
   });
@@ -58,8 +61,8 @@ registerRoutes((server, app) => {
   });
   for (const p of PAGES) {
     const url = `${CONSOLE_BASE}${p.path || '/'}`;
-    server.get(url, (req, reply) => serve(app, p, req, reply));
-    server.post(url, (req, reply) => serve(app, p, req, reply));
+    server.get(url, (req, reply) => serveOrFail(app, p, req, reply));
+    server.post(url, (req, reply) => serveOrFail(app, p, req, reply));
   }
 });
 
@@ -110,26 +113,37 @@ function contextOf(app: App, req: FastifyRequest, reply: FastifyReply, principal
   };
 }
 
+/** A page, or when something unexpected broke, a page saying so: the cause to the log with the request id, never to the page. */
+async function serveOrFail(app: App, p: ConsolePage, req: FastifyRequest, reply: FastifyReply) {
+  try {
+    return await serve(app, p, req, reply);
+  } catch (err) {
+    const requestId = randomUUID();
+    app.log.error({ requestId, via: 'console', err }, 'unexpected error');
+    return refuse(reply, 500, `InternalErrorException: An internal error occurred. Request id: ${requestId}`);
+  }
+}
+
 async function serve(app: App, p: ConsolePage, req: FastifyRequest, reply: FastifyReply) {
   const principal = principalOf(app, req);
   if (!principal) {
     if (req.method === 'GET' && remoteSignInPossible(app)) return reply.redirect(`${CONSOLE_BASE}/sign-in`, 303);
-    return refuse(reply, 403, remoteSignInPossible(app) ? 'Sign in first.' : 'The console answers only on this machine (loopback, no proxy). Start Tobira with --admin-token to use it from elsewhere.');
+    return refuse(reply, 403, remoteSignInPossible(app) ? 'Sign in first.' : LOCAL_ONLY);
   }
   if (p.unrestricted && !unrestricted(app, principal)) return refuse(reply, 403, 'This page is only for the operator or an admin key without an IAM policy.');
   const cx = contextOf(app, req, reply, principal);
   let error: CognitoError | undefined;
-  let notice: ActionResult = undefined;
+  let result: ActionResult = undefined;
   if (req.method === 'POST') {
     const form = formOf(req);
-    if (!form || !csrfValid(req, form.get(CSRF_FIELD)) || !sameOrigin(req)) return refuse(reply, 403, 'The form could not be checked (CSRF). Reload the page and try again.');
+    if (!form || !csrfValid(req, form.get(CSRF_FIELD)) || !sameOrigin(req)) return refuse(reply, 403, CSRF_REFUSED);
     cx.form = form;
     const name = form.get('_action') ?? '';
     const act = p.actions && Object.hasOwn(p.actions, name) ? p.actions[name] : undefined;
     if (!act) return refuse(reply, 400, 'Unknown action.');
     try {
-      notice = await act(cx, form);
-      if (notice && 'redirect' in notice) return reply.redirect(notice.redirect, 303);
+      result = await act(cx, form);
+      if (result && 'redirect' in result) return reply.redirect(result.redirect, 303);
     } catch (err) {
       if (!(err instanceof CognitoError)) throw err;
       error = err;
@@ -144,17 +158,17 @@ async function serve(app: App, p: ConsolePage, req: FastifyRequest, reply: Fasti
     view = { title: 'Error', body: html`<p><a href="${CONSOLE_BASE}/">Back to the user pools</a></p>` };
   }
   const status = error ? error.status : 200;
-  return sendHtml(reply, status, layout(cx, view, { error, notice: notice && 'notice' in notice ? notice.notice : undefined }));
+  return sendHtml(reply, status, layout(cx, view, { error, notice: result && 'notice' in result ? result.notice : undefined }));
 }
 
 async function signInPage(app: App, req: FastifyRequest, reply: FastifyReply) {
   const principal = principalOf(app, req);
   if (principal) return reply.redirect(`${CONSOLE_BASE}/`, 303);
-  if (!remoteSignInPossible(app)) return refuse(reply, 403, 'The console answers only on this machine (loopback, no proxy). Start Tobira with --admin-token to use it from elsewhere.');
+  if (!remoteSignInPossible(app)) return refuse(reply, 403, LOCAL_ONLY);
   let failed = false;
   if (req.method === 'POST') {
     const form = formOf(req);
-    if (!form || !csrfValid(req, form.get(CSRF_FIELD)) || !sameOrigin(req)) return refuse(reply, 403, 'The form could not be checked (CSRF). Reload the page and try again.');
+    if (!form || !csrfValid(req, form.get(CSRF_FIELD)) || !sameOrigin(req)) return refuse(reply, 403, CSRF_REFUSED);
     if (signIn(app, req, reply, { token: form.get('token'), accessKeyId: form.get('accessKeyId'), secretAccessKey: form.get('secretAccessKey') })) {
       return reply.redirect(`${CONSOLE_BASE}/`, 303);
     }

@@ -19,7 +19,7 @@ export const userListPages: ConsolePage[] = [
       const UserPoolId = cx.params.poolId!;
       const filter = cx.query.get('filter') ?? '';
       const token = cx.query.get('token') || undefined;
-      const page = Number(cx.query.get('page') ?? '1') || 1;
+      const page = Math.max(1, Math.floor(Number(cx.query.get('page') ?? '1') || 1));
       const { Users = [], PaginationToken } = await idp(cx, 'ListUsers', { UserPoolId, Filter: filter || undefined, Limit: 60, PaginationToken: token });
       const base = href('pools', UserPoolId, 'users');
       const rows = Users.map((u) => [

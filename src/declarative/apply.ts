@@ -17,6 +17,9 @@ import { findUser } from '../domain/users/users.ts';
 import { verifyPassword } from '../domain/users/passwords.ts';
 import { createIdentityProvider, deleteIdentityProvider, updateIdentityProvider } from '../domain/federation/identity-providers.ts';
 import { createIdentityPool, deleteIdentityPool, setIdentityPoolRoles, updateIdentityPool } from '../domain/identity/identity-pools.ts';
+import * as idpModel from '../generated/cognito-idp.ts';
+import * as identityModel from '../generated/cognito-identity.ts';
+import { ModelValidator } from '../http/validate.ts';
 import { attributeMap, ConfigError, entryName, type DeclaredConfig, type DeclaredIdentityPool, type DeclaredUser, type DeclaredUserPool } from './schema.ts';
 
 export interface Change {
@@ -43,7 +46,9 @@ export async function applyDeclared(app: App, config: DeclaredConfig, opts: { pr
     result.changes.push({ action, kind, id });
     app.log.info({ config: { action, kind, id } }, `config: ${action} ${kind} ${id}`);
   };
-  const run = new Run(app, opts.prune === true, record, () => result.unchanged++);
+  // Tobira's own format is checked strictly (an unknown key is a typo); one converted from
+  // CloudFormation or cognito-local may carry members Cognito's API does not have, dropped with a warning.
+  const run = new Run(app, opts.prune === true, record, () => result.unchanged++, (config.source ?? 'tobira') === 'tobira');
   for (const [i, pool] of (config.userPools ?? []).entries()) await run.pool(pool, entryName(`userPools[${i}]`, pool.Id));
   for (const [i, pool] of (config.identityPools ?? []).entries()) await run.identityPool(pool, entryName(`identityPools[${i}]`, pool.IdentityPoolId));
   if (opts.prune) await run.pruneTopLevel(config);
@@ -122,7 +127,27 @@ class Run {
     private readonly prune: boolean,
     private readonly record: (action: Change['action'], kind: string, id: string) => void,
     private readonly same: () => void,
+    private readonly strict: boolean,
   ) {}
+
+  /**
+   * The request as the API would take it: members the operation does not have are refused
+   * (strict) or dropped, then the model's checks run (types, lengths, patterns, enums), so a
+   * config meets the same edge validation as a request, with the same InvalidParameterException.
+   */
+  private request<T extends object>(shape: string, input: T, at: string, service: 'idp' | 'identity' = 'idp'): T {
+    const model = service === 'idp' ? idpModel.SHAPES : identityModel.SHAPES;
+    const members = model[shape]?.members ?? {};
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) {
+      if (v === undefined) continue;
+      if (k in members) out[k] = v;
+      else if (this.strict) throw new ConfigError(`config ${at}: unknown key "${k}" (${shape.replace(/(Request|Input)$/, '')} has no such member)`);
+      else this.app.log.warn(`config ${at}: "${k}" is not a member of ${shape}; ignored`);
+    }
+    (service === 'idp' ? IDP_VALIDATOR : IDENTITY_VALIDATOR).validate(shape, out);
+    return out as T;
+  }
 
   private outcome(changed: boolean, kind: string, id: string): void {
     if (changed) this.record('updated', kind, id);
@@ -131,11 +156,15 @@ class Run {
 
   async pool(p: DeclaredUserPool, at: string): Promise<void> {
     const app = this.app;
-    const { Id, Region: _region, MfaConfig, clients, groups, users, identityProviders, domains, resourceServers, stored: _stored, ...request } = p;
+    const { Id, Region: _region, MfaConfig, clients, groups, users, identityProviders, domains, resourceServers, stored: _stored, ...given } = p;
     await guarded(at, async () => {
+      const request = this.request('CreateUserPoolRequest', given, at);
+      if (MfaConfig) this.request('SetUserPoolMfaConfigRequest', { ...MfaConfig, UserPoolId: Id }, `${at} MfaConfig`);
       const existing = await app.store.pools.get(Id);
       if (!existing) {
-        await createUserPool(app, regionOf(p), request, { id: Id });
+        // CreateUserPool turns MFA on only with SMS; with MfaConfig declared, SetUserPoolMfaConfig (below) sets the mode.
+        const create = MfaConfig && !request.SmsConfiguration ? { ...request, MfaConfiguration: undefined } : request;
+        await createUserPool(app, regionOf(p), create, { id: Id });
         this.record('created', 'user pool', Id);
       } else {
         // With TOTP or email MFA declared, the mode is SetUserPoolMfaConfig's (below), not UpdateUserPool's default OFF.
@@ -166,9 +195,10 @@ class Run {
 
   private async resourceServers(poolId: string, list: NonNullable<DeclaredUserPool['resourceServers']>, at: string): Promise<void> {
     const app = this.app;
-    for (const [i, rs] of list.entries()) {
+    for (let [i, rs] of list.entries()) {
       const id = `${poolId}/${rs.Identifier}`;
       await guarded(entryName(`${at} resourceServers[${i}]`, rs.Identifier), async () => {
+        rs = this.request('CreateResourceServerRequest', { ...rs, UserPoolId: poolId }, entryName(`${at} resourceServers[${i}]`, rs.Identifier));
         if (!(await app.store.resourceServers.get(poolId, rs.Identifier))) {
           await createResourceServer(app, { ...rs, UserPoolId: poolId });
           this.record('created', 'resource server', id);
@@ -188,9 +218,10 @@ class Run {
 
   private async identityProviders(poolId: string, list: NonNullable<DeclaredUserPool['identityProviders']>, at: string): Promise<void> {
     const app = this.app;
-    for (const [i, idp] of list.entries()) {
+    for (let [i, idp] of list.entries()) {
       const id = `${poolId}/${idp.ProviderName}`;
       await guarded(entryName(`${at} identityProviders[${i}]`, idp.ProviderName), async () => {
+        idp = this.request('CreateIdentityProviderRequest', { ...idp, UserPoolId: poolId }, entryName(`${at} identityProviders[${i}]`, idp.ProviderName));
         const existing = await app.store.identityProviders.get(poolId, idp.ProviderName);
         if (!existing) {
           await createIdentityProvider(app, { ...idp, UserPoolId: poolId });
@@ -214,8 +245,9 @@ class Run {
   private async clients(poolId: string, list: NonNullable<DeclaredUserPool['clients']>, at: string): Promise<void> {
     const app = this.app;
     for (const [i, c] of list.entries()) {
-      const { ClientId, ClientSecret, GenerateSecret, stored: _stored, ...settings } = c;
+      const { ClientId, stored: _stored, ...given } = c;
       await guarded(entryName(`${at} clients[${i}]`, ClientId), async () => {
+        const { ClientSecret, GenerateSecret, ...settings } = this.request('CreateUserPoolClientRequest', { ...given, UserPoolId: poolId }, entryName(`${at} clients[${i}]`, ClientId));
         const existing = await app.store.clients.get(ClientId);
         if (existing && existing.poolId !== poolId) throw new Error(`the client id ${ClientId} belongs to user pool ${existing.poolId}`);
         if (!existing) {
@@ -257,8 +289,9 @@ class Run {
         this.record('deleted', 'user pool domain', d.domain);
       }
     }
-    for (const [i, d] of list.entries()) {
+    for (let [i, d] of list.entries()) {
       await guarded(entryName(`${at} domains[${i}]`, d.Domain), async () => {
+        d = this.request('CreateUserPoolDomainRequest', { ...d, UserPoolId: poolId }, entryName(`${at} domains[${i}]`, d.Domain));
         const existing = await app.store.domains.get(region, d.Domain);
         if (existing && existing.poolId !== poolId) throw new Error(`the domain ${d.Domain} belongs to user pool ${existing.poolId}`);
         if (!existing) {
@@ -275,8 +308,9 @@ class Run {
   private async groups(poolId: string, list: NonNullable<DeclaredUserPool['groups']>, at: string): Promise<void> {
     const app = this.app;
     for (const [i, g] of list.entries()) {
-      const { stored: _stored, ...input } = g;
+      const { stored: _stored, ...given } = g;
       await guarded(entryName(`${at} groups[${i}]`, g.GroupName), async () => {
+        const { UserPoolId: _pool, ...input } = this.request('CreateGroupRequest', { ...given, UserPoolId: poolId }, entryName(`${at} groups[${i}]`, g.GroupName));
         if (!(await app.store.groups.get(poolId, g.GroupName))) {
           await createGroup(app, { ...input, UserPoolId: poolId });
           this.record('created', 'group', `${poolId}/${g.GroupName}`);
@@ -316,6 +350,9 @@ class Run {
     if (!pool) throw new Error(`user pool ${poolId} does not exist`);
     const attrs = attributeMap(u);
     delete attrs.sub; // the sub is the store's to draw (import keeps it; see import.ts)
+    const where = `user ${u.Username}`;
+    this.request('AdminCreateUserRequest', { UserPoolId: poolId, Username: u.Username, UserAttributes: Object.entries(attrs).map(([Name, Value]) => ({ Name, Value })), TemporaryPassword: u.TemporaryPassword }, where);
+    if (u.Password !== undefined) this.request('AdminSetUserPasswordRequest', { UserPoolId: poolId, Username: u.Username, Password: u.Password, Permanent: true }, where);
     const status = u.Status ?? u.UserStatus;
     let user = await findUser(app.store, pool, u.Username);
     let changed = false;
@@ -390,9 +427,11 @@ class Run {
 
   async identityPool(p: DeclaredIdentityPool, at: string): Promise<void> {
     const app = this.app;
-    const { IdentityPoolId: id, Roles, RoleMappings, stored: _stored, ...input } = p;
+    const { IdentityPoolId: id, Roles, RoleMappings, stored: _stored, ...given } = p;
     const region = id.slice(0, Math.max(0, id.indexOf(':')));
     await guarded(at, async () => {
+      const input = this.request('CreateIdentityPoolInput', given, at, 'identity');
+      if (Roles) this.request('SetIdentityPoolRolesInput', { IdentityPoolId: id, Roles, RoleMappings }, at, 'identity');
       if (!(await app.store.identityPools.get(id))) {
         await createIdentityPool(app, region, input, { id });
         this.record('created', 'identity pool', id);
@@ -437,6 +476,9 @@ class Run {
     }
   }
 }
+
+const IDP_VALIDATOR = new ModelValidator(idpModel.SHAPES);
+const IDENTITY_VALIDATOR = new ModelValidator(identityModel.SHAPES, 'ValidationException');
 
 /** What UpdateUserPool and SetUserPoolMfaConfig change of a pool: its name and settings. */
 const settingsOf = (p: UserPool | undefined) => p && { name: p.name, config: p.config };

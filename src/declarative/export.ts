@@ -2,6 +2,8 @@ import type { Database } from '../store/db.ts';
 import type { Sealer } from '../store/sealing.ts';
 import type { UserPool } from '../domain/types.ts';
 import { mfaConfigOf } from '../domain/mfa/pool-config.ts';
+import { SHAPES as IDP_SHAPES } from '../generated/cognito-idp.ts';
+import { SHAPES as IDENTITY_SHAPES } from '../generated/cognito-identity.ts';
 import type { DeclaredClient, DeclaredGroup, DeclaredIdentityPool, DeclaredUser, DeclaredUserPool } from './schema.ts';
 import { IDENTITY_POOL_TABLES, USER_POOL_TABLES, isSealed, type CopiedTable, type Row } from './tables.ts';
 
@@ -97,6 +99,12 @@ function withoutSecrets(details: Record<string, string>): Record<string, string>
 }
 
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+
+/** Only the members the creating request has (what is stored besides is derived state), so the view applies as a config. */
+function requestOf(shapes: typeof IDP_SHAPES, shape: string, stored: Record<string, unknown>): Record<string, unknown> {
+  const members = shapes[shape].members ?? {};
+  return Object.fromEntries(Object.entries(stored).filter(([k]) => k in members));
+}
 const opened = (v: unknown) => typeof v === 'string' && !isSealed(v) && v !== OMITTED;
 
 /** The entry of one pool: its settings as CreateUserPool takes them, its parts, and the rows. */
@@ -105,7 +113,7 @@ function poolView(rows: Rows): DeclaredUserPool {
   const config = json(p.config) as UserPool['config'];
   const { SchemaAttributes, MfaFactors, AdminCreateUserConfig, ...settings } = config;
   const pool: UserPool = { id: String(p.id), region: String(p.region), name: String(p.name), config, createdAt: 0, updatedAt: 0 };
-  const entry: DeclaredUserPool = { Id: pool.id, Region: pool.region, PoolName: pool.name, ...settings } as DeclaredUserPool;
+  const entry: DeclaredUserPool = { Id: pool.id, Region: pool.region, PoolName: pool.name, ...requestOf(IDP_SHAPES, 'CreateUserPoolRequest', settings) } as DeclaredUserPool;
   // The temporary password validity is in the password policy; CreateUserPool refuses it twice.
   if (AdminCreateUserConfig) {
     const { UnusedAccountValidityDays: _old, ...rest } = AdminCreateUserConfig;
@@ -120,7 +128,7 @@ function poolView(rows: Rows): DeclaredUserPool {
   const memberships = new Map<string, string[]>();
   for (const m of rows.user_groups ?? []) memberships.set(String(m.username_key), [...(memberships.get(String(m.username_key)) ?? []), String(m.group_name)]);
   entry.clients = (rows.user_pool_clients ?? []).map((c) => {
-    const client = { ClientId: c.client_id, ...json(c.config) } as DeclaredClient;
+    const client = { ClientId: c.client_id, ...requestOf(IDP_SHAPES, 'CreateUserPoolClientRequest', json(c.config)) } as DeclaredClient;
     if (opened(c.client_secret)) client.ClientSecret = String(c.client_secret);
     return client;
   });
@@ -161,10 +169,10 @@ function identityPoolView(rows: Rows): DeclaredIdentityPool {
   return {
     IdentityPoolId: String(p.id),
     IdentityPoolName: String(p.name),
-    ...json(p.config),
+    ...requestOf(IDENTITY_SHAPES, 'CreateIdentityPoolInput', json(p.config)),
     IdentityPoolTags: json(p.tags),
     Roles: json(p.roles),
     RoleMappings: json(p.role_mappings),
     stored: { rows },
-  };
+  } as DeclaredIdentityPool;
 }

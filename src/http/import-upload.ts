@@ -52,8 +52,11 @@ export function importRoutes(server: FastifyInstance, app: App): void {
         return reply.send('');
       } catch (err) {
         if (err instanceof UploadRefused) return s3Error(reply, err.status, err.code, err.message, { close: !req.raw.readableEnded });
-        // A client that went away mid-upload gets no answer; anything else is Tobira's fault.
-        if (req.raw.destroyed) return reply;
+        // A body cut short (the client went away, or the request timeout struck): S3's answer,
+        // which no one may be left to read. Anything else is Tobira's fault.
+        if (req.raw.destroyed || !req.raw.complete) {
+          return s3Error(reply, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.', { close: true });
+        }
         app.log.error({ err }, 'import upload failed');
         return s3Error(reply, 500, 'InternalError', 'We encountered an internal error. Please try again.', { close: !req.raw.readableEnded });
       }

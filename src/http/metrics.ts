@@ -43,6 +43,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly authEvents = new Counter({
+    name: 'tobira_auth_events_total',
+    help: 'Authentication events threat protection recorded (AUDIT or ENFORCED pools), by type, response and risk decision (Block: a blocked attempt).',
+    labelNames: ['type', 'response', 'decision'] as const,
+    registers: [this.registry],
+  });
+
   private readonly messages = new Counter({
     name: 'tobira_messages_total',
     help: 'Emails and SMS by channel, purpose and result (sent or failed).',
@@ -93,6 +100,16 @@ export class Metrics {
   /** A lockout answer ("Password attempts exceeded"). */
   lockout(): void {
     this.lockouts.inc();
+  }
+
+  /** A finished authentication event (domain/threat/events.ts); labels only from known values. */
+  authEvent(type: string, response: string, decision: unknown): void {
+    const known = (v: unknown, set: string[]) => (typeof v === 'string' && set.includes(v) ? v : 'other');
+    this.authEvents.inc({
+      type: known(type, ['SignIn', 'SignUp', 'ForgotPassword', 'PasswordChange', 'ResendCode']),
+      response: known(response, ['Pass', 'Fail']),
+      decision: known(decision ?? 'NoRisk', ['NoRisk', 'AccountTakeover', 'Block']),
+    });
   }
 
   message(channel: string, kind: string, ok: boolean): void {

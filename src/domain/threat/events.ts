@@ -65,6 +65,7 @@ export async function saveEvent(app: App, pool: UserPool, user: User, e: StoredA
   try {
     e.updatedAt = app.clock.now();
     await app.store.authEvents.put(e);
+    if (e.response !== 'InProgress') app.metrics.authEvent(e.eventType, e.response, e.risk.RiskDecision);
     // Not awaited: a slow webhook must not slow the sign-in (deliverLog never throws).
     void deliverLog(app, pool.id, 'userAuthEvents', 'INFO', activityRecord(pool, user, { ...e }));
   } catch (err) {
