@@ -56,6 +56,25 @@ async function bulkLoad(server: Running, poolId: string): Promise<void> {
   }
 }
 
+/**
+ * What every console page keeps to: one h1, a main landmark and navigation, every visible field
+ * labelled, every button named. Checked in the page, as a screen reader would meet it.
+ */
+async function assertAccessible(page: Page): Promise<void> {
+  const problems = await page.evaluate(() => {
+    const out: string[] = [];
+    if (document.querySelectorAll('h1').length !== 1) out.push('not exactly one h1');
+    if (!document.querySelector('main')) out.push('no main landmark');
+    if (!document.querySelector('nav[aria-label]')) out.push('no labelled navigation');
+    for (const el of document.querySelectorAll<HTMLInputElement>('input:not([type=hidden]), select, textarea')) {
+      if (!el.labels?.length && !el.getAttribute('aria-label')) out.push(`unlabelled ${el.tagName} ${el.name}`);
+    }
+    for (const b of document.querySelectorAll('button')) if (!(b.getAttribute('aria-label') || b.textContent?.trim())) out.push('unnamed button');
+    return out;
+  });
+  assert.deepEqual(problems, [], `${page.url()}: ${problems.join('; ')}`);
+}
+
 describe('admin console in a browser', () => {
   let server: Running;
   let browser: Browser;
@@ -92,12 +111,17 @@ describe('admin console in a browser', () => {
   test('creates a user pool and an app client, and shows the secret only when asked', async () => {
     await page.goto(`${base}/`);
     assert.equal(await page.locator('h1').textContent(), 'User pools');
+    // The first Tab reaches the skip link, which leads to the main content.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await assertAccessible(page);
     await page.getByLabel('Pool name').fill('Photo app users');
     await page.getByLabel('Verify email addresses automatically').check();
     await page.getByRole('button', { name: 'Create user pool' }).click();
     await page.waitForURL(/\/pools\/us-east-1_/);
     assert.equal(await page.locator('h1').textContent(), 'User pool Photo app users');
     poolId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    await assertAccessible(page);
     await shot('1-pool');
 
     await page.getByRole('navigation', { name: `User pool ${poolId}` }).getByRole('link', { name: 'App clients' }).click();
@@ -110,6 +134,7 @@ describe('admin console in a browser', () => {
     await page.getByRole('button', { name: 'Show secret' }).click();
     clientSecret = (await page.locator('#client-secret').textContent())!;
     assert.match(clientSecret, /^[a-z0-9]{40,}$/);
+    await assertAccessible(page);
     await shot('2-client-secret');
   });
 
@@ -132,6 +157,7 @@ describe('admin console in a browser', () => {
     await idpClient(server.url).send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'bea', UserAttributes: [{ Name: 'email', Value: 'bea@example.com' }] }));
     await page.locator('#outbox tbody tr', { hasText: 'bea@example.com' }).waitFor();
     assert.match((await page.locator('#outbox tbody tr').first().textContent())!, /bea@example\.com/);
+    await assertAccessible(page);
     await shot('3-outbox');
 
     // The code on the page is the real one: ann signs in with it and is asked for a new password.
@@ -169,6 +195,7 @@ describe('admin console in a browser', () => {
     await page.getByRole('button', { name: 'Reset password' }).click();
     assert.match((await page.getByRole('status').textContent())!, /Password reset/);
     assert.match((await page.locator('main dl').first().textContent())!, /RESET_REQUIRED/);
+    await assertAccessible(page);
     await shot('4-password-reset');
 
     // The reset code, read on the outbox page, lets ann choose a new password.
@@ -197,6 +224,7 @@ describe('admin console in a browser', () => {
     const rows = page.locator('table tbody tr');
     assert.equal(await rows.count(), 1);
     assert.match((await rows.first().textContent())!, /user054321@example\.com/);
+    await assertAccessible(page);
     await shot('5-search-100k');
     await rows.first().getByRole('link').click();
     assert.equal(await page.locator('h1').textContent(), 'User user054321');
@@ -218,6 +246,7 @@ describe('admin console in a browser', () => {
     assert.doesNotMatch(checks, /Fail/);
     assert.match(checks, /signature verifies/);
     assert.match((await page.locator('#claims').textContent())!, /"cognito:username": "ann"/);
+    await assertAccessible(page);
     await shot('6-token-inspector');
 
     // A tampered token fails its signature check.

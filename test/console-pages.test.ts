@@ -9,6 +9,7 @@ import {
   DescribeUserPoolCommand,
   GetUserPoolMfaConfigCommand,
   InitiateAuthCommand,
+  SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Running } from '../src/tobira.ts';
 import { parseCredentialsJson } from '../src/http/admin-credentials.ts';
@@ -136,6 +137,33 @@ describe('admin console pages', () => {
       sdk().send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: signedIn.AuthenticationResult!.RefreshToken! } })),
       { name: 'NotAuthorizedException' },
     );
+  });
+
+  test('a user who signed up is confirmed from the console', async () => {
+    await sdk().send(new SignUpCommand({ ClientId: clientId, Username: 'dave', Password: 'Correct#Horse12', UserAttributes: [{ Name: 'email', Value: 'dave@example.com' }] }));
+    const path = `/_tobira/console/pools/${poolId}/users/dave`;
+    const page = await c().get(path);
+    assert.match(page.text, /<dt>Status<\/dt><dd>UNCONFIRMED<\/dd>/);
+    assert.match(page.text, />Confirm sign-up<\/button>/);
+    assertDone(await c().act(path, 'confirm'));
+    assert.equal((await sdk().send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'dave' }))).UserStatus, 'CONFIRMED');
+    // The search box takes ListUsers' filters.
+    const found = await c().get(`/_tobira/console/pools/${poolId}/users?filter=${encodeURIComponent('email ^= "dav"')}`);
+    assert.match(found.text, /Page 1, 1 user\(s\) matching/);
+    assert.match(found.text, />dave<\/a>/);
+  });
+
+  test('a pool is deleted only with the confirmation ticked', async () => {
+    const made = await c().act('/_tobira/console/', 'create', { PoolName: 'short-lived' });
+    const path = made.location!;
+    const kept = await c().act(path, 'delete');
+    assert.match(kept.text, /role="status">Nothing deleted: tick the box to confirm\./);
+    assert.equal((await c().get(path)).status, 200);
+    const gone = await c().act(path, 'delete', { confirm: 'true' });
+    assert.equal(gone.status, 303);
+    const afterwards = await c().get(path);
+    assert.equal(afterwards.status, 400);
+    assert.match(afterwards.text, /<strong>ResourceNotFoundException<\/strong>/);
   });
 
   test('identity providers show their settings but never a secret; identity pools are made and shown', async () => {

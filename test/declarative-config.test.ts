@@ -74,12 +74,24 @@ function tobiraConfig(minLength: number, extra: Record<string, unknown> = {}) {
           { ClientId: 'webclient', ClientName: 'web', ClientSecret: SECRET, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
           { ClientId: 'spa', ClientName: 'spa', ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
         ],
+        MfaConfig: { MfaConfiguration: 'OPTIONAL', SoftwareTokenMfaConfiguration: { Enabled: true } },
+        resourceServers: [{ Identifier: 'https://api.example.com', Name: 'api', Scopes: [{ ScopeName: 'read', ScopeDescription: 'read things' }] }],
+        domains: [{ Domain: 'declared-example' }],
         groups: [{ GroupName: 'admins', Precedence: 1, Description: 'administrators' }],
         users: [
-          { Username: 'alice', Attributes: { email: 'alice@example.com', email_verified: 'true', 'custom:tenant': 'acme' }, Password: 'correct horse 1', Groups: ['admins'] },
-          { Username: 'bob', Attributes: [{ Name: 'email', Value: 'bob@example.com' }], Password: 'battery staple 2', Enabled: false },
+          { Username: 'alice', Attributes: { email: 'alice@example.com', email_verified: 'true', 'custom:tenant': 'acme' }, Password: 'correctHorse1', Groups: ['admins'] },
+          { Username: 'bob', Attributes: [{ Name: 'email', Value: 'bob@example.com' }], Password: 'batteryStaple2', Enabled: false },
         ],
         ...extra,
+      },
+    ],
+    identityPools: [
+      {
+        IdentityPoolId: 'us-east-1:11111111-2222-4333-8444-555555555555',
+        IdentityPoolName: 'declared_identities',
+        AllowUnauthenticatedIdentities: false,
+        CognitoIdentityProviders: [{ ProviderName: `cognito-idp.us-east-1.amazonaws.com/${POOL_ID}`, ClientId: 'webclient' }],
+        Roles: { authenticated: 'arn:aws:iam::000000000000:role/declared' },
       },
     ],
   };
@@ -99,7 +111,7 @@ describe('tobira start --config: a declared pool', () => {
     assert.match(out, /config: created user us-east-1_Declared1\/alice/);
     assert.match(out, /config applied: \d+ created, 0 updated, 0 deleted/);
     assert.doesNotMatch(out, new RegExp(SECRET), 'the secret is never logged');
-    assert.doesNotMatch(out, /correct horse/, 'nor a password');
+    assert.doesNotMatch(out, /correctHorse1/, 'nor a password');
     const idp = idpClient(running.url);
     const pool = await idp.send(new DescribeUserPoolCommand({ UserPoolId: POOL_ID }));
     assert.equal(pool.UserPool?.Name, 'declared');
@@ -110,7 +122,7 @@ describe('tobira start --config: a declared pool', () => {
       new InitiateAuthCommand({
         ClientId: 'webclient',
         AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: 'alice', PASSWORD: 'correct horse 1', SECRET_HASH: secretHash('alice', 'webclient', SECRET) },
+        AuthParameters: { USERNAME: 'alice', PASSWORD: 'correctHorse1', SECRET_HASH: secretHash('alice', 'webclient', SECRET) },
       }),
     );
     assert.ok(auth.AuthenticationResult?.IdToken);
@@ -119,7 +131,7 @@ describe('tobira start --config: a declared pool', () => {
     assert.equal(claims['custom:tenant'], 'acme');
     // Bob is declared disabled.
     await assert.rejects(
-      idp.send(new InitiateAuthCommand({ ClientId: 'spa', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'bob', PASSWORD: 'battery staple 2' } })),
+      idp.send(new InitiateAuthCommand({ ClientId: 'spa', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'bob', PASSWORD: 'batteryStaple2' } })),
       (e: Error) => e.name === 'NotAuthorizedException' && /disabled/i.test(e.message),
     );
     await stop(running.proc);
@@ -180,6 +192,11 @@ describe('tobira start --config: a declared pool', () => {
     writeFileSync(badFile, JSON.stringify(bad));
     const out = await failingStart(['--data-dir', dataDir, '--config', badFile]);
     assert.match(out, /userPools\[0\] \(us-east-1_Declared1\) users\[2\] \(carol\): InvalidPasswordException/);
+    const typo = tobiraConfig(12);
+    (typo.userPools[0].clients[1] as Record<string, unknown>).ExplicitAuthFlow = ['ALLOW_USER_SRP_AUTH'];
+    const typoFile = join(dir, 'typo.json');
+    writeFileSync(typoFile, JSON.stringify(typo));
+    assert.match(await failingStart(['--data-dir', dataDir, '--config', typoFile]), /clients\[1\] \(spa\): unknown key "ExplicitAuthFlow" \(CreateUserPoolClient has no such member\)/);
     const badId = join(dir, 'bad-id.json');
     writeFileSync(badId, JSON.stringify({ userPools: [{ Id: 'not a pool id', PoolName: 'x' }] }));
     assert.match(await failingStart(['--in-memory', '--config', badId]), /userPools\[0\] \(not a pool id\): InvalidParameterException: Invalid user pool id/);

@@ -177,7 +177,16 @@ ${section(
   html`${table('Attributes', ['Name', 'Type', 'Required', 'Mutable', 'Developer only', 'Constraints'], schema)}
 ${form(cx, 'add-attribute', html`<div class="row">${input('Name', 'Custom attribute name (without custom:)', { required: true })}${select('AttributeDataType', 'Type', ['String', 'Number', 'DateTime', 'Boolean'])}</div>`, 'Add custom attribute')}`,
 )}
-${section('Delete', form(cx, 'delete', html`<p>Deletes the pool with its users, clients and groups (DeleteUserPool).</p>`, 'Delete this user pool', { button: 'danger' }))}`,
+${section(
+  'Delete',
+  form(
+    cx,
+    'delete',
+    html`<p>Deletes the pool with its users, clients and groups (DeleteUserPool).</p><label for="confirm-delete"><input id="confirm-delete" type="checkbox" name="confirm" value="true" required> Yes, delete ${p.Name ?? UserPoolId} and everything in it</label>`,
+    'Delete this user pool',
+    { button: 'danger' },
+  ),
+)}`,
       };
     },
     actions: {
@@ -245,7 +254,9 @@ ${section('Delete', form(cx, 'delete', html`<p>Deletes the pool with its users, 
         await idp(cx, 'DeleteUserPoolDomain', { UserPoolId: cx.params.poolId!, Domain: f.text('Domain') });
         return { notice: 'Domain deleted.' };
       },
-      async delete(cx) {
+      async delete(cx, f) {
+        // The box is required in the page; a form sent without it (no browser check) deletes nothing.
+        if (!f.checked('confirm')) return { notice: 'Nothing deleted: tick the box to confirm.' };
         await idp(cx, 'DeleteUserPool', { UserPoolId: cx.params.poolId! });
         return { redirect: href('') };
       },

@@ -174,5 +174,5 @@ function identityPoolView(rows: Rows): DeclaredIdentityPool {
     Roles: json(p.roles),
     RoleMappings: json(p.role_mappings),
     stored: { rows },
-  } as DeclaredIdentityPool;
+  } as unknown as DeclaredIdentityPool;
 }
