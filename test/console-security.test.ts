@@ -64,6 +64,27 @@ describe('admin console over HTTP', () => {
     assert.match(pool.text, /User pool made here/);
   });
 
+  test('no other site may read or embed a page: no CORS headers, no cross-site fetches, no rebound host names', async () => {
+    const c = new Client(server.url);
+    const home = await c.get('/_tobira/console/');
+    assert.equal(home.headers.get('access-control-allow-origin'), null);
+    assert.equal(home.headers.get('x-frame-options'), 'DENY');
+    const doubled = await c.get('//_tobira/console/outbox');
+    assert.equal(doubled.status, 200);
+    assert.equal(doubled.headers.get('access-control-allow-origin'), null);
+    // A script on another site fetching the console from its visitor's browser.
+    const fetched = await c.get('/_tobira/console/outbox', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' });
+    assert.equal(fetched.status, 403);
+    const rows = await c.get('/_tobira/console/outbox/rows?after=0', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' });
+    assert.equal(rows.status, 403);
+    // A link from another site is a navigation: it opens the page.
+    assert.equal((await c.get('/_tobira/console/', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' })).status, 200);
+    // DNS rebinding: loopback under a name that is not local is not the operator.
+    const rebound = await c.get('/_tobira/console/', { host: 'attacker.example' });
+    assert.equal(rebound.status, 403);
+    assert.equal((await c.get('/_tobira/console/', { host: 'localhost' })).status, 200);
+  });
+
   test('user data is escaped: an attribute holding <script> shows as text', async () => {
     const sdk = idpClient(server.url);
     await sdk.send(

@@ -210,7 +210,7 @@ describe('tobira start --config: other formats', () => {
   test("cognito-local's .cognito directory: config.json, db/<pool>.json and db/clients.json", async () => {
     const cognito = join(dir, '.cognito');
     mkdirSync(join(cognito, 'db'), { recursive: true });
-    writeFileSync(join(cognito, 'config.json'), JSON.stringify({ TriggerFunctions: {}, UserPoolDefaults: { MfaConfiguration: 'OFF' } }));
+    writeFileSync(join(cognito, 'config.json'), JSON.stringify({ TriggerFunctions: { PostAuthentication: 'post-auth' }, UserPoolDefaults: { MfaConfiguration: 'OFF' } }));
     writeFileSync(
       join(cognito, 'db', 'local_a1B2c3D4e.json'),
       JSON.stringify({
@@ -228,6 +228,7 @@ describe('tobira start --config: other formats', () => {
             RefreshTokens: [],
           },
         },
+        Groups: { testers: { GroupName: 'testers', Description: 'testing', Precedence: 3, members: ['test-user'] } },
         Options: { Id: 'local_a1B2c3D4e', Name: 'from-cognito-local', MfaConfiguration: 'OFF', EstimatedNumberOfUsers: 0 },
       }),
     );
@@ -237,7 +238,12 @@ describe('tobira start --config: other formats', () => {
     );
     running = await start(['--in-memory', '--config', join(cognito, 'config.json')]);
     const idp = idpClient(running.url);
-    assert.equal((await idp.send(new DescribeUserPoolCommand({ UserPoolId: 'local_a1B2c3D4e' }))).UserPool?.Name, 'from-cognito-local');
+    const described = (await idp.send(new DescribeUserPoolCommand({ UserPoolId: 'local_a1B2c3D4e' }))).UserPool;
+    assert.equal(described?.Name, 'from-cognito-local');
+    // TriggerFunctions name functions for every pool: here, the pool's LambdaConfig.
+    assert.equal(described?.LambdaConfig?.PostAuthentication, 'arn:aws:lambda:local:000000000000:function:post-auth');
+    const groups = await idp.send(new AdminListGroupsForUserCommand({ UserPoolId: 'local_a1B2c3D4e', Username: 'test-user' }));
+    assert.deepEqual(groups.Groups?.map((g) => [g.GroupName, g.Precedence]), [['testers', 3]]);
     const auth = await idp.send(
       new InitiateAuthCommand({ ClientId: 'abcdefghijklmnopqrstuvwxyz', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'test-user', PASSWORD: 'test-Password!1' } }),
     );

@@ -210,7 +210,7 @@ COMMANDS.backup = {
 /** Settings only the environment gives, for the README table. */
 export const ENV_ONLY: EnvSpec[] = [
   { env: 'TOBIRA_ACCOUNT_ID', default: '000000000000', help: 'account id in ARNs' },
-  { env: 'TOBIRA_DEV_MODE', default: 'true', help: 'false: no outbox copy of delivered messages, no codes in the log' },
+  { env: 'TOBIRA_DEV_MODE', default: 'true', help: 'false: no outbox copy of messages that SMTP or the SMS webhook delivered' },
   { env: 'TOBIRA_SOCIAL_ISSUERS', help: '`accounts.google.com=URL,appleid.apple.com=URL`: issuers identity pools verify Google and Apple logins against' },
   {
     env: 'TOBIRA_DATABASE_RETRY_SECONDS',

@@ -41,6 +41,19 @@ const LOCAL_ONLY = 'The console answers only on this machine (loopback, no proxy
  * token of the hosted UI (hosted-ui/csrf.ts), scoped to the console's path.
  */
 registerRoutes((server, app) => {
+  // The API's CORS headers (http/server.ts) stay off the console: with them any site could read
+  // a page its visitor's browser fetched from loopback. And a page of another site may link here
+  // (a navigation) but not fetch or embed.
+  server.addHook('onRequest', async (req, reply) => {
+    if (!isConsole(req.url)) return;
+    if (req.headers['sec-fetch-site'] === 'cross-site' && req.headers['sec-fetch-mode'] !== 'navigate') {
+      return refuse(reply, 403, 'The console does not answer requests made by other sites.');
+    }
+  });
+  server.addHook('onSend', async (req, reply) => {
+    if (!isConsole(req.url)) return;
+    for (const h of Object.keys(reply.getHeaders())) if (h.startsWith('access-control-')) reply.removeHeader(h);
+  });
   server.get(CONSOLE_BASE, (req, reply) => reply.redirect(`${CONSOLE_BASE}/`, 303));
   server.get(`${CONSOLE_BASE}/console.js`, (_req, reply) =>
     reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(CONSOLE_SCRIPT),
@@ -65,6 +78,12 @@ registerRoutes((server, app) => {
     server.post(url, (req, reply) => serveOrFail(app, p, req, reply));
   }
 });
+
+// `//_tobira/console` reaches the same routes (ignoreDuplicateSlashes), so slashes are folded first.
+const isConsole = (raw: string) => {
+  const url = raw.replace(/\/{2,}/g, '/');
+  return url === CONSOLE_BASE || url.startsWith(`${CONSOLE_BASE}/`) || url.startsWith(`${CONSOLE_BASE}?`);
+};
 
 function refuse(reply: FastifyReply, status: number, message: string) {
   return sendHtml(

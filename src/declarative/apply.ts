@@ -161,6 +161,8 @@ class Run {
       const request = this.request('CreateUserPoolRequest', given, at);
       if (MfaConfig) this.request('SetUserPoolMfaConfigRequest', { ...MfaConfig, UserPoolId: Id }, `${at} MfaConfig`);
       const existing = await app.store.pools.get(Id);
+      // A new pool's MFA configuration is part of its creation, not a change of its own.
+      const createdNow = !existing;
       if (!existing) {
         // CreateUserPool turns MFA on only with SMS; with MfaConfig declared, SetUserPoolMfaConfig (below) sets the mode.
         const create = MfaConfig && !request.SmsConfiguration ? { ...request, MfaConfiguration: undefined } : request;
@@ -181,7 +183,7 @@ class Run {
       }
       if (MfaConfig) {
         const changed = await updateIfDiffers(app, (s) => s.pools.get(Id).then(settingsOf), (a) => setUserPoolMfaConfig(a, { ...MfaConfig, UserPoolId: Id }));
-        if (changed) this.record('updated', 'user pool MFA configuration', Id);
+        if (changed && !createdNow) this.record('updated', 'user pool MFA configuration', Id);
       }
     });
     // Providers and resource servers first: clients name them.
@@ -432,7 +434,8 @@ class Run {
     await guarded(at, async () => {
       const input = this.request('CreateIdentityPoolInput', given, at, 'identity');
       if (Roles) this.request('SetIdentityPoolRolesInput', { IdentityPoolId: id, Roles, RoleMappings }, at, 'identity');
-      if (!(await app.store.identityPools.get(id))) {
+      const createdNow = !(await app.store.identityPools.get(id));
+      if (createdNow) {
         await createIdentityPool(app, region, input, { id });
         this.record('created', 'identity pool', id);
       } else {
@@ -444,7 +447,7 @@ class Run {
       }
       if (Roles) {
         const changed = await updateIfDiffers(app, (s) => s.identityPools.get(id).then((x) => x && { roles: x.roles, roleMappings: x.roleMappings }), (a) => setIdentityPoolRoles(a, { IdentityPoolId: id, Roles, RoleMappings }));
-        if (changed) this.record('updated', 'identity pool roles', id);
+        if (changed && !createdNow) this.record('updated', 'identity pool roles', id);
       }
     });
   }

@@ -6,8 +6,8 @@ export class Client {
     readonly headers: Record<string, string> = {},
   ) {}
 
-  get(path: string) {
-    return this.send(path, { method: 'GET' });
+  get(path: string, extra: Record<string, string> = {}) {
+    return this.send(path, { method: 'GET', headers: extra });
   }
 
   post(path: string, form: Record<string, string>, extra: Record<string, string> = {}) {

@@ -48,6 +48,11 @@ export class CsvParser {
 
   constructor(private readonly maxRecordChars = Infinity) {}
 
+  /** The physical line the parser has reached. */
+  get currentLine(): number {
+    return this.line;
+  }
+
   /** Parses the next piece of text; returns the records it completed. */
   push(text: string): CsvRecord[] {
     this.out = [];
@@ -170,20 +175,18 @@ export class CsvParser {
 export async function* csvRecords(source: AsyncIterable<Uint8Array>, opts: { maxRecordChars?: number } = {}): AsyncGenerator<CsvRecord> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const parser = new CsvParser(opts.maxRecordChars);
-  const decode = (bytes: Uint8Array | undefined, stream: boolean, line: () => number) => {
+  const decode = (bytes: Uint8Array | undefined) => {
     try {
-      return bytes ? decoder.decode(bytes, { stream }) : decoder.decode();
+      return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
     } catch {
-      throw new CsvSyntaxError('the file is not valid UTF-8 text.', line());
+      // The line of the first bad byte: the lines read so far, plus those of this piece before it.
+      const lossy = bytes ? new TextDecoder('utf-8').decode(bytes) : '';
+      const bad = lossy.indexOf('\uFFFD');
+      const before = bad < 0 ? '' : lossy.slice(0, bad);
+      throw new CsvSyntaxError('the file is not valid UTF-8 text.', parser.currentLine + (before.match(/\n/g)?.length ?? 0));
     }
   };
-  let lastLine = 1;
-  for await (const bytes of source) {
-    for (const r of parser.push(decode(bytes, true, () => lastLine))) {
-      lastLine = r.line;
-      yield r;
-    }
-  }
-  for (const r of parser.push(decode(undefined, false, () => lastLine))) yield r;
-  for (const r of parser.end()) yield r;
+  for await (const bytes of source) yield* parser.push(decode(bytes));
+  yield* parser.push(decode(undefined));
+  yield* parser.end();
 }

@@ -56,10 +56,10 @@ export function createMessenger(config: Config, store: Store, log: Logger, clock
         if (++appended % 500 === 0) await store.outbox.keepNewest(OUTBOX_KEEP);
       }
       const line = { messageId: id, channel: m.channel, to: m.destination, kind: m.kind, poolId: m.poolId, username: m.username };
-      // A temporary password stays out of the log even in development mode: logs get shipped
-      // and kept; the outbox (operator-only) is where a developer reads it.
-      const code = m.codeIsPassword ? undefined : m.code;
-      if (config.devMode) log.info({ ...line, subject: m.subject, code }, `message to ${m.destination}${code ? `: code ${code}` : ''}`);
+      // Never a code or a temporary password in the log, even in development mode: logs get
+      // shipped and kept. The outbox (operator-only: `tobira outbox`, the console) is where a
+      // developer reads them.
+      if (config.devMode) log.info({ ...line, subject: m.subject }, `message to ${m.destination}${m.code ? ' (its code: tobira outbox)' : ''}`);
       else log.info(line, 'message');
       if (!target) return logNotification({ store, config, log, clock }, m);
       try {
