@@ -236,7 +236,10 @@ describe('tobira start --config: other formats', () => {
       join(cognito, 'db', 'clients.json'),
       JSON.stringify({ Clients: { abcdefghijklmnopqrstuvwxyz: { ClientId: 'abcdefghijklmnopqrstuvwxyz', ClientName: 'test-client', UserPoolId: 'local_a1B2c3D4e', CreationDate: '2023-02-18T10:21:19.518Z', TokenValidityUnits: { AccessToken: 'hours', IdToken: 'minutes', RefreshToken: 'days' } } } }),
     );
-    running = await start(['--in-memory', '--config', join(cognito, 'config.json')]);
+    const functions = join(dir, 'functions');
+    mkdirSync(functions, { recursive: true });
+    writeFileSync(join(functions, 'post-auth.mjs'), 'export const handler = async (event) => event;\n');
+    running = await start(['--in-memory', '--config', join(cognito, 'config.json'), '--functions-dir', functions]);
     const idp = idpClient(running.url);
     const described = (await idp.send(new DescribeUserPoolCommand({ UserPoolId: 'local_a1B2c3D4e' }))).UserPool;
     assert.equal(described?.Name, 'from-cognito-local');
@@ -313,6 +316,83 @@ describe("the README's example config", () => {
       assert.deepEqual(roles.Roles, { authenticated: 'arn:aws:iam::000000000000:role/example-authenticated' });
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('a YAML config file', () => {
+  test('declares the same, functions mapping included (the strict subset yaml.ts reads)', async () => {
+    const yamlDir = join(dir, 'yaml');
+    mkdirSync(yamlDir, { recursive: true });
+    writeFileSync(join(yamlDir, 'post-auth.mjs'), 'export const handler = async (event) => { globalThis.calls = (globalThis.calls ?? 0) + 1; return event; };\n');
+    const file = join(yamlDir, 'tobira.yaml');
+    writeFileSync(
+      file,
+      `# a pool, a client and a user; the trigger is a local handler
+userPools:
+  - Id: us-east-1_YamlPool1
+    PoolName: "from yaml"
+    LambdaConfig:
+      PostAuthentication: arn:aws:lambda:us-east-1:000000000000:function:yaml-post-auth
+    clients:
+      - ClientId: yamlclient
+        ClientName: 'yaml client'
+        ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    users:
+      - Username: yuki
+        Password: yukiPassword1!   # checked against the policy
+        Attributes:
+          email: yuki@example.com
+functions:
+  yaml-post-auth:
+    handler: post-auth.mjs#handler
+`,
+    );
+    const server = await startTestServer({ configFile: file });
+    try {
+      const idp = idpClient(server.url);
+      assert.equal((await idp.send(new DescribeUserPoolCommand({ UserPoolId: 'us-east-1_YamlPool1' }))).UserPool?.Name, 'from yaml');
+      assert.equal((await idp.send(new DescribeUserPoolClientCommand({ UserPoolId: 'us-east-1_YamlPool1', ClientId: 'yamlclient' }))).UserPoolClient?.ClientName, 'yaml client');
+      const auth = await idp.send(new InitiateAuthCommand({ ClientId: 'yamlclient', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'yuki', PASSWORD: 'yukiPassword1!' } }));
+      assert.ok(auth.AuthenticationResult?.IdToken, 'signed in, through the PostAuthentication handler the YAML maps');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('what the subset does not read is refused with its line', async () => {
+    const { parseYaml } = await import('../src/declarative/yaml.ts');
+    assert.throws(() => parseYaml('a: &anchor 1'), /line 1: anchors, aliases, tags and block scalars/);
+    assert.throws(() => parseYaml('a:\n\tb: 1'), /line 2: tabs/);
+    assert.throws(() => parseYaml('a: 1\na: 2'), /line 2: "a" is given twice/);
+    assert.throws(() => parseYaml('a: |\n  text'), /block scalars/);
+    assert.throws(() => parseYaml('__proto__: 1'), /not allowed/);
+    assert.deepEqual(parseYaml('- 1\n- "two"\n- [3]\n- ~\n- x: y\n  z: true\n- \'it\'\'s\''), [1, 'two', [3], null, { x: 'y', z: true }, "it's"]);
+  });
+});
+
+describe('two nodes on one PostgreSQL database applying the same config at once', () => {
+  test('both start; the pool, its client and its user exist once', async () => {
+    const { startPostgres } = await import('./helpers/postgres.ts');
+    const pg = await startPostgres();
+    try {
+      const url = await pg.newDatabase();
+      const file = join(dir, 'shared.json');
+      writeFileSync(file, JSON.stringify(tobiraConfig(8)));
+      const [a, b] = await Promise.all([startTestServer({ databaseUrl: url, configFile: file }), startTestServer({ databaseUrl: url, configFile: file })]);
+      try {
+        const idp = idpClient(a.url);
+        assert.equal((await idp.send(new ListUserPoolClientsCommand({ UserPoolId: POOL_ID, MaxResults: 10 }))).UserPoolClients?.length, 2);
+        const auth = await idpClient(b.url).send(
+          new InitiateAuthCommand({ ClientId: 'webclient', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD: 'correctHorse1', SECRET_HASH: secretHash('alice', 'webclient', SECRET) } }),
+        );
+        assert.ok(auth.AuthenticationResult?.IdToken);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    } finally {
+      await pg.stop();
     }
   });
 });

@@ -9,6 +9,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
+  AdminListDevicesCommand,
+  ConfirmDeviceCommand,
   AdminSetUserPasswordCommand,
   AssociateSoftwareTokenCommand,
   CreateGroupCommand,
@@ -25,6 +27,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoIdentityClient, CreateIdentityPoolCommand, SetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
 import { BIN, stopOnExit } from './helpers/process.ts';
+import { makeDeviceSecret } from './helpers/device-client.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
 import { startPostgres, type RunningPostgres } from './helpers/postgres.ts';
 import { stepAt, totpAt } from '../src/domain/mfa/totp.ts';
@@ -63,6 +66,7 @@ describe('tobira export / import: a round trip loses nothing', () => {
   let totpSecret: string;
   let verifiedStep: number;
   let exported: string;
+  let deviceKey: string;
   let pg: RunningPostgres | undefined;
 
   before(async () => {
@@ -76,6 +80,7 @@ describe('tobira export / import: a round trip loses nothing', () => {
         AliasAttributes: ['email'],
         AutoVerifiedAttributes: ['email'],
         UserPoolTags: { team: 'identity' },
+        DeviceConfiguration: { ChallengeRequiredOnNewDevice: false, DeviceOnlyRememberedOnUserPrompt: false },
       }),
     );
     poolId = pool.UserPool!.Id!;
@@ -109,6 +114,14 @@ describe('tobira export / import: a round trip loses nothing', () => {
     verifiedStep = stepAt(now);
     await idp.send(new VerifySoftwareTokenCommand({ AccessToken, UserCode: totpAt(totpSecret, now), FriendlyDeviceName: 'phone' }));
     await idp.send(new SetUserMFAPreferenceCommand({ AccessToken, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } }));
+    // Bob remembers a device.
+    const bobIn = await idp.send(
+      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'bob', PASSWORD: 'bobPassword22', SECRET_HASH: secretHash('bob', clientId, clientSecret) } }),
+    );
+    const meta = bobIn.AuthenticationResult!.NewDeviceMetadata!;
+    const device = await makeDeviceSecret(meta.DeviceGroupKey!, meta.DeviceKey!);
+    await idp.send(new ConfirmDeviceCommand({ AccessToken: bobIn.AuthenticationResult!.AccessToken!, DeviceKey: meta.DeviceKey!, DeviceSecretVerifierConfig: device.config, DeviceName: 'laptop' }));
+    deviceKey = meta.DeviceKey!;
     const identity = new CognitoIdentityClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTOBIRATEST', secretAccessKey: 'x' }, maxAttempts: 1 });
     const ip = await identity.send(
       new CreateIdentityPoolCommand({ IdentityPoolName: 'rich_identities', AllowUnauthenticatedIdentities: true, CognitoIdentityProviders: [{ ClientId: clientId, ProviderName: `cognito-idp.us-east-1.amazonaws.com/${poolId}` }] }),
@@ -137,6 +150,8 @@ describe('tobira export / import: a round trip loses nothing', () => {
     const claims = JSON.parse(Buffer.from(done.AuthenticationResult!.IdToken!.split('.')[1], 'base64url').toString());
     assert.deepEqual(claims['cognito:groups'], ['admins', 'readers']);
     assert.equal(claims['custom:tenant'], 'acme');
+    const devices = await idp.send(new AdminListDevicesCommand({ UserPoolId: poolId, Username: 'bob' }));
+    assert.deepEqual(devices.Devices?.map((d) => d.DeviceKey), [deviceKey]);
   }
 
   test('export while the server runs; import into a fresh SQLite store; export again: the same bytes', async () => {
@@ -278,7 +293,7 @@ describe('an export applied as a config', () => {
 });
 
 describe('tobira backup', () => {
-  test('a consistent copy of the SQLite store while the server writes', async () => {
+  test('a consistent copy of the SQLite store while the server writes (and a consistent export)', async () => {
     const data = join(dir, 'busy');
     const server = await startTestServer({ dataDir: data });
     const idp = idpClient(server.url);
@@ -297,6 +312,10 @@ describe('tobira backup', () => {
       const copy = join(dir, 'backup');
       const out = await ok(['backup', copy, '--data-dir', data]);
       assert.match(out, /backed up/);
+      // An export taken meanwhile is one snapshot too: it imports whole (every index row has its user).
+      const busyFile = join(dir, 'busy.json');
+      await ok(['export', '--data-dir', data, '--out', busyFile]);
+      assert.match(await ok(['import', busyFile, '--data-dir', join(dir, 'busy-imported')]), /rows imported/);
       writing = false;
       await writer;
       assert.ok(written > 3, 'the server kept writing');

@@ -6,11 +6,13 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AddCustomAttributesCommand,
   AdminCreateUserCommand,
   AdminGetUserCommand,
   ConfirmForgotPasswordCommand,
   CreateUserImportJobCommand,
   CreateUserPoolCommand,
+  DeleteUserPoolCommand,
   DescribeUserImportJobCommand,
   ForgotPasswordCommand,
   GetCSVHeaderCommand,
@@ -18,6 +20,7 @@ import {
   ListUserImportJobsCommand,
   StartUserImportJobCommand,
   StopUserImportJobCommand,
+  UpdateUserPoolCommand,
   type CognitoIdentityProviderClient,
   type CreateUserPoolCommandInput,
   type UserImportJobType,
@@ -27,7 +30,7 @@ import { aws, idpClient, startTestServer } from './helpers/tobira.ts';
 import { needs } from './helpers/tools.ts';
 import { addClient, sdkError } from './helpers/tokens.ts';
 import { lastCode } from './helpers/outbox.ts';
-import { BIN } from './helpers/process.ts';
+import { BIN, freePort, spawnTobira, stopSpawned, waitForHealth } from './helpers/process.ts';
 
 /**
  * User import jobs as Cognito runs them. The AWS CLI v2 runs the guide's steps (get-csv-header,
@@ -429,6 +432,10 @@ describe('user import jobs with the JS SDK v3', () => {
     assert.match(late.text, /<Message>Request has expired<\/Message>/);
     // After 24 hours unstarted the job has Expired.
     offset += 24 * 3600_000;
+    // Creating another job in the pool expires it in the store (its upload, if any, deleted) ...
+    await createJob(idp, poolId, 'later');
+    assert.equal((await t.app.store.importJobs.get(job.JobId!))?.status, 'Expired');
+    // ... and Cognito's API shows it so.
     const expired = (await idp.send(new DescribeUserImportJobCommand({ UserPoolId: poolId, JobId: job.JobId }))).UserImportJob!;
     assert.equal(expired.Status, 'Expired');
     offset = 0;
@@ -469,6 +476,25 @@ describe('user import jobs with the JS SDK v3', () => {
     const refused = await sdkError(idp.send(new StartUserImportJobCommand({ UserPoolId: noAuto, JobId: job.JobId })));
     assert.equal(refused.name, 'PreconditionNotMetException');
     assert.match(refused.message, /no auto-verified attributes/);
+  });
+
+  test('a pool with a running import refuses DeleteUserPool, UpdateUserPool and AddCustomAttributes with UserImportInProgressException', async () => {
+    const idp = idpClient(t.url);
+    const poolId = await newPool(idp);
+    const job = await createJob(idp, poolId);
+    const rows = Array.from({ length: 30_000 }, (_, i) => user(`p${i}`));
+    assert.equal((await upload(job.PreSignedUrl!, csv(await header(idp, poolId), rows))).status, 200);
+    await idp.send(new StartUserImportJobCommand({ UserPoolId: poolId, JobId: job.JobId }));
+    for (const attempt of [
+      idp.send(new DeleteUserPoolCommand({ UserPoolId: poolId })),
+      idp.send(new UpdateUserPoolCommand({ UserPoolId: poolId, AutoVerifiedAttributes: ['email'] })),
+      idp.send(new AddCustomAttributesCommand({ UserPoolId: poolId, CustomAttributes: [{ Name: 'tier', AttributeDataType: 'String' }] })),
+    ]) {
+      assert.deepEqual(await sdkError(attempt), { name: 'UserImportInProgressException', message: `User import job ${job.JobId} is in progress for this user pool.` });
+    }
+    await idp.send(new StopUserImportJobCommand({ UserPoolId: poolId, JobId: job.JobId }));
+    assert.equal((await settled(idp, poolId, job.JobId!)).Status, 'Stopped');
+    await idp.send(new DeleteUserPoolCommand({ UserPoolId: poolId }));
   });
 
   test('a job whose server stopped while it ran is Failed when next read; the log endpoint is for operators only', async () => {
@@ -597,5 +623,32 @@ describe('a server stopping while a job runs', () => {
     assert.equal(after.CompletionMessage, 'The import job was interrupted: the Tobira server running it stopped.');
     assert.ok(after.ImportedUsers! > 0 && after.ImportedUsers! < 30_000, `imported ${after.ImportedUsers}`);
     assert.equal((await idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: 'r0' }))).UserStatus, 'RESET_REQUIRED');
+  });
+
+  test('two nodes on one store: the job runs on the node that started it, another process stops it', async () => {
+    // Node b is a process of its own: a run is known only to the process running it.
+    const port = await freePort();
+    const other = spawnTobira(['start', '--port', String(port), '--data-dir', dir, '--log-level', 'warn']);
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}`, 60_000);
+      const a = idpClient(t!.url);
+      const b = idpClient(`http://127.0.0.1:${port}`);
+      const poolId = await newPool(a);
+      const job = await createJob(a, poolId);
+      const rows = Array.from({ length: 30_000 }, (_, i) => user(`n${i}`));
+      assert.equal((await upload(job.PreSignedUrl!, csv(await header(a, poolId), rows))).status, 200);
+      await a.send(new StartUserImportJobCommand({ UserPoolId: poolId, JobId: job.JobId }));
+      // Node b has no run of it: its answer is Stopping, and node a's run stops at its next batch.
+      const stopping = (await b.send(new StopUserImportJobCommand({ UserPoolId: poolId, JobId: job.JobId }))).UserImportJob!;
+      assert.equal(stopping.Status, 'Stopping');
+      const ended = await settled(b, poolId, job.JobId!);
+      assert.equal(ended.Status, 'Stopped');
+      assert.equal(ended.CompletionMessage, 'The Import Job was stopped by the developer.');
+      assert.ok(ended.ImportedUsers! < 30_000);
+    } finally {
+      other.child.kill('SIGTERM');
+      await Promise.race([other.exited, new Promise((r) => setTimeout(r, 15_000))]);
+      await stopSpawned(other);
+    }
   });
 });

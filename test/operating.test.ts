@@ -78,6 +78,27 @@ describe('operating Tobira: /metrics, /ready, paths and logs', () => {
     assert.equal(withToken.status, 200);
   });
 
+  it("keeps the operator endpoints from other origins: no CORS headers there, and loopback counts only under a local Host", async () => {
+    for (const path of ['/_tobira/outbox', '//_tobira/outbox', '/metrics']) {
+      const res = await fetch(`${server.url}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get('access-control-allow-origin'), null, path);
+    }
+    // The API itself stays callable from browsers, as Cognito's is.
+    const api = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.ListUserPools' }, body: '{"MaxResults":1}' });
+    assert.equal(api.headers.get('access-control-allow-origin'), '*');
+    // DNS rebinding: a site resolving to 127.0.0.1 arrives on loopback with its own Host.
+    const { request } = await import('node:http');
+    const status = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const u = new URL(server.url);
+        request({ host: u.hostname, port: u.port, path, headers: { host } }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end();
+      });
+    assert.equal(await status('/_tobira/outbox', 'evil.example:80'), 403);
+    assert.equal(await status('/metrics', 'evil.example'), 403);
+    assert.equal(await status('/_tobira/outbox', `localhost:${new URL(server.url).port}`), 200);
+  });
+
   it('answers /ready while the store answers, and /health', async () => {
     const ready = await fetch(`${server.url}/ready`);
     assert.equal(ready.status, 200);

@@ -88,7 +88,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'custom-sender-key-file', value: '<F>', env: 'TOBIRA_CUSTOM_SENDER_KEY', help: 'the AES key (base64) that encrypts codes for CustomEmailSender / CustomSMSSender functions' },
       { name: 'gateway-config', value: '<F>', help: 'also serve the gateway of this JSON file on its own port' },
       functionsDir,
-      { ...configFile, help: 'JSON file declaring user pools, clients, groups, users, identity pools (applied at start, src/declarative/README.md), and whose "functions" object maps names or ARNs to handlers or Invoke API URLs (re-read when it changes); also a CloudFormation template or cognito-local\'s config.json' },
+      { ...configFile, help: 'JSON (or .yaml) file declaring user pools, clients, groups, users, identity pools (applied at start, src/declarative/README.md), and whose "functions" object maps names or ARNs to handlers or Invoke API URLs (re-read when it changes); also a CloudFormation template or cognito-local\'s config.json' },
       { name: 'prune', help: 'applying --config deletes what it does not declare (default: only create and update)' },
       lambdaEndpoint,
       { name: 'sts-endpoint', value: '<URL>', env: 'TOBIRA_STS_ENDPOINT', help: 'get identity pool credentials from this STS (AssumeRoleWithWebIdentity) instead of minting them' },

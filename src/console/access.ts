@@ -20,14 +20,13 @@ const isTls = (app: App, req: FastifyRequest) => req.protocol === 'https' || (ap
 const mac = (secret: string, what: string) => createHmac('sha256', secret).update(`tobira-console|${what}`).digest('base64url');
 
 /**
- * The console answers whoever isOperator admits (loopback without a proxy header, or
- * `Authorization: Bearer <admin token>`), or a browser holding a sign-in cookie made from the
- * admin token or an admin key's secret.
+ * The console answers whoever isOperator admits (loopback without a proxy header, under a local
+ * Host name; or `Authorization: Bearer <admin token>`), or a browser holding a sign-in cookie
+ * made from the admin token or an admin key's secret.
  */
 export function principalOf(app: App, req: FastifyRequest): Principal | undefined {
-  // DNS rebinding: a site whose name resolves to 127.0.0.1 reaches us from the operator's own
-  // browser, "loopback", under its own Host. Loopback counts only under a local name.
-  if (localHost(app, req) ? isOperator(app, req) : bearerMatches(app, req)) return { kind: 'operator' };
+  // Loopback under a local Host name, or the admin token (http/operator-access.ts).
+  if (isOperator(app, req)) return { kind: 'operator' };
   const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
   const m = cookie ? /^(t|k)\.([A-Za-z0-9]*)\.(\d{1,16})\.([A-Za-z0-9_-]{43})$/.exec(cookie) : null;
   if (!m) return undefined;
@@ -36,22 +35,6 @@ export function principalOf(app: App, req: FastifyRequest): Principal | undefine
   const secret = kind === 't' ? app.config.adminToken : app.config.adminCredentials?.get(keyId);
   if (!secret || !sameSecret(mac(secret, `${kind}|${keyId}|${expires}`), given)) return undefined;
   return kind === 't' ? { kind: 'operator' } : { kind: 'key', accessKeyId: keyId };
-}
-
-function localHost(app: App, req: FastifyRequest): boolean {
-  const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)) return true;
-  try {
-    return !!app.config.publicUrl && new URL(app.config.publicUrl).hostname.toLowerCase() === host;
-  } catch {
-    return false;
-  }
-}
-
-function bearerMatches(app: App, req: FastifyRequest): boolean {
-  const token = app.config.adminToken;
-  const auth = req.headers.authorization;
-  return !!token && typeof auth === 'string' && auth.startsWith('Bearer ') && sameSecret(auth.slice(7), token);
 }
 
 /** Whether anyone could sign in from afar (a token or keys are configured). */

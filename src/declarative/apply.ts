@@ -1,5 +1,6 @@
 import type { App } from '../app.ts';
 import { CognitoError } from '../errors.ts';
+import { UniqueViolation } from '../store/db.ts';
 import type { Store } from '../store/store.ts';
 import type { UpdateUserPoolRequest, UserStatusType } from '../generated/cognito-idp.ts';
 import type { UserPool, User } from '../domain/types.ts';
@@ -100,7 +101,22 @@ function failed(at: string, err: unknown): Error {
   return new ConfigError(`config ${at}: ${what}`, { cause: err });
 }
 
+/** Cognito's answers to creating what exists: another node applying the same config got there first. */
+const RACE_LOST = new Set(['UsernameExistsException', 'GroupExistsException', 'DuplicateProviderException']);
+const raceLost = (err: unknown) =>
+  err instanceof UniqueViolation || (err instanceof CognitoError && (RACE_LOST.has(err.type) || /already (exists|associated)|already has a domain/.test(err.message)));
+
+/**
+ * Runs one entry, naming it in any failure. Nodes sharing a database start together and apply
+ * the same file: an entry that loses the race to create something is run once more, and then
+ * finds it made and takes the update path. A real mistake fails again.
+ */
 async function guarded<T>(at: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!raceLost(err)) throw failed(at, err);
+  }
   try {
     return await fn();
   } catch (err) {

@@ -1,4 +1,7 @@
-import type { Database } from '../store/db.ts';
+import type { Sql } from '../store/db.ts';
+
+/** What export reads through: a database, or one read transaction on it (a consistent snapshot). */
+export type Reader = Pick<Sql, 'all' | 'get'>;
 import type { Sealer } from '../store/sealing.ts';
 import type { UserPool } from '../domain/types.ts';
 import { mfaConfigOf } from '../domain/mfa/pool-config.ts';
@@ -33,7 +36,7 @@ export const OMITTED = 'omitted';
  * writes back unchanged, so that a round trip loses nothing. The same store gives the same
  * bytes: rows are ordered by key and nothing of the moment (no export date) is written.
  */
-export async function exportState(db: Database, sealer: Sealer, opts: { poolId?: string; secrets?: SecretsMode } = {}): Promise<ExportDocument> {
+export async function exportState(db: Reader, sealer: Sealer, opts: { poolId?: string; secrets?: SecretsMode } = {}): Promise<ExportDocument> {
   const mode = opts.secrets ?? 'sealed';
   const poolIds = opts.poolId
     ? [opts.poolId]
@@ -53,7 +56,7 @@ export async function exportState(db: Database, sealer: Sealer, opts: { poolId?:
 
 type Rows = Record<string, Row[]>;
 
-async function rowsOf(db: Database, tables: CopiedTable[], id: string, sealer: Sealer, mode: SecretsMode): Promise<Rows> {
+async function rowsOf(db: Reader, tables: CopiedTable[], id: string, sealer: Sealer, mode: SecretsMode): Promise<Rows> {
   const out: Rows = {};
   for (const t of tables) {
     const rows = await db.all<Row>(`SELECT * FROM ${t.table} WHERE ${t.where} ORDER BY ${t.order}`, [id]);

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseYaml } from '../declarative/yaml.ts';
 
 /** One entry of the config file's `functions` object. */
 export type FunctionMapping =
@@ -60,9 +61,10 @@ function readConfig(file: string): unknown {
     throw new Error(`cannot read the config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    return JSON.parse(text);
+    // A .yaml / .yml config file is read with the declarative config's strict YAML subset.
+    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new Error(`the config file ${file} is not JSON: ${(err as Error).message}`);
+    throw new Error(`the config file ${file} is not ${/\.ya?ml$/i.test(file) ? 'YAML Tobira reads' : 'JSON'}: ${(err as Error).message}`);
   }
 }
 

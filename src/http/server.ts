@@ -20,6 +20,9 @@ const CORS_HEADERS = {
   'access-control-max-age': '86400',
 };
 
+/** Operator endpoints, also as `//_tobira/...` (duplicate slashes reach the same routes). */
+const OPERATOR_PATH = /^\/+(_tobira(\/|$)|metrics(\?|$))/;
+
 /** Extra routes that feature modules mount on the server (JWKS, outbox, hosted UI ...). */
 export type RouteModule = (server: FastifyInstance, app: App) => void;
 const routeModules: RouteModule[] = [];
@@ -71,8 +74,11 @@ export function buildServer(app: App, tls?: { cert: string; key: string }): Fast
     done(null, text);
   });
 
-  server.addHook('onSend', async (_req, reply) => {
-    reply.headers(CORS_HEADERS);
+  // Browsers may call the API, the JWKS and the OAuth endpoints from any origin, as Cognito's
+  // allow; never the operator endpoints (/_tobira/..., /metrics): a web page in the operator's
+  // own browser, which reaches this machine on loopback, must not read the outbox's codes.
+  server.addHook('onSend', async (req, reply) => {
+    if (!OPERATOR_PATH.test(req.url)) reply.headers(CORS_HEADERS);
   });
 
   server.options('/*', async (_req, reply) => reply.code(204).send());
@@ -92,8 +98,10 @@ export function buildServer(app: App, tls?: { cert: string; key: string }): Fast
       headers: req.headers,
       sourceIp: req.ip,
     });
-    // A Buffer, so fastify adds no "; charset=utf-8" that Cognito does not send.
-    reply.code(res.status).headers(res.headers).send(Buffer.from(res.body));
+    // A Buffer, so fastify adds no "; charset=utf-8" that Cognito does not send. Returned: an
+    // async handler that sends without returning the reply makes fastify send a second time
+    // (caught inside fastify, but a thrown ERR_HTTP_HEADERS_SENT with its stack on every request).
+    return reply.code(res.status).headers(res.headers).send(Buffer.from(res.body));
   });
 
   server.get('/health', async () => ({ status: 'ok' }));
@@ -111,8 +119,10 @@ export function buildServer(app: App, tls?: { cert: string; key: string }): Fast
           ? new CognitoError('SerializationException', err.message)
           : new CognitoError('InternalErrorException', `An internal error occurred. Request id: ${requestId}`);
     const res = encodeError(error, requestId);
-    // A Buffer, so fastify adds no "; charset=utf-8" that Cognito does not send.
-    reply.code(res.status).headers(res.headers).send(Buffer.from(res.body));
+    // A Buffer, so fastify adds no "; charset=utf-8" that Cognito does not send. Returned: an
+    // async handler that sends without returning the reply makes fastify send a second time
+    // (caught inside fastify, but a thrown ERR_HTTP_HEADERS_SENT with its stack on every request).
+    return reply.code(res.status).headers(res.headers).send(Buffer.from(res.body));
   });
 
   return server;

@@ -136,6 +136,9 @@ export async function signInFederated(
   if (linked) return signInLinked(app, pool, provider, upstream, linked, clientId);
 
   const username = federatedUsername(provider.providerName, upstream.userId);
+  // A username is at most 128 characters in Cognito's model; an IdP id that would make a longer
+  // one (a 300-character SAML NameID, say) cannot become a user. Text guessed.
+  if (username.length > 128) throw invalidParameter(`The user id from ${provider.providerName} is too long to make a username of 128 characters at most.`);
   const key = usernameKey(pool, username);
   const existing = await app.store.users.get(pool.id, key);
   if (existing) {

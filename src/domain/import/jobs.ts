@@ -91,6 +91,11 @@ export async function createImportJob(app: App, input: CreateUserImportJobReques
     heartbeatAt: null,
   };
   await app.store.importJobs.insert(job);
+  // The pool's jobs left unstarted for a day expire now, so their uploads do not pile up unread.
+  for (const id of await app.store.importJobs.createdBefore(pool.id, now - EXPIRE_AFTER_MS)) {
+    const stale = await app.store.importJobs.get(id);
+    if (stale) await settle(app, stale);
+  }
   return job;
 }
 
@@ -136,6 +141,20 @@ export async function settle(ctx: ImportContext, job: StoredImportJob): Promise<
     return (await ctx.store.importJobs.get(job.jobId)) ?? job;
   }
   return job;
+}
+
+/**
+ * UserImportInProgressException for the operations that change a pool under a running import
+ * (DeleteUserPool, UpdateUserPool, AddCustomAttributes, as the model lists it). The text is
+ * Tobira's; Cognito's is not documented.
+ */
+export async function refuseWhileImporting(ctx: ImportContext, poolId: string): Promise<void> {
+  for (const id of await ctx.store.importJobs.activeIn(poolId)) {
+    const job = await ctx.store.importJobs.get(id);
+    if (job && ACTIVE.includes((await settle(ctx, job)).status)) {
+      throw new CognitoError('UserImportInProgressException', `User import job ${id} is in progress for this user pool.`);
+    }
+  }
 }
 
 /** ListUserImportJobs: newest first, MaxResults a page (the model bounds it to 1..60). */

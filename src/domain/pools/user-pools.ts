@@ -13,6 +13,7 @@ import { buildSchema, withCustomAttributes } from './schema.ts';
 import type { UserPool } from '../types.ts';
 import type { Store } from '../../store/store.ts';
 import { checkSignInPolicyTier } from '../mfa/webauthn-config.ts';
+import { refuseWhileImporting } from '../import/jobs.ts';
 
 export const DEFAULT_PASSWORD_POLICY: Required<
   Pick<PasswordPolicyType, 'MinimumLength' | 'RequireUppercase' | 'RequireLowercase' | 'RequireNumbers' | 'RequireSymbols' | 'TemporaryPasswordValidityDays'>
@@ -271,6 +272,7 @@ async function estimatedUsers(app: App, poolId: string): Promise<number> {
 export async function updateUserPool(app: App, input: UpdateUserPoolRequest): Promise<void> {
   await app.store.tx(async (s) => {
     const pool = await getPool(s, input.UserPoolId);
+    await refuseWhileImporting({ ...app, store: s }, pool.id);
     const old = pool.config;
     const tier = input.UserPoolTier ?? old.UserPoolTier ?? 'ESSENTIALS';
     checkSignInPolicyTier(app, tier, input.Policies?.SignInPolicy?.AllowedFirstAuthFactors);
@@ -306,6 +308,7 @@ export async function updateUserPool(app: App, input: UpdateUserPoolRequest): Pr
 export async function deleteUserPool(app: App, poolId: string): Promise<void> {
   await app.store.tx(async (s) => {
     const pool = await getPool(s, poolId);
+    await refuseWhileImporting({ ...app, store: s }, pool.id);
     // Message as AWS sends it (matched verbatim by cleanup tools such as aws-nuke).
     if (pool.config.DeletionProtection === 'ACTIVE') {
       throw invalidParameter(
@@ -324,6 +327,7 @@ export async function deleteUserPool(app: App, poolId: string): Promise<void> {
 export async function addCustomAttributes(app: App, poolId: string, attributes: SchemaAttributeType[]): Promise<void> {
   await app.store.tx(async (s) => {
     const pool = await getPool(s, poolId);
+    await refuseWhileImporting({ ...app, store: s }, pool.id);
     pool.config.SchemaAttributes = withCustomAttributes(pool.config.SchemaAttributes ?? [], attributes);
     pool.updatedAt = app.clock.now();
     await s.pools.update(pool);

@@ -139,6 +139,24 @@ export class ImportJobRepo {
     return rows.map(fromRow);
   }
 
+  /** The ids of a pool's jobs that are running (Pending, InProgress or Stopping). */
+  async activeIn(poolId: string): Promise<string[]> {
+    const rows = await this.sql.all<{ job_id: string }>(
+      "SELECT job_id FROM user_import_jobs WHERE pool_id = ? AND status IN ('Pending', 'InProgress', 'Stopping')",
+      [poolId],
+    );
+    return rows.map((r) => r.job_id);
+  }
+
+  /** The ids of a pool's jobs in Created since before `before` (each due to expire). */
+  async createdBefore(poolId: string, before: number): Promise<string[]> {
+    const rows = await this.sql.all<{ job_id: string }>(
+      "SELECT job_id FROM user_import_jobs WHERE pool_id = ? AND status = 'Created' AND created_at <= ? ORDER BY created_at LIMIT 100",
+      [poolId, before],
+    );
+    return rows.map((r) => r.job_id);
+  }
+
   /**
    * Sets `changes` when the job's status is one of `from` (any status when omitted); false, changing
    * nothing, otherwise. One conditional statement, so two nodes cannot both make one transition.
