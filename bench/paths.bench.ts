@@ -204,6 +204,7 @@ export async function run(argv: string[] = []): Promise<Row[]> {
     for (const c of cases) {
       const r = await measure(gen, c.job(ready, server.url, o), server.pid);
       add(rowOf(c.path, r, ceilingOf(c, ceilings)));
+      if (r.r.errors) notes.push(`${c.name}: ${r.r.errors} requests failed (not counted), the first: ${r.r.firstError}`);
       const genPct = (100 * r.r.generatorCpuSec) / r.r.elapsedSec;
       if (genPct > 50) notes.push(`${c.name}: the load generator itself used ${fmt(genPct, 0)}% of a CPU`);
     }

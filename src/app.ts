@@ -57,7 +57,10 @@ export interface AppOptions {
  */
 export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): Logger {
   const format = config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
-  if (format === 'json') return pino({ level: config.logLevel, base: undefined });
+  // Written asynchronously: a request's log line is queued and written with the others when the
+  // event loop is free, instead of one write(2) per line on the request's path. Flushed at exit
+  // (cli/main.ts) and on fatal errors by pino itself.
+  if (format === 'json') return pino({ level: config.logLevel, base: undefined }, pino.destination({ dest: 1, sync: false }));
   const stream = pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true });
   return pino({ level: config.logLevel, base: undefined }, stream);
 }
