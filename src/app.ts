@@ -57,9 +57,9 @@ export interface AppOptions {
  */
 export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): Logger {
   const format = config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
-  // Written asynchronously: a request's log line is queued and written with the others when the
-  // event loop is free, instead of one write(2) per line on the request's path. Flushed at exit
-  // (cli/main.ts) and on fatal errors by pino itself.
+  // Written asynchronously: a line is queued and written with the ones before it once the write
+  // in flight finishes, instead of one blocking write(2) per request. Not held back longer than
+  // that: a process killed outright loses at most the line being written.
   if (format === 'json') return pino({ level: config.logLevel, base: undefined }, pino.destination({ dest: 1, sync: false }));
   const stream = pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true });
   return pino({ level: config.logLevel, base: undefined }, stream);

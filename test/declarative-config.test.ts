@@ -50,6 +50,12 @@ async function failingStart(flags: string[]): Promise<string> {
   }
 }
 
+/** The output once it holds the config summary line (the log is written asynchronously). */
+async function summarised(proc: Spawned): Promise<string> {
+  for (let i = 0; i < 600 && !/config applied/.test(proc.output()); i++) await new Promise((r) => setTimeout(r, 100));
+  return proc.output();
+}
+
 async function stop(proc: Spawned): Promise<void> {
   proc.child.kill('SIGTERM');
   await proc.exited;
@@ -72,10 +78,18 @@ function tobiraConfig(minLength: number, extra: Record<string, unknown> = {}) {
         Schema: [{ Name: 'tenant', AttributeDataType: 'String', Mutable: true }],
         clients: [
           { ClientId: 'webclient', ClientName: 'web', ClientSecret: SECRET, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
-          { ClientId: 'spa', ClientName: 'spa', ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+          { ClientId: 'spa', ClientName: 'spa', SupportedIdentityProviders: ['COGNITO', 'Corp'], ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
         ],
         MfaConfig: { MfaConfiguration: 'OPTIONAL', SoftwareTokenMfaConfiguration: { Enabled: true } },
         resourceServers: [{ Identifier: 'https://api.example.com', Name: 'api', Scopes: [{ ScopeName: 'read', ScopeDescription: 'read things' }] }],
+        identityProviders: [
+          {
+            ProviderName: 'Corp',
+            ProviderType: 'OIDC',
+            ProviderDetails: { client_id: 'corp-app', client_secret: 'corp-secret', attributes_request_method: 'GET', oidc_issuer: 'https://idp.example.com', authorize_scopes: 'openid email' },
+            AttributeMapping: { email: 'email' },
+          },
+        ],
         domains: [{ Domain: 'declared-example' }],
         groups: [{ GroupName: 'admins', Precedence: 1, Description: 'administrators' }],
         users: [
@@ -106,9 +120,11 @@ describe('tobira start --config: a declared pool', () => {
   test('first start creates the pool with its fixed id, client id and secret; the declared user signs in', async () => {
     writeFileSync(file, JSON.stringify(tobiraConfig(8)));
     running = await start(['--data-dir', dataDir, '--config', file]);
-    const out = running.proc.output();
+    const out = await summarised(running.proc);
     assert.match(out, /config: created user pool us-east-1_Declared1/);
     assert.match(out, /config: created user us-east-1_Declared1\/alice/);
+    assert.match(out, /config: created identity provider us-east-1_Declared1\/Corp/);
+    assert.doesNotMatch(out, /corp-secret/);
     assert.match(out, /config applied: \d+ created, 0 updated, 0 deleted/);
     assert.doesNotMatch(out, new RegExp(SECRET), 'the secret is never logged');
     assert.doesNotMatch(out, /correctHorse1/, 'nor a password');
@@ -139,8 +155,9 @@ describe('tobira start --config: a declared pool', () => {
 
   test('a restart with the same config changes nothing', async () => {
     running = await start(['--data-dir', dataDir, '--config', file]);
-    assert.match(running.proc.output(), /config applied: no changes/);
-    assert.doesNotMatch(running.proc.output(), /config: (created|updated|deleted)/);
+    const out = await summarised(running.proc);
+    assert.match(out, /config applied: no changes/);
+    assert.doesNotMatch(out, /config: (created|updated|deleted)/);
     await stop(running.proc);
   });
 
@@ -149,7 +166,7 @@ describe('tobira start --config: a declared pool', () => {
     changed.userPools[0].groups = [{ GroupName: 'admins', Precedence: 5, Description: 'administrators' }];
     writeFileSync(file, JSON.stringify(changed));
     running = await start(['--data-dir', dataDir, '--config', file]);
-    const out = running.proc.output();
+    const out = await summarised(running.proc);
     assert.match(out, /config: updated user pool us-east-1_Declared1/);
     assert.match(out, /config: updated group us-east-1_Declared1\/admins/);
     assert.doesNotMatch(out, /config: updated app client/);
@@ -166,7 +183,7 @@ describe('tobira start --config: a declared pool', () => {
     assert.equal((await idpClient(running.url).send(new ListGroupsCommand({ UserPoolId: POOL_ID }))).Groups?.length, 2);
     await stop(running.proc);
     running = await start(['--data-dir', dataDir, '--config', file, '--prune']);
-    const pruned = running.proc.output();
+    const pruned = await summarised(running.proc);
     assert.match(pruned, /config: deleted group us-east-1_Declared1\/adhoc/);
     assert.match(pruned, new RegExp(`config: deleted app client ${adhoc.UserPoolClient!.ClientId}`));
     const after = idpClient(running.url);

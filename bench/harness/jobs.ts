@@ -19,7 +19,9 @@ export type Job =
   | { kind: 'srp'; client: 'library' | 'fast'; url: string; poolId: string; clientId: string; usernames: string[]; password: string; concurrency: number; seconds: number }
   /** Ceilings: argon2id hashes with `concurrency` in flight (the server's thread pool), RS256 in one thread. */
   | { kind: 'argon2'; concurrency: number; seconds: number }
-  | { kind: 'rs256-sign' | 'rs256-verify'; seconds: number };
+  | { kind: 'rs256-sign' | 'rs256-verify'; seconds: number }
+  /** SRP's modular exponentiation as the server does it (modPowN: 3072-bit N, 1024-bit exponent), one thread. */
+  | { kind: 'srp-modpow'; seconds: number };
 
 export interface JobResult {
   count: number;

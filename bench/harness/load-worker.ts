@@ -7,6 +7,8 @@ import { hash } from '@node-rs/argon2';
 import { ARGON2_PARAMS } from './argon2-params.ts';
 import { SrpClient } from '../../test/helpers/srp-client.ts';
 import { fastSrpClient } from './srp-fast-client.ts';
+import { g, modPowN } from '../../src/domain/sign-in/srp-math.ts';
+import { randomBytes } from 'node:crypto';
 import type { Job, JobResult, WireRequest } from './jobs.ts';
 import { percentile } from '../util.ts';
 
@@ -136,6 +138,14 @@ async function runJob(job: Job): Promise<JobResult> {
       return loop(job.concurrency, job.seconds, async (i) => {
         const t0 = performance.now();
         await hash(`Ceiling#Password${i}`, ARGON2_PARAMS);
+        return performance.now() - t0;
+      });
+    case 'srp-modpow':
+      return loop(1, job.seconds, async () => {
+        // b is 128 random bytes, as src/domain/sign-in/srp.ts draws it.
+        const b = BigInt(`0x${randomBytes(128).toString('hex')}`);
+        const t0 = performance.now();
+        modPowN(g, b);
         return performance.now() - t0;
       });
     case 'rs256-sign':

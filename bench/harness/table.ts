@@ -22,7 +22,7 @@ export const COLUMNS = ['path', 'ops/s', 'p50 ms', 'p99 ms', 'server CPU %', 'op
 const cell = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? '—' : fmt(n, digits));
 
 export function rowCells(r: Row): string[] {
-  return [r.path, cell(r.opsPerSec), cell(r.p50Ms, 2), cell(r.p99Ms, 2), cell(r.serverCpuPct, 0), cell(r.opsPerCpuSec), r.ceiling ?? '—', cell(r.ratio, 2)];
+  return [r.path, cell(r.opsPerSec), cell(r.p50Ms, 2), cell(r.p99Ms, 2), cell(r.serverCpuPct, 0), cell(r.opsPerCpuSec), r.ceiling ?? '—', cell(r.ratio, r.ratio !== undefined && r.ratio < 0.1 ? 3 : 2)];
 }
 
 /** A Markdown table; `|` inside a cell is escaped so that every row keeps its eight cells. */
