@@ -242,7 +242,7 @@ export async function run(argv: string[] = []): Promise<Row[]> {
   }
 
   notes.push(
-    'server CPU % is of one CPU (utime+stime of /proc/<pid>/stat over the case\'s wall time); for the argon2id and RS256 ceilings, computed in the load generator\'s process, it is that process\'s CPU (process.cpuUsage)',
+    'server CPU % is of one CPU (utime+stime of /proc/<pid>/stat over the case\'s wall time); for the ceilings computed in the load generator\'s process (argon2id, RS256, SRP modPow), it is that process\'s CPU (process.cpuUsage)',
     'ratio = ops/s over the tightest ceiling (each ceiling over what one operation uses of it); for cold starts, the bare start over Tobira\'s',
     `Tobira runs as \`tobira start --in-memory\` with TOBIRA_LOG_LEVEL=warn; the pool's users were created passwordless (EMAIL_OTP is among its first factors), then ${pool ? pool.signers.length + pool.resetters.length : 0} given passwords by AdminSetUserPassword`,
   );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -61,6 +61,8 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): Lo
   // in flight finishes, instead of one blocking write(2) per request. Not held back longer than
   // that: a process killed outright loses at most the line being written.
   if (format === 'json') return pino({ level: config.logLevel, base: undefined }, pino.destination({ dest: 1, sync: false }));
+  // pino-pretty only for a terminal (required here, synchronously, so JSON logging never loads it).
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const stream = pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true });
   return pino({ level: config.logLevel, base: undefined }, stream);
 }

@@ -280,6 +280,8 @@ describe('tobira start --config: other formats', () => {
         AppClient: { Type: 'AWS::Cognito::UserPoolClient', Properties: { UserPoolId: { Ref: 'AppPool' }, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] } },
         Admins: { Type: 'AWS::Cognito::UserPoolGroup', Properties: { UserPoolId: { Ref: 'AppPool' }, GroupName: 'admins', RoleArn: { 'Fn::GetAtt': ['AdminRole', 'Arn'] } } },
         AdminRole: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'app-admins' } },
+        Ops: { Type: 'AWS::Cognito::UserPoolUser', Properties: { UserPoolId: { Ref: 'AppPool' }, Username: 'ops@example.com', UserAttributes: [{ Name: 'email', Value: 'ops@example.com' }] } },
+        OpsIsAdmin: { Type: 'AWS::Cognito::UserPoolUserToGroupAttachment', Properties: { UserPoolId: { Ref: 'AppPool' }, Username: 'ops@example.com', GroupName: { Ref: 'Admins' } } },
         Identities: {
           Type: 'AWS::Cognito::IdentityPool',
           Properties: {
@@ -303,6 +305,9 @@ describe('tobira start --config: other formats', () => {
     const client = await idp.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: derivedClientId('AppClient') }));
     assert.equal(client.UserPoolClient?.ClientName, 'app');
     assert.equal((await idp.send(new GetGroupCommand({ UserPoolId: poolId, GroupName: 'admins' }))).Group?.RoleArn, 'arn:aws:iam::000000000000:role/app-admins');
+    // An email-username pool: the user is found by its email, and is in the attached group.
+    const opsGroups = await idp.send(new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: 'ops@example.com' }));
+    assert.deepEqual(opsGroups.Groups?.map((g) => g.GroupName), ['admins']);
     const identity = new CognitoIdentityClient({ endpoint: running.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTOBIRATEST', secretAccessKey: 'x' }, maxAttempts: 1 });
     const identityPoolId = derivedIdentityPoolId('us-east-1', 'Identities');
     const described = await identity.send(new DescribeIdentityPoolCommand({ IdentityPoolId: identityPoolId }));

@@ -188,13 +188,20 @@ describe('tobira export / import: a round trip loses nothing', () => {
     }
   });
 
-  test('--secrets omit leaves the secrets out; --secrets clear on a store without a master key is the default', async () => {
+  test('--secrets omit leaves the secrets out; --secrets clear on a store without a master key is the default; --pool; a config is not an export', async () => {
     const omitted = JSON.parse(await ok(['export', '--data-dir', source, '--secrets', 'omit']));
     assert.equal(omitted.userPools[0].clients[0].ClientSecret, undefined);
     assert.equal(omitted.userPools[0].stored.rows.signing_keys, undefined);
     assert.equal(omitted.userPools[0].stored.rows.software_tokens, undefined);
     assert.doesNotMatch(JSON.stringify(omitted), new RegExp(clientSecret));
     assert.equal(await ok(['export', '--data-dir', source, '--secrets', 'clear']), exported.replace('"secrets": "sealed"', '"secrets": "clear"'));
+    const one = JSON.parse(await ok(['export', '--data-dir', source, '--pool', poolId]));
+    assert.deepEqual([one.userPools.map((p: { Id: string }) => p.Id), one.identityPools], [[poolId], []]);
+    const notExport = join(dir, 'not-an-export.json');
+    writeFileSync(notExport, JSON.stringify({ userPools: [] }));
+    const refused = await tobira(['import', notExport, '--data-dir', join(dir, 'never')]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /not a file written by tobira export/);
   });
 
   test('into PostgreSQL: import, export the same bytes, and sign in there', async () => {

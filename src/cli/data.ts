@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Database } from '../store/db.ts';
-import { PostgresDatabase } from '../store/postgres.ts';
 import { SqliteDatabase } from '../store/sqlite.ts';
 
 /**
@@ -10,7 +9,8 @@ import { SqliteDatabase } from '../store/sqlite.ts';
  * directory, which must already hold Tobira's data (`hint` says what to give instead).
  */
 export async function openStoredData(config: Pick<Config, 'dataDir' | 'databaseUrl'>, hint: string): Promise<Database> {
-  if (config.databaseUrl) return PostgresDatabase.open(config.databaseUrl);
+  // pg is loaded only for a PostgreSQL store.
+  if (config.databaseUrl) return (await import('../store/postgres.ts')).PostgresDatabase.open(config.databaseUrl);
   if (!config.dataDir || !existsSync(join(config.dataDir, 'tobira.sqlite'))) {
     throw new Error(`no Tobira data in ${config.dataDir ?? '(none)'} (${hint})`);
   }

@@ -3,7 +3,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
+import { loadX509 } from '../util/x509.ts';
 import type { Sealer } from '../store/sealing.ts';
 
 /**
@@ -14,7 +15,6 @@ import type { Sealer } from '../store/sealing.ts';
  */
 
 const crypto = webcrypto as unknown as Crypto;
-x509.cryptoProvider.set(crypto);
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 /** The key file's row name for the sealer: a sealed key copied elsewhere does not open. */
 const SEAL_ROW = 'tobira-local-ca-key';
@@ -25,7 +25,7 @@ export interface LocalCa {
   dir: string;
   /** ca.crt, the file users trust. */
   certPath: string;
-  cert: x509.X509Certificate;
+  cert: X509.X509Certificate;
   key: CryptoKey;
   /** Made by this start (else loaded). */
   created: boolean;
@@ -43,6 +43,7 @@ export function caDirFor(dataDir: string | null, env: NodeJS.ProcessEnv = proces
 
 /** The CA in `dir`, made there first if absent. Its key is sealed when `sealer` seals (a master key). */
 export async function loadOrCreateCa(dir: string, sealer: Sealer): Promise<LocalCa> {
+  const x509 = await loadX509();
   const loaded = await loadCa(dir, sealer);
   if (loaded) return loaded;
   const keys = (await crypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
@@ -85,6 +86,7 @@ export async function loadOrCreateCa(dir: string, sealer: Sealer): Promise<Local
 }
 
 async function loadCa(dir: string, sealer: Sealer): Promise<LocalCa | undefined> {
+  const x509 = await loadX509();
   let certPem: string;
   let keyText: string;
   try {
@@ -115,6 +117,7 @@ export interface ServerNames {
 
 /** A server certificate for `names`, signed by the CA; its key exists only in memory. */
 export async function issueServerCertificate(ca: LocalCa, names: ServerNames): Promise<{ cert: string; key: string }> {
+  const x509 = await loadX509();
   const keys = (await crypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({

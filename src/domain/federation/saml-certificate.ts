@@ -1,5 +1,6 @@
 import { createHash, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
+import { loadX509 } from '../../util/x509.ts';
 import type { App } from '../../app.ts';
 
 /**
@@ -24,7 +25,6 @@ const PURPOSE = 'saml-signing';
 const TEN_YEARS_MS = 3650 * 24 * 60 * 60 * 1000;
 const ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 // The stored material never changes once made, so each server reads it once per pool.
 const caches = new WeakMap<App, Map<string, Promise<SamlSigningMaterial>>>();
@@ -54,6 +54,7 @@ async function load(app: App, poolId: string, purpose: string): Promise<SamlSign
 }
 
 async function make(poolId: string, now: number): Promise<SamlSigningMaterial> {
+  const x509 = await loadX509();
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     // A positive serial from the pool id and the time: unique per certificate made.

@@ -83,7 +83,7 @@ export async function verifySamlResponse(
   if (encrypted && !childNamed(root, 'EncryptedAssertion')) throw new SamlRefused(NOT_ENCRYPTED);
   const decryptionKey = encrypted ? (await samlEncryptionMaterial(app, pool.id, provider.providerName)).privateKeyPem : undefined;
   const validate = async (idp: SamlIdp) => {
-    const sp = samlSp({ poolId: pool.id, acsUrl: expect.acsUrls[0]!, idp, requestId: expect.requestId, decryptionKey });
+    const sp = await samlSp({ poolId: pool.id, acsUrl: expect.acsUrls[0]!, idp, requestId: expect.requestId, decryptionKey });
     try {
       return (await sp.validatePostResponseAsync({ SAMLResponse: samlResponse })).profile;
     } catch (err) {
@@ -183,7 +183,7 @@ export async function verifySamlLogoutResponse(app: App, pool: UserPool, provide
   const root = parseRoot(Buffer.from(samlResponse, 'base64').toString('utf8'));
   if (!root || root.localName !== 'LogoutResponse') throw new SamlRefused(MALFORMED);
   // node-saml looks for InResponseTo on a Response only; the LogoutResponse's is checked below.
-  const sp = samlSp({ poolId: pool.id, acsUrl, idp: await samlIdpOf(app, provider), requestId: null });
+  const sp = await samlSp({ poolId: pool.id, acsUrl, idp: await samlIdpOf(app, provider), requestId: null });
   let result;
   try {
     result = await sp.validatePostResponseAsync({ SAMLResponse: samlResponse });

@@ -1,4 +1,5 @@
-import { SAML, ValidateInResponseTo, type CacheProvider, type SamlConfig } from '@node-saml/node-saml';
+// Types only at start: node-saml itself is loaded by the first SAML sign-in (it costs ~0.2 s to load).
+import type { CacheProvider, SAML, SamlConfig } from '@node-saml/node-saml';
 import type { SamlIdp } from './saml-metadata.ts';
 import { certificatePem, type SamlSigningMaterial } from './saml-certificate.ts';
 
@@ -41,7 +42,8 @@ export interface SpOptions {
  * be signed by a certificate in the IdP's metadata (Cognito accepts any of them,
  * cognito-user-pools-saml-idp-things-to-know); the audience is the pool's SP entity id.
  */
-export function samlSp(o: SpOptions): SAML {
+export async function samlSp(o: SpOptions): Promise<SAML> {
+  const { SAML, ValidateInResponseTo } = await import('@node-saml/node-saml');
   const config: SamlConfig = {
     issuer: spEntityId(o.poolId),
     audience: spEntityId(o.poolId),

@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { App } from '../../app.ts';
 import { CognitoError } from '../../errors.ts';
 import type { GetCredentialsForIdentityInput, GetCredentialsForIdentityResponse } from '../../generated/cognito-identity.ts';
@@ -141,6 +140,8 @@ async function fromExternalSts(
   const tags = Object.keys(principalTags).length > 0 ? { [TAGS_CLAIM]: { principal_tags: Object.fromEntries(Object.entries(principalTags).map(([k, v]) => [k, [v]])) } } : {};
   const token = await issueOpenIdToken(app, identity, verified, EXTERNAL_TOKEN_SECONDS, tags);
   // Bounded, so an STS that does not answer cannot hold the request (the SDK has no timeout of its own).
+  // Loaded only when an external STS is configured (it costs ~0.2 s at start).
+  const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   const sts = new STSClient({ endpoint, region: pool.region, maxAttempts: 2, requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 } });
   try {
     const out = await sts.send(

@@ -1,4 +1,3 @@
-import { generateServiceProviderMetadata } from '@node-saml/node-saml';
 import { CognitoError } from '../../errors.ts';
 import { signInFederated } from '../../domain/federation/federated-users.ts';
 import { certificatePem, samlEncryptionMaterial, samlSigningMaterial } from '../../domain/federation/saml-certificate.ts';
@@ -141,6 +140,7 @@ export async function samlMetadata(ctx: HostedContext) {
     provider?.providerType === 'SAML' && provider.providerDetails.EncryptedResponses === 'true'
       ? await samlEncryptionMaterial(app, hd.pool.id, provider.providerName)
       : undefined;
+  const { generateServiceProviderMetadata } = await import('@node-saml/node-saml');
   const xml = generateServiceProviderMetadata({
     ...(encryption ? { decryptionPvk: encryption.privateKeyPem, decryptionCert: certificatePem(encryption.certificate) } : {}),
     issuer: spEntityId(hd.pool.id),

@@ -80,6 +80,6 @@ export async function samlSignOutRedirect(app: App, hd: HostedDomain, user: User
   if (!idp.sloRedirect || !acsUrl) return undefined;
   const requestId = `_${app.random.bytes(20).toString('hex')}`;
   const relayState = await sealRelay(app, hd.pool.id, { c: clientId, u: logoutUri, p: provider.providerName, r: requestId, e: app.clock.now() + RELAY_TTL_MS });
-  const sp = samlSp({ poolId: hd.pool.id, acsUrl, idp, requestId, signing: await samlSigningMaterial(app, hd.pool.id), logoutUrl: idp.sloRedirect });
+  const sp = await samlSp({ poolId: hd.pool.id, acsUrl, idp, requestId, signing: await samlSigningMaterial(app, hd.pool.id), logoutUrl: idp.sloRedirect });
   return sp.getLogoutUrlAsync({ nameID: identity.userId, nameIDFormat: NAME_ID_FORMAT, issuer: idp.entityId }, relayState, {});
 }

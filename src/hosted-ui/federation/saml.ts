@@ -45,7 +45,7 @@ export async function startSamlSignIn(app: App, ar: AuthorizeRequest, provider: 
   // An xs:ID: starts with a letter or underscore.
   const requestId = `_${app.random.bytes(20).toString('hex')}`;
   const relayState = await savePending(app, ar, provider.providerName, { requestId });
-  const sp = samlSp({ poolId: ar.pool.id, acsUrl, idp, requestId, signing });
+  const sp = await samlSp({ poolId: ar.pool.id, acsUrl, idp, requestId, signing });
   if (idp.ssoRedirect) return { redirect: await sp.getAuthorizeUrlAsync(relayState, undefined, {}) };
   // HTTP-POST only: a form that sends itself on (a button without script).
   const message = await sp.getAuthorizeMessageAsync(relayState);
