@@ -20,6 +20,7 @@ export async function startTobira(options: TobiraOptions = {}): Promise<Tobira> 
     region: options.region ?? 'us-east-1',
     logLevel: options.logLevel ?? 'silent',
     ...(options.settings as Partial<Config>),
+    ...(options.config !== undefined ? { configFile: options.config } : {}),
     dataDir: null,
     databaseUrl: null,
   };

@@ -32,6 +32,12 @@ export interface TobiraOptions {
   host?: string;
   /** silent (default), error, warn, info or debug: Tobira's own log, on stdout. */
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * A declarative configuration file (JSON or YAML, cognito-local's or a CloudFormation template),
+   * as `tobira start --config` takes it: its pools, clients, users ... exist when startTobira
+   * resolves, with the ids it gives.
+   */
+  config?: string;
   /** Other server settings, as `tobira start`'s flags set them (see the README's configuration table). */
   settings?: TobiraSettings;
 }

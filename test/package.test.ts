@@ -119,6 +119,21 @@ test('a user signs up, confirms with the emailed code and signs in', async () =>
   assert.equal((await tobira.outbox({ to: 'ann@example.com' })).length, 1);
 });
 
+test('startTobira({ config }) starts with the pools, clients and users a file declares', async () => {
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync('tobira.json', JSON.stringify({ userPools: [{ Id: 'us-east-1_Declared1', PoolName: 'declared',
+    clients: [{ ClientId: 'declaredweb', ClientName: 'web', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }],
+    users: [{ Username: 'bo', Password: 'Passw0rd!long' }] }] }));
+  const declared = await startTobira({ config: 'tobira.json' });
+  try {
+    const c = new idp.CognitoIdentityProviderClient({ endpoint: declared.url, region: declared.region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const out = await c.send(new idp.InitiateAuthCommand({ ClientId: 'declaredweb', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'bo', PASSWORD: 'Passw0rd!long' } }));
+    assert.ok(out.AuthenticationResult.AccessToken);
+  } finally {
+    await declared.close();
+  }
+});
+
 test('reset() forgets everything', async () => {
   await tobira.reset();
   const { UserPools } = await cognito.send(new idp.ListUserPoolsCommand({ MaxResults: 10 }));
@@ -132,6 +147,6 @@ test('reset() forgets everything', async () => {
     delete env.NODE_TEST_CONTEXT;
     const result = await run(process.execPath, ['--test', 'sign-up.test.mjs'], { cwd: app, env, maxBuffer: 1 << 24 }).catch((err) => err);
     assert.equal(result.code ?? 0, 0, `${result.stdout}\n${result.stderr}`);
-    assert.match(result.stdout, /# pass 2/);
+    assert.match(result.stdout, /# pass 3/);
   });
 });
