@@ -79,7 +79,8 @@ export class Store {
     private readonly sql: Sql = db,
     private readonly inTransaction = false,
   ) {
-    this.pools = new PoolRepo(sql);
+    // Outside a transaction, pools come with shared, frozen settings (repos/pools.ts).
+    this.pools = new PoolRepo(sql, !inTransaction);
     this.clients = new ClientRepo(sql, sealer);
     // In a PostgreSQL transaction, reading a user locks its row (repos/users.ts).
     this.users = new UserRepo(sql, { lockReads: inTransaction && db.dialect === 'postgres' });

@@ -139,11 +139,28 @@ export async function verificationKey(
   kid: string,
   now: number,
 ): Promise<{ poolId: string; tokenUse: KeyUse; key: KeyObject } | undefined> {
-  const rec = await store.keys.get(kid);
-  if (!rec || (rec.expiresAt !== null && rec.expiresAt <= now)) return undefined;
-  const key = publicKeys.get(kid) ?? remember(publicKeys, kid, createPublicKey({ key: JSON.parse(rec.publicJwk), format: 'jwk' }));
-  return { poolId: rec.poolId, tokenUse: rec.tokenUse, key };
+  let known = verifiers.get(kid);
+  // A kid's pool, use and public key never change; only its expiry may be set (by a rotation,
+  // on any node), so the row is read again after a few seconds.
+  if (!known || performance.now() - known.readAt > VERIFIER_TTL_MS) {
+    const rec = await store.keys.get(kid);
+    if (!rec) return undefined;
+    const key = publicKeys.get(kid) ?? remember(publicKeys, kid, createPublicKey({ key: JSON.parse(rec.publicJwk), format: 'jwk' }));
+    known = { poolId: rec.poolId, tokenUse: rec.tokenUse, key, expiresAt: rec.expiresAt, readAt: performance.now() };
+    if (verifiers.size >= 10_000) verifiers.clear();
+    verifiers.set(kid, known);
+  }
+  if (known.expiresAt !== null && known.expiresAt <= now) return undefined;
+  return { poolId: known.poolId, tokenUse: known.tokenUse, key: known.key };
 }
+
+/**
+ * Verification keys read in the last VERIFIER_TTL_MS, by kid: GetUser and every token-authenticated
+ * call need one, and reading its row each time was one of their four reads. A key deleted with its
+ * pool is caught by the pool's own read, which follows.
+ */
+const VERIFIER_TTL_MS = 5_000;
+const verifiers = new Map<string, { poolId: string; tokenUse: KeyUse; key: KeyObject; expiresAt: number | null; readAt: number }>();
 
 const toJwk = (rec: SigningKeyRecord): PublicJwk => {
   const { e, n } = JSON.parse(rec.publicJwk) as { e: string; n: string };

@@ -23,16 +23,8 @@ export const PENDING_TTL_MS = 5 * 60 * 1000;
 const KIND = 'federation';
 
 /** What of the request is stored: the client by id, the rest as checked. */
-interface Stored {
+interface Stored extends Omit<AuthorizeRequest, 'pool' | 'client' | 'identityProvider'> {
   clientId: string;
-  responseType: AuthorizeRequest['responseType'];
-  redirectUri: string;
-  state?: string;
-  scopes: string[];
-  codeChallenge?: string;
-  codeChallengeMethod?: 'S256' | 'plain';
-  nonce?: string;
-  prompt?: string;
   providerName: string;
   extra: Record<string, string>;
 }

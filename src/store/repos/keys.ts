@@ -32,16 +32,26 @@ interface Row {
 
 const num = (v: number | null) => (v === null || v === undefined ? null : Number(v));
 
-const fromRow = (r: Row, sealer: Sealer): SigningKeyRecord => ({
-  kid: r.kid,
-  poolId: r.pool_id,
-  tokenUse: r.token_use as KeyUse,
-  privateJwk: sealer.open(r.private_jwk, sealedRow(r.kid)),
-  publicJwk: r.public_jwk,
-  createdAt: Number(r.created_at),
-  retiredAt: num(r.retired_at),
-  expiresAt: num(r.expires_at),
-});
+/**
+ * The private key is opened only when read: verifying a token needs the public key alone, and a
+ * signer whose KeyObject is already imported (domain/tokens/keys.ts) only the kid.
+ */
+const fromRow = (r: Row, sealer: Sealer): SigningKeyRecord => {
+  let opened: string | undefined;
+  return {
+    kid: r.kid,
+    poolId: r.pool_id,
+    tokenUse: r.token_use as KeyUse,
+    get privateJwk() {
+      opened ??= sealer.open(r.private_jwk, sealedRow(r.kid));
+      return opened;
+    },
+    publicJwk: r.public_jwk,
+    createdAt: Number(r.created_at),
+    retiredAt: num(r.retired_at),
+    expiresAt: num(r.expires_at),
+  };
+};
 
 /** What a sealed private key is bound to. */
 export const sealedRow = (kid: string) => `signing_keys/${kid}`;
