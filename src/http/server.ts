@@ -31,6 +31,11 @@ export function registerRoutes(mod: RouteModule): void {
 }
 
 /** `tls`: serve HTTPS with this certificate and key (PEM; http/tls.ts). */
+/** A compiler factory for schemas Tobira never declares: using one is a programming error. */
+const noSchemas = () => () => {
+  throw new Error('Tobira routes declare no JSON schemas (see http/validate.ts)');
+};
+
 export function buildServer(app: App, tls?: { cert: string; key: string }): FastifyInstance {
   const limits = app.config.limits ?? DEFAULT_LIMITS;
   // HTTPS through a factory keeps the instance typed as the HTTP one the routes are written for;
@@ -49,6 +54,10 @@ export function buildServer(app: App, tls?: { cert: string; key: string }): Fast
     // An endpoint URL ending in `/` makes some clients post to `//`: it reaches the API like `/`
     // (the SigV4 check still signs the path as sent, http/sigv4.ts).
     routerOptions: { ignoreDuplicateSlashes: true },
+    // No route declares a JSON schema (bodies are checked against the service models instead,
+    // http/validate.ts), so fastify's Ajv and fast-json-stringify compilers, ~100 modules loaded
+    // at every start, are replaced by ones that refuse a schema should one ever appear.
+    schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
     ...(serverFactory && { serverFactory }),
   });
   applyListenerLimits(server.server, limits);
