@@ -130,6 +130,10 @@ describe('admin console pages', () => {
     const page = await c().get(path);
     assert.match(page.text, /<caption>Sign-in events, newest first<\/caption>/);
     assert.match(page.text, /<td>SignIn<\/td><td>Pass<\/td>/);
+    // And in the pool's feed of recent events, linked to the user.
+    const feed = await c().get(`/_tobira/console/pools/${encodeURIComponent(poolId)}/events`);
+    assert.equal(feed.status, 200);
+    assert.match(feed.text, /<a href="\/_tobira\/console\/pools\/[^"]+\/users\/carol">carol<\/a><\/td><td>[^<]+<\/td><td>SignIn<\/td><td>Pass<\/td>/);
 
     // Sign out everywhere revokes the refresh token.
     assertDone(await c().act(path, 'sign-out'));

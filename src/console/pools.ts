@@ -1,6 +1,7 @@
 import { html } from '../hosted-ui/html.ts';
 import type { UpdateUserPoolRequest, UserPoolType } from '../generated/cognito-idp.ts';
 import { idp } from './call.ts';
+import { toAuthEventType } from '../domain/threat/events.ts';
 import { checkbox, display, dl, form, href, input, section, select, table, when } from './layout.ts';
 import type { ConsoleContext, ConsolePage } from './page.ts';
 
@@ -38,7 +39,35 @@ const TRIGGERS = [
 const yes = (b: boolean | undefined) => (b === undefined ? undefined : b ? 'yes' : 'no');
 
 /** The user pools: the list with a create form, and one pool's settings (schema, policies, MFA, triggers, domain). */
+/** The pool's newest sign-in events, whoever they concern (threat protection's records). */
+const poolEvents: ConsolePage = {
+  path: '/pools/:poolId/events',
+  // Read from the store, not through an operation Cognito has (it lists events per user only).
+  unrestricted: true,
+  async view(cx) {
+    const poolId = cx.params.poolId!;
+    const events = await cx.app.store.authEvents.recentInPool(poolId, 50);
+    const rows = events.map((e) => {
+      const t = toAuthEventType(e);
+      return [
+        html`<a href="${href('pools', poolId, 'users', e.usernameKey)}">${e.usernameKey}</a>`,
+        when(t.CreationDate),
+        t.EventType,
+        t.EventResponse,
+        t.EventRisk ? `${t.EventRisk.RiskDecision ?? ''} ${t.EventRisk.RiskLevel ?? ''}`.trim() : '',
+        t.EventContextData ? [t.EventContextData.IpAddress, t.EventContextData.DeviceName].filter(Boolean).join(', ') : '',
+      ];
+    });
+    return {
+      title: 'Recent sign-in events',
+      body: html`<p><a href="${href('pools', poolId)}">Back to the pool</a></p>
+${section('Recent sign-in events', table('The newest 50 events of the pool, newest first', ['User', 'When', 'Event', 'Response', 'Risk', 'Where'], rows, 'none recorded (threat protection records them when it is on).'))}`,
+    };
+  },
+};
+
 export const poolPages: ConsolePage[] = [
+  poolEvents,
   {
     path: '',
     async view(cx) {
@@ -138,7 +167,7 @@ ${input('TemporaryPasswordValidityDays', 'Temporary password valid (days)', { ty
 )}
 ${section(
   'Threat protection',
-  html`<p>Sign-in events are recorded (and shown on each user's page) when threat protection is on.</p>
+  html`<p>Sign-in events are recorded (and shown on each user's page and in <a href="${href('pools', p.Id!, 'events')}">the pool's recent events</a>) when threat protection is on.</p>
 ${form(cx, 'threat-protection', select('AdvancedSecurityMode', 'Threat protection mode', ['OFF', 'AUDIT', 'ENFORCED'], p.UserPoolAddOns?.AdvancedSecurityMode ?? 'OFF'), 'Save threat protection')}`,
 )}
 ${section(

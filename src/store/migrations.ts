@@ -640,4 +640,11 @@ CREATE TABLE user_import_log (
 );
 `,
   },
+  {
+    // The console's feed of a pool's newest sign-in events (repos/auth-events.ts recentInPool).
+    version: 21,
+    sql: `
+CREATE INDEX auth_events_by_pool ON auth_events (pool_id, created_at, event_id);
+`,
+  },
 ];

@@ -118,6 +118,12 @@ export class AuthEventRepo {
     return rows.map(fromRow);
   }
 
+  /** The pool's newest events, whoever they concern (the console's feed). */
+  async recentInPool(poolId: string, limit: number): Promise<StoredAuthEvent[]> {
+    const rows = await this.sql.all<Row>('SELECT * FROM auth_events WHERE pool_id = ? ORDER BY created_at DESC, event_id DESC LIMIT ?', [poolId, limit]);
+    return rows.map(fromRow);
+  }
+
   /** The user's events since `since`, newest first, at most `limit` (the risk signals read these). */
   async since(poolId: string, usernameKey: string, since: number, limit: number): Promise<StoredAuthEvent[]> {
     const rows = await this.sql.all<Row>(
