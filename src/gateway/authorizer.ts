@@ -1,4 +1,3 @@
-import { compactVerify, decodeProtectedHeader } from 'jose';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { GatewayRoute } from './config.ts';
@@ -77,6 +76,8 @@ export class Authorizer {
   }
 
   private async verifySignature(route: GatewayRoute, token: string): Promise<Claims | null> {
+  // jose is loaded on first use, not at start.
+    const { compactVerify, decodeProtectedHeader } = await import('jose');
     const cacheKey = `${route.endpoint}/${route.userPoolId} ${token}`;
     const hit = this.verified.get(cacheKey);
     if (hit) return hit.claims;

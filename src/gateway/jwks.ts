@@ -1,4 +1,4 @@
-import { importJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 
@@ -66,6 +66,8 @@ export class PoolKeys {
   }
 
   private async fetchKeys(e: PoolEntry): Promise<void> {
+  // jose is loaded on first use, not at start.
+    const { importJWK } = await import('jose');
     let body: unknown;
     try {
       const res = await fetch(e.url, { signal: AbortSignal.timeout(3000) });

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { createRemoteJWKSet } from 'jose';
 import type { App } from '../../app.ts';
 import type { IdentityProvider } from '../types.ts';
 import { sameSecret } from '../../hosted-ui/artifact-hash.ts';
@@ -158,6 +158,8 @@ export async function upstreamAuthorizeUrl(app: App, provider: IdentityProvider,
 
 /** Sign in with Apple's client secret: a short ES256 JWT signed with the team's key (Apple's documented form). */
 async function appleClientSecret(app: App, provider: IdentityProvider): Promise<string> {
+  // jose is loaded on first use, not at start.
+  const { SignJWT } = await import('jose');
   const d = provider.providerDetails;
   const now = Math.floor(app.clock.now() / 1000);
   try {
@@ -186,6 +188,8 @@ function flatten(o: Record<string, unknown>): Record<string, string> {
 
 /** Checks the upstream ID token: signature by the provider's keys, issuer, audience (our client_id), expiry, nonce. */
 async function verifyIdToken(app: App, provider: IdentityProvider, ep: Endpoints, idToken: string, nonce: string): Promise<Record<string, unknown>> {
+  // jose is loaded on first use, not at start.
+  const { createRemoteJWKSet, errors: joseErrors, jwtVerify } = await import('jose');
   if (!ep.jwksUri) throw relayed(provider, 'configuration', 'no jwks_uri');
   let jwks = keySets.get(ep.jwksUri);
   if (!jwks) {

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import type { App } from '../../app.ts';
 import { CognitoError, invalidParameter, notAuthorized } from '../../errors.ts';
 import { parseJwt, verifySignature } from '../tokens/jwt.ts';
@@ -160,6 +160,8 @@ const FETCH_TIMEOUT_MS = 5000;
 const discovered = new Map<string, { at: number; jwks: JWTVerifyGetKey; issuer: string }>();
 
 async function keySetOf(app: App, issuer: string): Promise<{ jwks: JWTVerifyGetKey; issuer: string }> {
+  // jose is loaded on first use, not at start.
+  const { createRemoteJWKSet } = await import('jose');
   const now = app.clock.now();
   const hit = discovered.get(issuer);
   if (hit && now - hit.at < DISCOVERY_TTL_MS) return hit;
@@ -207,6 +209,8 @@ async function verifySocialLogin(app: App, key: string, override: string, appId:
 }
 
 async function verifyDiscovered(app: App, key: string, base: string, token: string, audience?: string[]): Promise<Login> {
+  // jose is loaded on first use, not at start.
+  const { errors: joseErrors, jwtVerify } = await import('jose');
   const parsed = parseJwt(token);
   if (!parsed) throw unverifiable();
   if (parsed.payload.aud === undefined) throw notAuthorized('Invalid login token. Missing a required claim: aud');
