@@ -8,7 +8,8 @@ import { configFromArgs } from '../src/cli/main.ts';
 import { parseArgs } from '../src/cli/args.ts';
 import type { Running } from '../src/tobira.ts';
 import { startTestServer } from './helpers/tobira.ts';
-import { AWS_CLI, needs, PYTHON } from './helpers/tools.ts';
+import { awsWith } from './helpers/sts.ts';
+import { needs, PYTHON } from './helpers/tools.ts';
 
 /**
  * IAM policies on admin keys (--admin-credentials-file in JSON), driven by the AWS CLI v2 and
@@ -47,36 +48,9 @@ const file = {
   ],
 };
 
-function cli(url: string, key: { id: string; secret: string }, args: string[], region = 'us-east-1'): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
-  return new Promise((resolve) =>
-    execFile(
-      AWS_CLI,
-      [...args, '--endpoint-url', url, '--output', 'json'],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          AWS_ACCESS_KEY_ID: key.id,
-          AWS_SECRET_ACCESS_KEY: key.secret,
-          AWS_DEFAULT_REGION: region,
-          AWS_PAGER: '',
-          AWS_CONFIG_FILE: '/nonexistent/tobira-config',
-          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/tobira-credentials',
-        },
-        timeout: 60_000,
-      },
-      (err, stdout, stderr) => {
-        let json: any;
-        try {
-          json = stdout.trim() ? JSON.parse(stdout) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ code: err ? Number((err as any).code) || 1 : 0, stdout, stderr, json });
-      },
-    ),
-  );
-}
+/** The AWS CLI v2 signing as one of the keys above (helpers/sts.ts). */
+const cli = (url: string, key: { id: string; secret: string }, args: string[], region = 'us-east-1') =>
+  awsWith(url, { accessKeyId: key.id, secretAccessKey: key.secret }, args, region);
 
 /** Runs a boto3 script with `c` a cognito-idp client signing as `key`; prints what the script prints. */
 function boto3(url: string, key: { id: string; secret: string }, script: string, region = 'us-east-1'): Promise<{ code: number; out: string }> {

@@ -33,6 +33,13 @@ import { startPostgres, type RunningPostgres } from './helpers/postgres.ts';
 import { stepAt, totpAt } from '../src/domain/mfa/totp.ts';
 import type { Running } from '../src/tobira.ts';
 
+/** A store file opened to look at, never to change: it must exist, and queries may only read. */
+function openToRead(file: string) {
+  const db = new BetterSqlite3(file, { fileMustExist: true });
+  db.pragma('query_only = ON');
+  return db;
+}
+
 /** Runs `tobira <args>` to its end. */
 function tobira(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -271,7 +278,7 @@ describe('tobira export / import with a master key', () => {
     writeFileSync(clearFile, clear);
     const otherKey = join(dir, 'sealed-other-key');
     await ok(['import', clearFile, '--data-dir', otherKey, '--master-key-file', otherKeyFile]);
-    const db = new BetterSqlite3(join(otherKey, 'tobira.sqlite'), { readonly: true });
+    const db = openToRead(join(otherKey, 'tobira.sqlite'));
     try {
       const row = db.prepare('SELECT client_secret FROM user_pool_clients WHERE client_id = ?').get(clientId) as { client_secret: string };
       assert.match(row.client_secret, /^sealed:v1:/);
@@ -326,7 +333,7 @@ describe('tobira backup', () => {
       writing = false;
       await writer;
       assert.ok(written > 3, 'the server kept writing');
-      const db = new BetterSqlite3(join(copy, 'tobira.sqlite'), { readonly: true });
+      const db = openToRead(join(copy, 'tobira.sqlite'));
       try {
         assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
         assert.deepEqual(db.pragma('foreign_key_check'), []);

@@ -4,10 +4,9 @@ import { basename } from 'node:path';
 import { secureRandom } from '../app.ts';
 import { systemClock } from '../clock.ts';
 import { defaultConfig } from '../config.ts';
-import { MAX_FILE_BYTES, type ImportContext } from '../domain/import/jobs.ts';
+import { MAX_FILE_BYTES, newImportJob, type ImportContext } from '../domain/import/jobs.ts';
 import { runImport, type Progress } from '../domain/import/run.ts';
 import { getPool } from '../domain/pools/user-pools.ts';
-import type { StoredImportJob } from '../store/repos/import-jobs.ts';
 import { Store } from '../store/store.ts';
 import { randomString } from '../util/ids.ts';
 import { flagString, UsageError, type ParsedArgs } from './args.ts';
@@ -55,28 +54,17 @@ export async function importUsers(args: ParsedArgs, io: ImportUsersIo = { out: (
       throw new Error(`user pool ${poolId} has no auto-verified attributes (email or phone_number): imported users could not reset their passwords`);
     }
     const now = ctx.clock.now();
-    const job: StoredImportJob = {
+    const job = newImportJob({
       jobId: `import-${randomString(ctx.random, 10)}`,
       poolId,
       jobName: (flagString(args, 'job-name') ?? `tobira-import-users-${basename(file)}`).replace(/[^\w\s+=,.@-]/g, '_').slice(0, 128),
       status: 'Pending',
-      roleArn: null,
-      preSignedUrl: null,
-      uploadTokenHash: null,
-      uploadExpiresAt: null,
-      uploadId: null,
       uploadBytes: size,
-      rowsTotal: null,
-      rowsDone: 0,
-      importedUsers: 0,
-      skippedUsers: 0,
-      failedUsers: 0,
-      completionMessage: null,
       createdAt: now,
       startedAt: now,
-      completedAt: null,
       heartbeatAt: now,
-    };
+    });
+
     await ctx.store.importJobs.insert(job);
     io.out(`${job.jobId}: importing ${file} (${n(size)} bytes) into ${poolId}`);
     const bar = progressReporter(io.progress);

@@ -56,6 +56,30 @@ export const uploadPath = (jobId: string) => `/_tobira/import-uploads/${jobId}`;
  * CreateUserImportJob: a job in Created with a pre-signed URL, valid 15 minutes, that takes the
  * CSV by PUT as S3's would. The URL carries a random token; only its hash is kept for checking.
  */
+/** A job with nothing counted yet: what CreateUserImportJob and `tobira import-users` start from. */
+export function newImportJob(
+  j: Pick<StoredImportJob, 'jobId' | 'poolId' | 'jobName' | 'status' | 'createdAt'> & Partial<StoredImportJob>,
+): StoredImportJob {
+  return {
+    roleArn: null,
+    preSignedUrl: null,
+    uploadTokenHash: null,
+    uploadExpiresAt: null,
+    uploadId: null,
+    uploadBytes: null,
+    rowsTotal: null,
+    rowsDone: 0,
+    importedUsers: 0,
+    skippedUsers: 0,
+    failedUsers: 0,
+    completionMessage: null,
+    startedAt: null,
+    completedAt: null,
+    heartbeatAt: null,
+    ...j,
+  };
+}
+
 export async function createImportJob(app: App, input: CreateUserImportJobRequest): Promise<StoredImportJob> {
   const pool = await getPool(app.store, input.UserPoolId);
   const now = app.clock.now();
@@ -68,7 +92,7 @@ export async function createImportJob(app: App, input: CreateUserImportJobReques
   const url =
     `${app.publicUrl()}${uploadPath(jobId)}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=${amzDate}` +
     `&X-Amz-Expires=${UPLOAD_URL_TTL_MS / 1000}&X-Amz-SignedHeaders=host%3Bx-amz-server-side-encryption&X-Amz-Signature=${token}`;
-  const job: StoredImportJob = {
+  const job = newImportJob({
     jobId,
     poolId: pool.id,
     jobName: input.JobName,
@@ -77,19 +101,9 @@ export async function createImportJob(app: App, input: CreateUserImportJobReques
     preSignedUrl: url,
     uploadTokenHash: hashToken(token),
     uploadExpiresAt: expires,
-    uploadId: null,
-    uploadBytes: null,
-    rowsTotal: null,
-    rowsDone: 0,
-    importedUsers: 0,
-    skippedUsers: 0,
-    failedUsers: 0,
-    completionMessage: null,
     createdAt: now,
-    startedAt: null,
-    completedAt: null,
-    heartbeatAt: null,
-  };
+  });
+
   await app.store.importJobs.insert(job);
   // The pool's jobs left unstarted for a day expire now, so their uploads do not pile up unread.
   for (const id of await app.store.importJobs.createdBefore(pool.id, now - EXPIRE_AFTER_MS)) {
