@@ -49,14 +49,28 @@ export async function startTobiraProcess(bin = BIN, cwd?: string): Promise<Serve
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const p = spawnTobira(['start', '--in-memory', '--port', String(port)], { TOBIRA_LOG_LEVEL: 'warn' }, cwd, bin);
+  // TOBIRA_BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when the bench stops it
+  // (--cpu-prof is refused in NODE_OPTIONS); bench/harness/profile-summary.ts reads it.
+  const profileDir = process.env.TOBIRA_BENCH_CPU_PROF;
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const p = spawnTobira(['start', '--in-memory', '--port', String(port)], { TOBIRA_LOG_LEVEL: 'warn' }, cwd, bin, nodeArgs);
   try {
     await firstAnswer(`${url}/health`, () => running(p));
   } catch (err) {
     await stopSpawned(p);
     throw new Error(`${(err as Error).message}\n${p.output()}`);
   }
-  return { pid: p.child.pid!, url, startMs: performance.now() - t0, close: () => stopSpawned(p) };
+  const close = profileDir ? () => stopGracefully(p) : () => stopSpawned(p);
+  return { pid: p.child.pid!, url, startMs: performance.now() - t0, close };
+}
+
+/** SIGTERM and wait, so that a --cpu-prof profile is written; SIGKILL after 10 s. */
+async function stopGracefully(p: Spawned): Promise<void> {
+  if (!running(p)) return;
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+  await p.exited;
+  clearTimeout(timer);
 }
 
 /** The bare Fastify route of bare-fastify.mjs, in its own process. */

@@ -54,8 +54,8 @@ for (const [signal, number] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1]] a
 }
 
 /** Runs `tobira <args>` as a child process (the clone's bin, or `bin` given), collecting its output. */
-export function spawnTobira(args: string[], env: Record<string, string> = {}, cwd?: string, bin = BIN): Spawned {
-  const child = spawn(process.execPath, [bin, ...args], {
+export function spawnTobira(args: string[], env: Record<string, string> = {}, cwd?: string, bin = BIN, nodeArgs: string[] = []): Spawned {
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
     cwd,
     env: { ...process.env, TOBIRA_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
