@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import {
   AuthenticationDetails,
   CognitoUser,
@@ -23,7 +24,8 @@ import {
   serverSecretS,
   sessionKey,
 } from '../src/domain/sign-in/srp-math.ts';
-import { formatSrpTimestamp, parseSrpTimestamp } from '../src/domain/sign-in/srp.ts';
+import { formatSrpTimestamp, parseSrpTimestamp, serverKeys } from '../src/domain/sign-in/srp.ts';
+import type { App } from '../src/app.ts';
 
 describe('SRP arithmetic', () => {
   test('reproduces the reference test vector (cognito-protocols.md §4.9)', () => {
@@ -51,6 +53,27 @@ describe('SRP arithmetic', () => {
     for (const [base, exp] of [[3n, 12345n], [N - 1n, 3n], [1n, 99n], [0n, 5n], [N + 5n, 7n], [123456789n, 2n ** 200n + 1n]]) {
       assert.equal(modPowN(base, exp), modPow(base, exp, N), `${base}^${exp}`);
     }
+  });
+
+  test('modPowN keeps no exponent or result from one call to the next (its OpenSSL context is shared)', () => {
+    const b1 = 2n ** 279n + 12345n;
+    const b2 = 2n ** 255n + 777n;
+    const first = modPowN(g, b1);
+    assert.equal(modPowN(987654321n, b2), modPow(987654321n, b2, N));
+    assert.equal(modPowN(g, b2), modPow(g, b2, N));
+    assert.equal(modPowN(g, b1), first);
+    assert.equal(first, modPow(g, b1, N));
+  });
+
+  test("the server's secret b has at least RFC 7919's 275 bits for the 3072-bit group, fresh each time", () => {
+    const asked: number[] = [];
+    const app = { random: { bytes: (n: number) => (asked.push(n), randomBytes(n)) } } as unknown as App;
+    const v = BigInt(`0x${computeVerifier('us-east-1_TestPool1', 'alice', 'Passw0rd!', '8ce8291892390f6b53a245933faf6164')}`);
+    const one = serverKeys(app, v);
+    const two = serverKeys(app, v);
+    assert.ok(asked.length >= 2 && asked.every((n) => n * 8 >= 275), `bytes drawn: ${asked}`);
+    assert.notEqual(one.b, two.b);
+    assert.equal(one.B, serverPublicB(v, one.b));
   });
 
   test('TIMESTAMP must be the client format, day unpadded, with the right weekday', () => {

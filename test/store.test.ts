@@ -43,6 +43,34 @@ test('concurrent transactions never interleave, and a call through the database 
   await db.close();
 });
 
+test("a statement outside a transaction never sees another caller's uncommitted writes: it waits for the commit", async () => {
+  const db = SqliteDatabase.open(null);
+  await db.run("INSERT INTO rate_counters (counter_key, window_start, count) VALUES ('r', 0, 1)");
+  let resume!: () => void;
+  const paused = new Promise<void>((r) => (resume = r));
+  let written!: () => void;
+  const wrote = new Promise<void>((r) => (written = r));
+  const tx = db.transaction(async (sql) => {
+    await sql.run("UPDATE rate_counters SET count = 2 WHERE counter_key = 'r'");
+    written();
+    await paused;
+    await sql.run("UPDATE rate_counters SET count = 3 WHERE counter_key = 'r'");
+  });
+  await wrote;
+  const seen: number[] = [];
+  const read = db.get<{ count: number }>("SELECT count FROM rate_counters WHERE counter_key = 'r'").then((r) => seen.push(r!.count));
+  const write = db.run("UPDATE rate_counters SET window_start = 1 WHERE counter_key = 'r'");
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(seen, [], 'the read waited for the open transaction');
+  resume();
+  await Promise.all([tx, read, write]);
+  assert.deepEqual(seen, [3]);
+  // With no transaction open, a read answers with what is committed.
+  assert.deepEqual(await db.get("SELECT count, window_start FROM rate_counters WHERE counter_key = 'r'"), { count: 3, window_start: 1 });
+  await db.close();
+  await assert.rejects(db.get('SELECT 1'), /database is closed/);
+});
+
 test("a write refused by a unique key is a UniqueViolation naming the table, and the transaction rolls back", async () => {
   const db = SqliteDatabase.open(null);
   await db.run("INSERT INTO rate_counters (counter_key, window_start, count) VALUES ('u', 0, 1)");

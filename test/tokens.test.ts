@@ -5,6 +5,7 @@ import {
   CreateGroupCommand,
   GetTokensFromRefreshTokenCommand,
   GetUserCommand,
+  GlobalSignOutCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoJwtVerifier, JwtRsaVerifier } from 'aws-jwt-verify';
@@ -384,5 +385,28 @@ describe('refreshing tokens', () => {
     for (const r of results) {
       if (r.status === 'rejected') assert.equal((r.reason as Error).message, 'Refresh Token has been revoked');
     }
+  });
+
+  test('race: refreshes (no rotation) racing a GlobalSignOut: every token they return is revoked, later refreshes fail', async () => {
+    const { poolId, clientId } = await createPoolAndClient(idp);
+    await createUser(idp, poolId, 'ned');
+    const first = await signIn(idp, clientId, 'ned');
+    const refresh = () => idp.send(new GetTokensFromRefreshTokenCommand({ ClientId: clientId, RefreshToken: first.RefreshToken }));
+    const racing = Array.from({ length: 6 }, refresh);
+    const signOut = idp.send(new GlobalSignOutCommand({ AccessToken: first.AccessToken }));
+    racing.push(...Array.from({ length: 6 }, refresh));
+    await signOut;
+    const results = await Promise.allSettled(racing);
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        assert.equal((r.reason as Error).message, 'Refresh Token has been revoked');
+        continue;
+      }
+      // A refresh that ran before the sign-out committed continues the signed-out sign-in.
+      const e = await sdkError(idp.send(new GetUserCommand({ AccessToken: r.value.AuthenticationResult!.AccessToken })));
+      assert.deepEqual(e, { name: 'NotAuthorizedException', message: 'Access Token has been revoked' });
+    }
+    const later = await sdkError(refresh());
+    assert.deepEqual(later, { name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });
   });
 });

@@ -20,7 +20,7 @@ export type Job =
   /** Ceilings: argon2id hashes with `concurrency` in flight (the server's thread pool), RS256 in one thread. */
   | { kind: 'argon2'; concurrency: number; seconds: number }
   | { kind: 'rs256-sign' | 'rs256-verify'; seconds: number }
-  /** SRP's modular exponentiation as the server does it (modPowN: 3072-bit N, 1024-bit exponent), one thread. */
+  /** SRP's modular exponentiation as the server does it (modPowN: 3072-bit N, an exponent the size of b), one thread. */
   | { kind: 'srp-modpow'; seconds: number };
 
 export interface JobResult {

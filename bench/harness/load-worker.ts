@@ -7,7 +7,7 @@ import { hash } from '@node-rs/argon2';
 import { ARGON2_PARAMS } from './argon2-params.ts';
 import { SrpClient } from '../../test/helpers/srp-client.ts';
 import { fastSrpClient } from './srp-fast-client.ts';
-import { g, modPowN } from '../../src/domain/sign-in/srp-math.ts';
+import { EPHEMERAL_SECRET_BYTES, g, modPowN } from '../../src/domain/sign-in/srp-math.ts';
 import { randomBytes } from 'node:crypto';
 import type { Job, JobResult, WireRequest } from './jobs.ts';
 import { percentile } from '../util.ts';
@@ -142,8 +142,8 @@ async function runJob(job: Job): Promise<JobResult> {
       });
     case 'srp-modpow':
       return loop(1, job.seconds, async () => {
-        // b is 128 random bytes, as src/domain/sign-in/srp.ts draws it.
-        const b = BigInt(`0x${randomBytes(128).toString('hex')}`);
+        // b as src/domain/sign-in/srp.ts draws it.
+        const b = BigInt(`0x${randomBytes(EPHEMERAL_SECRET_BYTES).toString('hex')}`);
         const t0 = performance.now();
         modPowN(g, b);
         return performance.now() - t0;

@@ -53,6 +53,8 @@ export async function startTobiraProcess(bin = BIN, cwd?: string): Promise<Serve
   // (--cpu-prof is refused in NODE_OPTIONS); bench/harness/profile-summary.ts reads it.
   const profileDir = process.env.TOBIRA_BENCH_CPU_PROF;
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  // TOBIRA_BENCH_NODE_ARGS="--max-semi-space-size=4 ...": node flags for the server, to try a setting.
+  nodeArgs.push(...(process.env.TOBIRA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean));
   const p = spawnTobira(['start', '--in-memory', '--port', String(port)], { TOBIRA_LOG_LEVEL: 'warn' }, cwd, bin, nodeArgs);
   try {
     await firstAnswer(`${url}/health`, () => running(p));

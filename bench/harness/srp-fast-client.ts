@@ -6,10 +6,11 @@
 // answers tokens only to a right signature).
 import { randomBytes } from 'node:crypto';
 import { formatSrpTimestamp } from '../../src/domain/sign-in/srp.ts';
-import { N, g, k, modPowN, passwordClaimSignature, privateKeyX, scramblingU, sessionKey } from '../../src/domain/sign-in/srp-math.ts';
+import { EPHEMERAL_SECRET_BYTES, N, g, k, modPowN, passwordClaimSignature, privateKeyX, scramblingU, sessionKey } from '../../src/domain/sign-in/srp-math.ts';
 
 export function fastSrpClient(poolId: string) {
-  const a = BigInt(`0x${randomBytes(128).toString('hex')}`);
+  // a as short as the server's b (the library draws 128 bytes): the generator shares the cores.
+  const a = BigInt(`0x${randomBytes(EPHEMERAL_SECRET_BYTES).toString('hex')}`);
   const A = modPowN(g, a);
   return {
     async srpA(): Promise<string> {

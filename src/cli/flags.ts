@@ -62,6 +62,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'host', value: '<H>', env: 'TOBIRA_HOST', default: '127.0.0.1', help: 'address to listen on; 0.0.0.0 for every interface' },
       dataDir,
       { name: 'in-memory', help: 'keep everything in memory; nothing written to disk' },
+      {
+        name: 'workers',
+        value: '<N>',
+        env: 'TOBIRA_WORKERS',
+        default: 'the number of cores; 1 with --in-memory',
+        help: 'processes that serve the one port and share the store (SQLite file or PostgreSQL), restarted if one dies; --in-memory runs one',
+      },
       { ...databaseUrl, help: 'PostgreSQL shared by several nodes, instead of SQLite: postgres://user:pass@host/db (the database needs LC_COLLATE C)' },
       region,
       { name: 'public-url', value: '<URL>', env: 'TOBIRA_PUBLIC_URL', default: 'http://<host>:<port> (https:// with --https)', help: 'the URL clients reach this server at (token issuer base)' },

@@ -10,6 +10,7 @@ import { importCommand } from './import.ts';
 import { backup } from './backup.ts';
 import { importUsers } from './import-users.ts';
 import { commandHelp, COMMANDS, generalUsage } from './flags.ts';
+import { isClusterWorker, primaryPrepared, reportListening, runPrimary, workerCount, workerFailed, workerLog } from './workers.ts';
 
 // Every command's flags, their environment variables and defaults are declared once, in
 // flags.ts: the strict parser, `tobira <command> --help`, this usage and the README's
@@ -85,13 +86,30 @@ function where(config: Config): string {
 }
 
 async function start(args: ParsedArgs): Promise<void> {
-  const { startTobira } = await import('../tobira.ts');
   const config = configFromArgs(args);
-  const running = await startTobira(config);
-  running.app.log.info(
-    { url: running.url, data: where(config), region: config.region },
-    `Tobira listening on ${running.url}, data ${where(config)}`,
-  );
+  // --workers N (workers.ts): this process becomes the primary of N that run the code below.
+  const worker = isClusterWorker();
+  const workers = worker ? 1 : workerCount(flagString(args, 'workers'), process.env, config);
+  if (workers > 1) {
+    return runPrimary(config, workers, (log, url) =>
+      log.info({ url, data: where(config), region: config.region, workers }, `Tobira listening on ${url}, data ${where(config)}, ${workers} workers`),
+    );
+  }
+  return worker ? serve(args, config, true).catch(workerFailed) : serve(args, config, false);
+}
+
+/** One process serving: the only one, or a worker of `--workers N`, which tells its primary instead of the banner. */
+async function serve(args: ParsedArgs, config: Config, worker: boolean): Promise<void> {
+  const { startTobira } = await import('../tobira.ts');
+  if (worker) await primaryPrepared();
+  const running = await startTobira(config, worker ? { clusterWorker: true, log: await workerLog(config) } : {});
+  if (worker) reportListening(running.url);
+  else {
+    running.app.log.info(
+      { url: running.url, data: where(config), region: config.region },
+      `Tobira listening on ${running.url}, data ${where(config)}`,
+    );
+  }
   const gatewayFile = flagString(args, 'gateway-config');
   const gw = gatewayFile
     ? await startGatewayBeside(gatewayFile, running.url, running.app.log, config.limits, running.app.functions).catch(async (err) => {

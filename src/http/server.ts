@@ -11,12 +11,17 @@ import { handleSts, isStsRequest } from './sts.ts';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
 
+/** What a browser reads from an answer to a cross-origin call. */
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date',
+};
+/** A preflight's answer adds what the browser may send, and for how long it may trust that (read only from preflights, Fetch standard's CORS protocol). */
+const PREFLIGHT_HEADERS = {
+  ...CORS_HEADERS,
   'access-control-allow-methods': 'GET,POST,OPTIONS',
   'access-control-allow-headers':
     'content-type,x-amz-target,x-amz-user-agent,x-amz-date,x-amz-security-token,authorization,cache-control,amz-sdk-invocation-id,amz-sdk-request',
-  'access-control-expose-headers': 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date',
   'access-control-max-age': '86400',
 };
 
@@ -86,8 +91,10 @@ export function buildServer(app: App, tls?: { cert: string; key: string }): Fast
   // Browsers may call the API, the JWKS and the OAuth endpoints from any origin, as Cognito's
   // allow; never the operator endpoints (/_tobira/..., /metrics): a web page in the operator's
   // own browser, which reaches this machine on loopback, must not read the outbox's codes.
-  server.addHook('onSend', async (req, reply) => {
-    if (!OPERATOR_PATH.test(req.url)) reply.headers(CORS_HEADERS);
+  // A callback hook rather than an async one: no promise per reply.
+  server.addHook('onSend', (req, reply, payload, done) => {
+    if (!OPERATOR_PATH.test(req.url)) reply.headers(req.method === 'OPTIONS' ? PREFLIGHT_HEADERS : CORS_HEADERS);
+    done(null, payload);
   });
 
   server.options('/*', async (_req, reply) => reply.code(204).send());

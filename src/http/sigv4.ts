@@ -172,8 +172,24 @@ export function signature(secret: string, scope: Omit<SigV4Scope, 'accessKeyId'>
   const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
   const credentialScope = `${scope.date}/${scope.region}/${scope.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, createHash('sha256').update(canonical, 'utf8').digest('hex')].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, scope.date), scope.region), scope.service), 'aws4_request');
-  return hmac(key, stringToSign);
+  return hmac(signingKey(secret, scope, hmac), stringToSign);
+}
+
+/**
+ * Derived signing keys by secret and scope: the key changes only with the day, so every call of
+ * a day would otherwise repeat the same four HMACs. Few keys sign at once; the map is cleared
+ * when it grows past that, and held in memory only (as the secrets are).
+ */
+const signingKeys = new Map<string, Buffer>();
+function signingKey(secret: string, scope: Omit<SigV4Scope, 'accessKeyId'>, hmac: (key: string | Buffer, data: string) => Buffer): Buffer {
+  const id = `${scope.date}/${scope.region}/${scope.service}/${secret}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, scope.date), scope.region), scope.service), 'aws4_request');
+    if (signingKeys.size >= 256) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 /**

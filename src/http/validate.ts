@@ -18,6 +18,8 @@ import type { ShapeSpec } from '../generated/cognito-idp.ts';
  */
 export class ModelValidator {
   private readonly patterns = new Map<string, RegExp>();
+  /** Each structure's members: name, shape and the path segment problems name it by, listed at first use. */
+  private readonly memberLists = new Map<string, [member: string, shape: string, segment: string][]>();
 
   private readonly shapes: Record<string, ShapeSpec>;
 
@@ -65,12 +67,17 @@ export class ModelValidator {
         problems.add(null, join(path, req), 'not be null');
       }
     }
-    for (const [member, memberShape] of Object.entries(shape.members ?? {})) {
+    let members = this.memberLists.get(shapeName);
+    if (!members) {
+      members = Object.entries(shape.members ?? {}).map(([member, memberShape]) => [member, memberShape, join('', member)]);
+      this.memberLists.set(shapeName, members);
+    }
+    for (const [member, memberShape, segment] of members) {
       if (problems.full) return;
       const v = value[member];
       if (v === null) delete value[member];
       if (v === undefined || v === null) continue;
-      this.checkValue(memberShape, v, join(path, member), problems);
+      this.checkValue(memberShape, v, path ? `${path}.${segment}` : segment, problems);
     }
   }
 

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { ScopedStorage } from '../util/scoped-storage.ts';
 import pg from 'pg';
 import { UniqueViolation, type Database, type Param, type Sql } from './db.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -25,7 +25,7 @@ import { MIGRATIONS } from './migrations.ts';
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   /** The client of the transaction the current async context runs in, so nested calls join it. */
-  private readonly inTx = new AsyncLocalStorage<{ client: pg.PoolClient; live: boolean }>();
+  private readonly inTx = new ScopedStorage<{ client: pg.PoolClient; live: boolean }>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -93,7 +93,7 @@ export class PostgresDatabase implements Database {
       // A migration is several statements and takes no parameters; pg runs those only unprepared.
       return params.length === 0 && sql.includes(';')
         ? await client.query<T & pg.QueryResultRow>(sql)
-        : await client.query<T & pg.QueryResultRow>(numbered(sql), params as Param[]);
+        : await client.query<T & pg.QueryResultRow>(numberedOnce(sql), params as Param[]);
     } catch (err) {
       const e = err as { code?: string; table?: string };
       if (e.code === '23505') throw new UniqueViolation(e.table ?? 'unknown', undefined, { cause: err });
@@ -103,7 +103,7 @@ export class PostgresDatabase implements Database {
 
   /** The joined transaction's client, when the caller runs inside one. */
   private joined(): pg.PoolClient | undefined {
-    const tx = this.inTx.getStore();
+    const tx = this.inTx.get();
     return tx?.live ? tx.client : undefined;
   }
 
@@ -234,6 +234,19 @@ function retryBudgetFromEnv(): number {
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`TOBIRA_DATABASE_RETRY_SECONDS must be a number of seconds, not ${JSON.stringify(raw)}`);
   return seconds * 1000;
+}
+
+/** The repositories' statements are a fixed set of texts: each is rewritten once. */
+const rewritten = new Map<string, string>();
+function numberedOnce(sql: string): string {
+  let out = rewritten.get(sql);
+  if (out === undefined) {
+    out = numbered(sql);
+    // Bounded, should statements ever be built from values.
+    if (rewritten.size >= 5_000) rewritten.clear();
+    rewritten.set(sql, out);
+  }
+  return out;
 }
 
 /** `?` placeholders as `$1, $2 ...`, leaving question marks inside quoted strings alone. */

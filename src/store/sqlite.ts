@@ -10,8 +10,9 @@ import { MIGRATIONS } from './migrations.ts';
  * survives a power cut or `kill -9` (a response is sent only after its commit).
  *
  * better-sqlite3 is synchronous and one connection holds one transaction, while our
- * transactions are async functions. A FIFO lock serialises every use of the connection, so a
- * statement of one request never runs inside another request's open transaction.
+ * transactions are async functions. A FIFO lock serialises the transactions, and a statement
+ * outside them runs at once only while no transaction holds the connection (else it queues), so
+ * a statement of one request never runs inside another request's open transaction.
  */
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
@@ -75,8 +76,13 @@ export class SqliteDatabase implements Database {
     run: async (sql: string, params: readonly Param[] = []) => driverCall(() => ({ changes: this.stmt(sql).run(...params).changes })),
   };
 
-  /** Waits for the connection, runs fn alone on it, then lets the next one in. */
-  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Waits for the connection, runs fn alone on it, then lets the next one in. `scoped`: fn may
+   * call back into this database through app.store (a transaction), so its async context is
+   * marked as the holder's; the mark (AsyncLocalStorage) is on only while such a section runs,
+   * since an enabled one makes Node run a hook at every promise of the process.
+   */
+  private async exclusive<T>(fn: () => Promise<T>, scoped = true): Promise<T> {
     // A call from inside the open transaction (through app.store rather than the transaction's
     // store) runs inside it: waiting for the lock there would wait for itself forever.
     if (this.current && this.holder.getStore() === this.current) return fn();
@@ -88,21 +94,37 @@ export class SqliteDatabase implements Database {
       if (this.closed) throw new Error('database is closed');
       const token = {};
       this.current = token;
-      return await this.holder.run(token, fn);
+      return await (scoped ? this.holder.run(token, fn) : fn());
     } finally {
       this.current = null;
+      if (scoped) this.holder.disable();
       release();
     }
   }
 
-  all<T>(sql: string, params?: readonly Param[]): Promise<T[]> {
-    return this.exclusive(() => this.direct.all<T>(sql, params));
+  /**
+   * One statement outside any transaction. better-sqlite3 runs it to the end before anything
+   * else can, so when no transaction holds the connection it runs at once, seeing only
+   * committed rows; otherwise it waits its turn (or, called from inside the open transaction,
+   * joins it).
+   */
+  private single<T>(run: () => T): Promise<T> {
+    if (this.current || this.db.inTransaction || this.closed) return this.exclusive(async () => driverCall(run), false);
+    try {
+      return Promise.resolve(driverCall(run));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
-  get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
-    return this.exclusive(() => this.direct.get<T>(sql, params));
+
+  all<T>(sql: string, params: readonly Param[] = []): Promise<T[]> {
+    return this.single(() => this.stmt(sql).all(...params) as T[]);
   }
-  run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
-    return this.exclusive(() => this.direct.run(sql, params));
+  get<T>(sql: string, params: readonly Param[] = []): Promise<T | undefined> {
+    return this.single(() => this.stmt(sql).get(...params) as T | undefined);
+  }
+  run(sql: string, params: readonly Param[] = []): Promise<{ changes: number }> {
+    return this.single(() => ({ changes: this.stmt(sql).run(...params).changes }));
   }
 
   transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {

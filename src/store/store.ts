@@ -79,11 +79,11 @@ export class Store {
     private readonly sql: Sql = db,
     private readonly inTransaction = false,
   ) {
-    // Outside a transaction, pools come with shared, frozen settings (repos/pools.ts).
+    // Outside a transaction, pools and clients come with shared, frozen settings (repos/pools.ts).
     this.pools = new PoolRepo(sql, !inTransaction);
-    this.clients = new ClientRepo(sql, sealer);
+    this.clients = new ClientRepo(sql, sealer, !inTransaction);
     // In a PostgreSQL transaction, reading a user locks its row (repos/users.ts).
-    this.users = new UserRepo(sql, { lockReads: inTransaction && db.dialect === 'postgres' });
+    this.users = new UserRepo(sql, { lockReads: inTransaction && db.dialect === 'postgres', arrays: db.dialect === 'postgres' });
     this.groups = new GroupRepo(sql);
     this.keys = new KeyRepo(sql, sealer);
     this.sessions = new SessionRepo(sql, sealer);

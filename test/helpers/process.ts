@@ -57,7 +57,9 @@ for (const [signal, number] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1]] a
 export function spawnTobira(args: string[], env: Record<string, string> = {}, cwd?: string, bin = BIN, nodeArgs: string[] = []): Spawned {
   const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
     cwd,
-    env: { ...process.env, TOBIRA_LOG_LEVEL: 'info', ...env },
+    // One process per server unless a test asks for workers (test/workers.test.ts): the default,
+    // one per core, would multiply the suite's processes. TOBIRA_WORKERS=2 runs it with two.
+    env: { TOBIRA_WORKERS: '1', ...process.env, TOBIRA_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,13 +1,12 @@
 import type { Random } from '../../app.ts';
 import { CognitoError } from '../../errors.ts';
-import { UniqueViolation } from '../../store/db.ts';
 import type { StoredImportJob } from '../../store/repos/import-jobs.ts';
 import type { Store } from '../../store/store.ts';
 import { uuid } from '../../util/ids.ts';
 import { validateAttributes } from '../users/attributes.ts';
 import { resolveNewUsername } from '../users/user-create.ts';
 import { aliasKeysFor, newUser } from '../users/users.ts';
-import type { UserPool } from '../types.ts';
+import type { User, UserPool } from '../types.ts';
 import { csvRecords, CsvSyntaxError, type CsvRecord } from './csv.ts';
 import { checkStartable, csvHeader, getImportJob, INTERRUPTED_MESSAGE, MAX_ROW_CHARS, MAX_USERS, STOPPED_MESSAGE, type ImportContext } from './jobs.ts';
 
@@ -148,26 +147,22 @@ export async function runImport(
 
     let batch: CsvRecord[] = [];
     let first = true;
-    const flush = async (): Promise<'stopped' | undefined> => {
-      const rows = batch;
-      batch = [];
-      // One draw of random bytes for the batch's subs: a call per user costs more than its insert.
-      const random = pooledRandom(ctx.random.bytes(16 * rows.length), ctx.random);
+    const write = async (rows: CsvRecord[], checked: (Candidate | Outcome)[]): Promise<'stopped' | undefined> => {
       // Counted apart and added after the commit: PostgreSQL may run the transaction again.
       let delta = { rows: 0, imported: 0, skipped: 0, failed: 0 };
       const stopped = await ctx.store.tx(async (s) => {
         delta = { rows: 0, imported: 0, skipped: 0, failed: 0 };
         const current = await s.importJobs.get(jobId);
         if (!current || current.status !== 'InProgress') return true;
-        const at = ctx.clock.now();
-        for (const rec of rows) {
-          const r = await importRow(random, s, pool, header.columns, rec, at);
+        const outcomes = await importRows(s, pool, checked);
+        for (let i = 0; i < rows.length; i++) {
+          const r = outcomes[i];
           delta.rows++;
           if (r.outcome === 'IMPORTED') delta.imported++;
           else {
             if (r.outcome === 'SKIPPED') delta.skipped++;
             else delta.failed++;
-            await log(s, { line: rec.line, outcome: r.outcome, message: r.message });
+            await log(s, { line: rows[i].line, outcome: r.outcome, message: r.message });
           }
         }
         await s.importJobs.update(jobId, {
@@ -190,17 +185,48 @@ export async function runImport(
       await new Promise((r) => setImmediate(r));
       return stopped ? 'stopped' : undefined;
     };
-    for await (const rec of csvRecords(source(), { maxRecordChars: MAX_ROW_CHARS })) {
-      if (first) {
-        first = false;
-        continue;
+    // The batch being written. The next one is read and checked meanwhile (on PostgreSQL this
+    // process parses while the database writes), then waits for that commit before its own.
+    let writing: Promise<'stopped' | undefined> | undefined;
+    let submitted = 0;
+    const settle = async (): Promise<'stopped' | undefined> => {
+      const w = writing;
+      writing = undefined;
+      return w;
+    };
+    /** Checks the batch, waits for the one before (a Stop after it ends the run here), then starts writing it. */
+    const submit = async (): Promise<'stopped' | undefined> => {
+      const rows = batch;
+      batch = [];
+      submitted++;
+      // One draw of random bytes for the batch's subs: a call per user costs more than its insert.
+      const random = pooledRandom(ctx.random.bytes(16 * rows.length), ctx.random);
+      const at = ctx.clock.now();
+      const checked = rows.map((rec) => checkRow(random, pool, header.columns, rec, at));
+      const before = writing !== undefined;
+      if ((await settle()) === 'stopped' || (before && opts.shouldStop?.())) return 'stopped';
+      writing = write(rows, checked);
+      // Awaited by the next submit or after the last; a failure meanwhile is not unhandled.
+      writing.catch(() => undefined);
+      return undefined;
+    };
+    try {
+      for await (const rec of csvRecords(source(), { maxRecordChars: MAX_ROW_CHARS })) {
+        if (first) {
+          first = false;
+          continue;
+        }
+        batch.push(rec);
+        if (batch.length >= BATCH_ROWS && (await submit()) === 'stopped') return stopOrInterrupt();
       }
-      batch.push(rec);
-      if (batch.length >= BATCH_ROWS) {
-        if ((await flush()) === 'stopped' || opts.shouldStop?.()) return stopOrInterrupt();
-      }
+      // As after every full batch: a Stop asked for meanwhile ends the run Stopped.
+      const lastFull = !batch.length && submitted > 0;
+      if (batch.length && (await submit()) === 'stopped') return stopOrInterrupt();
+      if ((await settle()) === 'stopped' || (lastFull && opts.shouldStop?.())) return stopOrInterrupt();
+    } finally {
+      // Ending early: the batch in flight commits (or fails) before the job ends.
+      await writing?.catch(() => undefined);
     }
-    if (batch.length && (await flush()) === 'stopped') return stopOrInterrupt();
     if (counts.skipped + counts.failed > counts.imported) return finish('Failed', TOO_MANY_FAILED, counts);
     return finish('Succeeded', SUCCEEDED_MESSAGE, counts);
   } catch (err) {
@@ -276,12 +302,18 @@ function pooledRandom(pool: Buffer, source: Random): Random {
   };
 }
 
+/** A row that passed the checks: the user to write, and the alias keys it will hold. */
+interface Candidate {
+  user: User;
+  aliasKeys: string[];
+}
+
 /**
- * One row: checked by the guide's rules, then written as a RESET_REQUIRED user without a password
- * (the first sign-in answers PasswordResetRequiredException; ForgotPassword sets one). A username
- * that exists is SKIPPED; a row that breaks a rule is FAILED with the reason.
+ * One row, checked by the guide's rules: the RESET_REQUIRED user without a password it becomes
+ * (the first sign-in answers PasswordResetRequiredException; ForgotPassword sets one), or FAILED
+ * with the reason.
  */
-async function importRow(random: Random, s: Store, pool: UserPool, columns: string[], rec: CsvRecord, now: number): Promise<Outcome> {
+function checkRow(random: Random, pool: UserPool, columns: string[], rec: CsvRecord, now: number): Candidate | Outcome {
   const failed = (message: string): Outcome => ({ outcome: 'FAILED', message });
   if (rec.tooLong) return failed(`The row is longer than ${MAX_ROW_CHARS.toLocaleString('en-US')} characters.`);
   if (rec.fields.length !== columns.length) return failed(`The row has ${rec.fields.length} fields; the header has ${columns.length}.`);
@@ -321,23 +353,51 @@ async function importRow(random: Random, s: Store, pool: UserPool, columns: stri
   if (mfa === 'true' && attrs.phone_number) {
     user.data = { mfa: { UserMFASettingList: ['SMS_MFA'], PreferredMfaSetting: 'SMS_MFA', MFAOptions: [{ DeliveryMedium: 'SMS', AttributeName: 'phone_number' }] } };
   }
-  try {
-    await s.users.insert(user);
-  } catch (err) {
-    if (err instanceof UniqueViolation && err.table === 'users') return { outcome: 'SKIPPED', message: ALREADY_EXISTS };
-    throw err;
+  return { user, aliasKeys: aliasKeysFor(pool, user) };
+}
+
+/**
+ * Writes a batch's checked rows in a few multi-row statements, with the outcome of each row as
+ * if the rows were written one after the other in file order: a username that exists (in the
+ * store or earlier in the file) is SKIPPED; an email or phone number another user holds is
+ * SKIPPED where it is the username, FAILED otherwise. A row that shares a username, sub or alias
+ * with an earlier row of the batch goes to a later statement, so the earlier one is decided first.
+ */
+async function importRows(s: Store, pool: UserPool, checked: (Candidate | Outcome)[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(checked.length);
+  let pending = checked.map((c, i) => ({ c, i }));
+  while (pending.length) {
+    const run: { c: Candidate; i: number }[] = [];
+    const later: typeof pending = [];
+    const keys = new Set<string>();
+    for (const p of pending) {
+      if ('outcome' in p.c) {
+        outcomes[p.i] = p.c;
+        continue;
+      }
+      const own = [`u:${p.c.user.usernameKey}`, `s:${p.c.user.sub}`, ...p.c.aliasKeys.map((k) => `a:${k}`)];
+      // A row held back holds back the later rows that share a key with it too.
+      const clash = own.some((k) => keys.has(k));
+      for (const k of own) keys.add(k);
+      if (clash) later.push(p);
+      else run.push(p as { c: Candidate; i: number });
+    }
+    const refused = await s.users.insertMany(run.map((p) => p.c));
+    for (const p of run) {
+      const why = refused.get(p.c.user.usernameKey);
+      if (!why) outcomes[p.i] = { outcome: 'IMPORTED' };
+      else if (why.taken === 'user') outcomes[p.i] = { outcome: 'SKIPPED', message: ALREADY_EXISTS };
+      else {
+        const attr = why.key.slice(0, why.key.indexOf(':'));
+        // Where the email or phone number is the username, another user holding it is this user.
+        outcomes[p.i] = pool.config.UsernameAttributes?.includes(attr as 'email' | 'phone_number')
+          ? { outcome: 'SKIPPED', message: ALREADY_EXISTS }
+          : { outcome: 'FAILED', message: `An account with the given ${attr} already exists.` };
+      }
+    }
+    pending = later;
   }
-  try {
-    await s.users.setAliases(pool.id, user.usernameKey, aliasKeysFor(pool, user));
-  } catch (err) {
-    if (!(err instanceof UniqueViolation) || err.table !== 'user_aliases') throw err;
-    await s.users.delete(pool.id, user.usernameKey);
-    const attr = (err.key ?? '').slice(0, (err.key ?? '').indexOf(':'));
-    // Where the email or phone number is the username, another user holding it is this user.
-    if (pool.config.UsernameAttributes?.includes(attr as 'email' | 'phone_number')) return { outcome: 'SKIPPED', message: ALREADY_EXISTS };
-    return failed(`An account with the given ${attr} already exists.`);
-  }
-  return { outcome: 'IMPORTED' };
+  return outcomes;
 }
 
 /**

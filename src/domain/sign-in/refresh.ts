@@ -11,13 +11,13 @@ import { checkSecretHash, requireSecretHashSent } from './secret-hash.ts';
  * email-username pools it is the sub (cognito-protocols.md §5; boto3#2736). Cognito words that
  * mismatch differently on this path (aws-sdk-net-extensions-cognito#94, #122, 2022-2023).
  */
-export async function refreshSignIn(app: App, _pool: UserPool, client: AppClient, params: Record<string, string>): Promise<AuthOutcome> {
+export async function refreshSignIn(app: App, pool: UserPool, client: AppClient, params: Record<string, string>): Promise<AuthOutcome> {
   const token = requireParam(params, 'REFRESH_TOKEN');
   requireSecretHashSent(client, params.SECRET_HASH);
   if (client.clientSecret !== null) {
-    const { user } = await redeemRefreshToken(app, app.store, client, token);
+    const { user } = await redeemRefreshToken(app, app.store, client, token, pool);
     checkSecretHash(client, [user.username], params.SECRET_HASH, `SecretHash does not match for the client: ${client.clientId}`);
   }
-  const result = await refreshTokens(app, client, token, { deviceKey: params.DEVICE_KEY });
+  const result = await refreshTokens(app, client, token, { deviceKey: params.DEVICE_KEY, pool });
   return { ChallengeParameters: {}, AuthenticationResult: result };
 }

@@ -12,7 +12,7 @@ import { consumeSession, type CustomAuthProgress, findSession, openSession, simu
 import { afterCustomPassword } from './custom-auth.ts';
 import { finishSignIn } from './sign-in.ts';
 import { checkSignInDevice } from '../mfa/devices.ts';
-import { N, g, modPowN, passwordClaimSignature, scramblingU, serverPublicB, serverSecretS, sessionKey } from './srp-math.ts';
+import { EPHEMERAL_SECRET_BYTES, N, g, modPowN, passwordClaimSignature, scramblingU, serverPublicB, serverSecretS, sessionKey } from './srp-math.ts';
 import { checkTemporaryPassword, checkUserCanSignIn } from './user-state.ts';
 
 const HEX = /^[0-9a-fA-F]{1,2048}$/;
@@ -30,7 +30,7 @@ export function serverKeys(app: App, v: bigint): { b: bigint; B: bigint } {
   let b: bigint;
   let B: bigint;
   do {
-    b = BigInt(`0x${app.random.bytes(128).toString('hex')}`);
+    b = BigInt(`0x${app.random.bytes(EPHEMERAL_SECRET_BYTES).toString('hex')}`);
     B = serverPublicB(v, b);
   } while (B % N === 0n);
   return { b, B };

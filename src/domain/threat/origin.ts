@@ -1,13 +1,13 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { isIP } from 'node:net';
 import type { AppClient } from '../types.ts';
+import { ScopedStorage } from '../../util/scoped-storage.ts';
 
 /**
  * Where a request comes from, as threat protection sees it: the connection's address and
  * User-Agent, and what the caller says of its user's device (UserContextData on the public
  * operations, ContextData on AdminInitiateAuth / AdminRespondToAuthChallenge). The HTTP layer
- * sets it around each call (http/aws-json.ts), so the sign-in, sign-up and recovery code reads it
- * without every signature growing a parameter.
+ * sets it around each call but the plain reads (http/aws-json.ts, UNWATCHED_OPERATIONS), so the
+ * sign-in, sign-up and recovery code reads it without every signature growing a parameter.
  */
 export interface RequestOrigin {
   sourceIp: string;
@@ -24,11 +24,37 @@ export interface RequestOrigin {
   encodedData?: string;
 }
 
-const storage = new AsyncLocalStorage<RequestOrigin>();
+/** Switched off whenever no call is inside withOrigin (ScopedStorage). */
+const storage = new ScopedStorage<RequestOrigin>();
 
+/** Runs fn with its origin in scope. */
 export const withOrigin = <T>(origin: RequestOrigin, fn: () => Promise<T>): Promise<T> => storage.run(origin, fn);
 
-export const currentOrigin = (): RequestOrigin | undefined => storage.getStore();
+/**
+ * The operations that only read (users, groups, pools, clients, devices, settings): threat
+ * protection records nothing for them and refuses none of them, so the HTTP layer runs them
+ * without withOrigin. Every other operation runs with its origin in scope.
+ */
+export const UNWATCHED_OPERATIONS: ReadonlySet<string> = new Set([
+  'AdminGetUser',
+  'GetUser',
+  'ListUsers',
+  'ListUsersInGroup',
+  'AdminListGroupsForUser',
+  'ListGroups',
+  'GetGroup',
+  'DescribeUserPool',
+  'DescribeUserPoolClient',
+  'ListUserPools',
+  'ListUserPoolClients',
+  'AdminGetDevice',
+  'AdminListDevices',
+  'GetDevice',
+  'ListDevices',
+  'GetUserPoolMfaConfig',
+]);
+
+export const currentOrigin = (): RequestOrigin | undefined => storage.get();
 
 /** The origin of one API call: the connection, and the body's UserContextData or ContextData. */
 export function originOfCall(

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { App } from '../../app.ts';
 import { CognitoError, notAuthorized } from '../../errors.ts';
@@ -11,6 +10,7 @@ import type { AuthOutcome } from '../sign-in/result.ts';
 import { sessionId } from '../sign-in/sessions.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import { findUser } from '../users/users.ts';
+import { ScopedStorage } from '../../util/scoped-storage.ts';
 import { inRanges } from './cidr.ts';
 import { effectiveRiskConfig, type RiskConfig, securityMode } from './config.ts';
 import { feedbackTokenHash, NO_RISK, newEvent, type RiskAssessment, riskOf, saveEvent } from './events.ts';
@@ -46,7 +46,7 @@ interface Attempt {
   notify?: AccountTakeoverActionType['EventAction'];
 }
 
-const attempts = new AsyncLocalStorage<Attempt>();
+const attempts = new ScopedStorage<Attempt>();
 
 export type SignInStep =
   | { kind: 'initiate'; flow: AuthFlowType; username?: string }
@@ -187,7 +187,7 @@ async function stepUser(app: App, a: Attempt, step: SignInStep): Promise<User | 
 
 /** Called by checkPasswordFactor before the password is checked: this step proves a password. */
 export function notePasswordStep(user: User): void {
-  const a = attempts.getStore();
+  const a = attempts.get();
   if (!a) return;
   a.user = user;
   a.factor = 'Password';
@@ -200,7 +200,7 @@ export function notePasswordStep(user: User): void {
  * EventAction BLOCK the user is set to RESET_REQUIRED (as Cognito documents) and refused.
  */
 export async function checkCompromisedSignIn(app: App, pool: UserPool, user: User, password: string): Promise<void> {
-  const a = attempts.getStore();
+  const a = attempts.get();
   if (!a) return;
   a.factorPassed = true;
   if (a.skipped || !(await isCompromised(app, a.config, password, 'SIGN_IN'))) return;
@@ -258,7 +258,7 @@ async function isCompromised(app: App, config: RiskConfig, password: string, fil
  * records under AUDIT.
  */
 export async function assessSignIn(app: App, pool: UserPool, user: User, ctx: SignInContext): Promise<void> {
-  const a = attempts.getStore();
+  const a = attempts.get();
   if (!a) return;
   a.user = user;
   a.factorPassed = true;

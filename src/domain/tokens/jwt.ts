@@ -25,10 +25,15 @@ export interface ParsedJwt {
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
+const UNSAFE_KEY = (k: string, val: unknown) => (k === '__proto__' || k === 'constructor' || k === 'prototype' ? undefined : val);
+
 /** Refuses `__proto__` and friends so a token payload cannot pollute prototypes. */
 function safeParseObject(text: string): Record<string, unknown> | undefined {
   try {
-    const v = JSON.parse(text, (k, val) => (k === '__proto__' || k === 'constructor' || k === 'prototype' ? undefined : val));
+    // A key can only spell one of them literally or with a \u escape; the reviver, which costs
+    // more than the parse, runs only then.
+    const unsafe = text.includes('\\u') || text.includes('__proto__') || text.includes('constructor') || text.includes('prototype');
+    const v = unsafe ? JSON.parse(text, UNSAFE_KEY) : JSON.parse(text);
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined;
   } catch {
     return undefined;

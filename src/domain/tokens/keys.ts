@@ -116,18 +116,36 @@ function remember(cache: Map<string, KeyObject>, kid: string, key: KeyObject): K
   return key;
 }
 
-/** The key that signs the pool's tokens of one use now, made if the pool has none yet. */
-export async function signingKey(env: KeyEnv, poolId: string, use: KeyUse): Promise<{ kid: string; key: KeyObject }> {
-  let current = await env.store.keys.current(poolId, use);
-  if (!current) {
+export interface SigningKey {
+  kid: string;
+  key: KeyObject;
+}
+
+/**
+ * The keys that sign the pool's ID and access tokens now, made if the pool has none yet. Which
+ * keys are current is read every time (one read for both), so a rotation by another process or
+ * node takes effect at once; the private key is read, unsealed and imported once per kid.
+ */
+export async function signingKeys(env: KeyEnv, poolId: string): Promise<Record<KeyUse, SigningKey>> {
+  let kids = await env.store.keys.currentKids(poolId);
+  if (!kids.id || !kids.access) {
     await ensurePoolKeys(env, poolId);
-    current = await env.store.keys.current(poolId, use);
-    if (!current) throw new Error(`no ${use} signing key for pool ${poolId}`);
+    kids = await env.store.keys.currentKids(poolId);
   }
-  const cached = privateKeys.get(current.kid);
-  if (cached) return { kid: current.kid, key: cached };
-  const jwk = JSON.parse(current.privateJwk);
-  return { kid: current.kid, key: remember(privateKeys, current.kid, createPrivateKey({ key: jwk, format: 'jwk' })) };
+  return { id: await importedKey(env, poolId, 'id', kids.id), access: await importedKey(env, poolId, 'access', kids.access) };
+}
+
+/** The key that signs the pool's tokens of one use now, made if the pool has none yet. */
+export async function signingKey(env: KeyEnv, poolId: string, use: KeyUse): Promise<SigningKey> {
+  return (await signingKeys(env, poolId))[use];
+}
+
+async function importedKey(env: KeyEnv, poolId: string, use: KeyUse, kid: string | undefined): Promise<SigningKey> {
+  const cached = kid === undefined ? undefined : privateKeys.get(kid);
+  if (cached) return { kid: kid!, key: cached };
+  const rec = kid === undefined ? undefined : await env.store.keys.get(kid);
+  if (!rec) throw new Error(`no ${use} signing key for pool ${poolId}`);
+  return { kid: rec.kid, key: remember(privateKeys, rec.kid, createPrivateKey({ key: JSON.parse(rec.privateJwk), format: 'jwk' })) };
 }
 
 /**

@@ -42,14 +42,15 @@ export function rotation(client: AppClient): { enabled: boolean; graceMs: number
  * (issued to another client of the pool), "Refresh Token has been revoked" (RevokeToken,
  * sign-out, disabling, or a rotated-out token past its grace period), "Refresh Token has
  * expired"; "User is disabled."; UserNotFoundException when the user is gone. Read-only: works on `store` inside or outside a transaction.
+ * `clientPool`: the client's pool when the caller has read it already.
  */
-export async function redeemRefreshToken(app: App, store: Store, client: AppClient, token: string): Promise<RedeemedRefreshToken> {
+export async function redeemRefreshToken(app: App, store: Store, client: AppClient, token: string, clientPool?: UserPool): Promise<RedeemedRefreshToken> {
   const rec = typeof token === 'string' ? await store.tokens.getRefresh(refreshTokenHash(token)) : undefined;
   // A token of another pool is as unknown to this client as a made-up one.
   if (!rec || rec.poolId !== client.poolId) throw invalidRefreshToken();
   if (rec.clientId !== client.clientId) throw otherClientsRefreshToken();
   const now = app.clock.now();
-  const pool = await getPool(store, rec.poolId);
+  const pool = clientPool?.id === rec.poolId ? clientPool : await getPool(store, rec.poolId);
   const user = await store.users.get(rec.poolId, rec.usernameKey);
   // Same name, other sub: the user was deleted and another created in its place.
   if (!user || user.sub !== rec.data.sub) throw userNotFound();
@@ -74,19 +75,25 @@ export async function refreshTokens(
   app: App,
   client: AppClient,
   token: string,
-  opts: { deviceKey?: string } = {},
+  /** `pool`: the client's pool, when the caller has read it already. */
+  opts: { deviceKey?: string; pool?: UserPool } = {},
 ): Promise<AuthenticationResultType> {
   const { enabled } = rotation(client);
   // PreTokenGeneration (TokenGeneration_RefreshTokens) runs before the transaction, on a first
-  // read of the token; the transaction checks it again.
-  const pool = await getPool(app.store, client.poolId);
+  // read of the token; the refresh checks it again.
+  const pool = opts.pool?.id === client.poolId ? opts.pool : await getPool(app.store, client.poolId);
   let overrides: TokenOverrides | undefined;
   if (triggerFunction(pool, 'PreTokenGeneration')) {
-    const first = await redeemRefreshToken(app, app.store, client, token);
+    const first = await redeemRefreshToken(app, app.store, client, token, pool);
     overrides = await tokenOverrides(app, pool, client, first.user, { source: 'TokenGeneration_RefreshTokens' });
   }
-  return app.store.tx(async (s) => {
-    const r = await redeemRefreshToken(app, s, client, token);
+  // Without rotation a refresh writes nothing, so it needs no transaction (one would queue every
+  // refresh behind the connection's lock on SQLite, and lock the user's row on PostgreSQL). Its
+  // checks read committed rows one after the other; every revocation also marks what the last of
+  // them reads (the sign-in's origin_jti), so one that commits between them is seen, and one that
+  // commits after them revokes the tokens returned too (race test in test/tokens.test.ts).
+  const refresh = async (s: Store): Promise<AuthenticationResultType> => {
+    const r = await redeemRefreshToken(app, s, client, token, pool);
     // A token bound to a device refreshes only with that DEVICE_KEY, while the device is a
     // confirmed device of the user (forgotten: no more); mfa/devices.ts.
     if (r.deviceKey && !(await deviceMayRefresh(s, r.pool.id, r.user.usernameKey, r.deviceKey, opts.deviceKey))) throw invalidRefreshToken();
@@ -102,6 +109,7 @@ export async function refreshTokens(
       result.RefreshToken = await storeRefreshToken(app, s, { ...args, ...(scope !== undefined ? { oauthScope: scope } : {}) });
     }
     return result;
-  });
+  };
+  return enabled ? app.store.tx(refresh) : refresh(app.store);
 }
 

@@ -6,7 +6,7 @@ import { uuid } from '../../util/ids.ts';
 import { tokenValidity } from '../pools/app-clients.ts';
 import { groupsOfUser } from '../users/groups.ts';
 import { signJwt } from './jwt.ts';
-import { signingKey } from './keys.ts';
+import { signingKeys } from './keys.ts';
 import { accessTokenClaims, idTokenClaims } from './token-claims.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import { applyTokenOverrides, type TokenOverrides } from '../triggers/pre-token-generation.ts';
@@ -97,8 +97,7 @@ export async function storeRefreshToken(
 export async function issueTokens(app: App, store: Store, args: IssueTokensArgs): Promise<AuthenticationResultType> {
   const { pool, client, user } = args;
   const env = { store, clock: app.clock, config: app.config };
-  const idKey = await signingKey(env, pool.id, 'id');
-  const accessKey = await signingKey(env, pool.id, 'access');
+  const { id: idKey, access: accessKey } = await signingKeys(env, pool.id);
   const groups = await groupsOfUser(store, pool.id, user.usernameKey);
   const validity = tokenValidity(client);
   const iat = Math.floor(app.clock.now() / 1000);

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { ScopedStorage } from '../../util/scoped-storage.ts';
 
 /**
  * The ClientMetadata of the (Admin)RespondToAuthChallenge call in progress. Cognito hands it to
@@ -7,8 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * end of the sign-in through a different path (password, SRP, new password, MFA, device,
  * USER_AUTH ...), so the call scopes it here instead of threading it through each of them.
  */
-const current = new AsyncLocalStorage<Record<string, string> | undefined>();
+const current = new ScopedStorage<Record<string, string> | undefined>();
 
 export const withChallengeMetadata = <T>(metadata: Record<string, string> | undefined, run: () => Promise<T>): Promise<T> => current.run(metadata, run);
 
-export const challengeMetadata = (): Record<string, string> | undefined => current.getStore();
+export const challengeMetadata = (): Record<string, string> | undefined => current.get();

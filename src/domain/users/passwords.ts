@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { hash, verify, Algorithm } from '@node-rs/argon2';
 import type { App } from '../../app.ts';
 import { computeVerifier } from '../sign-in/srp-math.ts';
@@ -5,14 +6,37 @@ import { computeVerifier } from '../sign-in/srp-math.ts';
 /** OWASP's argon2id parameters: 19 MiB, 2 iterations, 1 lane. */
 const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * Each hash or verify holds its 19 MiB for its whole run, on libuv's thread pool (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise). More of them at once than there are cores adds no
+ * throughput, only memory: four at once were a third of the server's peak RSS on 2 cores.
+ */
+export const ARGON2_AT_ONCE = Math.max(1, availableParallelism());
+let argon2Running = 0;
+const argon2Waiting: (() => void)[] = [];
+
+/** Runs an argon2id hash or verify when fewer than ARGON2_AT_ONCE run; exported for its test. */
+export async function withArgon2Slot<T>(run: () => Promise<T>): Promise<T> {
+  if (argon2Running < ARGON2_AT_ONCE) argon2Running++;
+  else await new Promise<void>((resolve) => argon2Waiting.push(resolve));
+  try {
+    return await run();
+  } finally {
+    // The slot passes straight to the next in line, in arrival order.
+    const next = argon2Waiting.shift();
+    if (next) next();
+    else argon2Running--;
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2);
+  return withArgon2Slot(() => hash(password, ARGON2));
 }
 
 export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
   if (!passwordHash) return false;
   try {
-    return await verify(passwordHash, password);
+    return await withArgon2Slot(() => verify(passwordHash, password));
   } catch {
     return false;
   }
@@ -38,9 +62,9 @@ export interface PasswordSecrets {
  */
 export async function passwordSecrets(app: App, poolId: string, username: string, password: string): Promise<PasswordSecrets> {
   const srpSalt = app.random.bytes(16).toString('hex');
-  return {
-    passwordHash: await hashPassword(password),
-    srpSalt,
-    srpVerifier: computeVerifier(poolId, username, password, srpSalt),
-  };
+  // The hash runs on libuv's thread pool: the verifier's exponentiation is done on this thread
+  // meanwhile, not after it.
+  const passwordHash = hashPassword(password);
+  const srpVerifier = computeVerifier(poolId, username, password, srpSalt);
+  return { passwordHash: await passwordHash, srpSalt, srpVerifier };
 }

@@ -97,7 +97,7 @@ export async function requireUser(store: Store, pool: UserPool, identifier: stri
  * Attributes, dates in epoch seconds, Enabled, UserStatus, and MFAOptions when set.
  * `attributesToGet` limits the attributes listed (ListUsers' AttributesToGet).
  */
-export function toUserType(user: User, attributesToGet?: string[]): UserType {
+export function toUserType(user: Pick<User, 'username' | 'attributes' | 'createdAt' | 'updatedAt' | 'enabled' | 'status' | 'data'>, attributesToGet?: string[]): UserType {
   const out: UserType = {
     Username: user.username,
     Attributes: toAttributeList(user.attributes, attributesToGet),
@@ -112,7 +112,7 @@ export function toUserType(user: User, attributesToGet?: string[]): UserType {
 }
 
 /** The legacy SMS MFAOptions, stored by the MFA feature in user.data.mfa.MFAOptions. */
-export function mfaOptionsOf(user: User): UserType['MFAOptions'] | undefined {
+export function mfaOptionsOf(user: Pick<User, 'data'>): UserType['MFAOptions'] | undefined {
   const opts = user.data.mfa?.MFAOptions as UserType['MFAOptions'] | undefined;
   return opts?.length ? opts : undefined;
 }

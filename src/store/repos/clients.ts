@@ -1,6 +1,7 @@
 import type { Sql } from '../db.ts';
 import { clearSealer, type Sealer } from '../sealing.ts';
 import type { AppClient, ClientSecret } from '../../domain/types.ts';
+import { deepFreeze } from '../../util/freeze.ts';
 
 interface Row {
   client_id: string;
@@ -30,19 +31,37 @@ export const sealedSecretRow = (clientId: string, secretId: string) => `user_poo
  */
 export const firstSecretId = (clientId: string, createdAt: number) => `${clientId}--${createdAt}`;
 
-const fromRow = (r: Row, sealer: Sealer): AppClient => ({
+const fromRow = (r: Row, sealer: Sealer, shared: boolean): AppClient => ({
   clientId: r.client_id,
   poolId: r.pool_id,
-  config: JSON.parse(r.config),
+  config: shared ? sharedConfig(r.client_id, r.config) : JSON.parse(r.config),
   clientSecret: r.client_secret === null ? null : sealer.open(r.client_secret, sealedRow(r.client_id)),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
 
+/**
+ * Parsed client settings, by client id, while their stored text stays the same, as
+ * repos/pools.ts keeps pools' (GetUser reads its token's client on every call): frozen, and only
+ * for reads outside a transaction. The row is still read each time, so another node's change is
+ * seen at once.
+ */
+const parsed = new Map<string, { raw: string; config: AppClient['config'] }>();
+function sharedConfig(id: string, raw: string): AppClient['config'] {
+  const hit = parsed.get(id);
+  if (hit && hit.raw === raw) return hit.config;
+  const config = deepFreeze(JSON.parse(raw));
+  if (parsed.size >= 10_000) parsed.clear();
+  parsed.set(id, { raw, config });
+  return config;
+}
+
 export class ClientRepo {
+  /** `shared`: answers carry frozen, shared settings objects (reads outside a transaction). */
   constructor(
     private readonly sql: Sql,
     private readonly sealer: Sealer = clearSealer,
+    private readonly shared = false,
   ) {}
 
   private sealed(c: AppClient): string | null {
@@ -53,7 +72,7 @@ export class ClientRepo {
   async get(clientId: string): Promise<AppClient | undefined> {
     const row = await this.sql.get<Row>('SELECT * FROM user_pool_clients WHERE client_id = ?', [clientId]);
     if (!row) return undefined;
-    const client = fromRow(row, this.sealer);
+    const client = fromRow(row, this.sealer, this.shared);
     if (client.clientSecret === null) return client;
     const added = await this.sql.all<SecretRow>(
       'SELECT secret_id, client_secret, created_at FROM user_pool_client_secrets WHERE client_id = ? ORDER BY created_at, secret_id',
@@ -120,7 +139,7 @@ export class ClientRepo {
       'SELECT * FROM user_pool_clients WHERE pool_id = ? AND client_id > ? ORDER BY client_id LIMIT ?',
       [poolId, after ?? '', limit],
     );
-    return rows.map((r) => fromRow(r, this.sealer));
+    return rows.map((r) => fromRow(r, this.sealer, this.shared));
   }
 
   async countInPool(poolId: string): Promise<number> {

@@ -72,6 +72,21 @@ export class KeyRepo {
     return row && fromRow(row, this.sealer);
   }
 
+  /**
+   * The kids of the keys that sign a pool's ID and access tokens now (for each use the one
+   * current() gives), in one read: what every issuing of tokens needs before it signs.
+   */
+  async currentKids(poolId: string): Promise<Partial<Record<KeyUse, string>>> {
+    const rows = await this.sql.all<{ kid: string; token_use: KeyUse }>(
+      `SELECT kid, token_use FROM signing_keys WHERE pool_id = ? AND retired_at IS NULL
+       ORDER BY created_at DESC, kid DESC`,
+      [poolId],
+    );
+    const out: Partial<Record<KeyUse, string>> = {};
+    for (const r of rows) out[r.token_use] ??= r.kid;
+    return out;
+  }
+
   async get(kid: string): Promise<SigningKeyRecord | undefined> {
     const row = await this.sql.get<Row>('SELECT * FROM signing_keys WHERE kid = ?', [kid]);
     return row && fromRow(row, this.sealer);
