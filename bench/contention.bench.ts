@@ -32,7 +32,7 @@ async function startNodes(count: number, databaseUrl: string): Promise<Node[]> {
   const nodes: Node[] = [];
   for (let i = 0; i < count; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--database-url', databaseUrl, '--public-url', 'http://bench.test'], {
+    const child = spawn(process.execPath, [BIN, 'start', '--workers', '1', '--port', String(port), '--database-url', databaseUrl, '--public-url', 'http://bench.test'], {
       env: { ...process.env, TOBIRA_LOG_LEVEL: 'error' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

@@ -409,3 +409,31 @@ describe('what the sign-in code reads from a client', () => {
     assert.ok(!allowedAuthFlows(client({ ExplicitAuthFlows: ['CUSTOM_AUTH_FLOW_ONLY'] })).has('ALLOW_USER_SRP_AUTH'));
   });
 });
+
+test("a client's settings read outside a transaction are shared and frozen, and follow every change of the row", async () => {
+  const t = await startTestServer();
+  try {
+    const sdk = idpClient(t.url);
+    const pool = await sdk.send(new CreateUserPoolCommand({ PoolName: 'shared-settings' }));
+    const poolId = pool.UserPool!.Id!;
+    const made = await sdk.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'first' }));
+    const clientId = made.UserPoolClient!.ClientId!;
+    const read = await t.app.store.clients.get(clientId);
+    assert.ok(Object.isFrozen(read!.config));
+    assert.throws(() => {
+      (read!.config as { ClientName?: string }).ClientName = 'changed in place';
+    }, TypeError);
+    assert.equal((await t.app.store.clients.get(clientId))!.config, read!.config);
+    // A transaction gets a copy of its own to change.
+    await t.app.store.tx(async (s) => assert.equal(Object.isFrozen((await s.clients.get(clientId))!.config), false));
+    // Another node's write (straight to the row) is seen by the next read.
+    const row = await t.app.store.db.get<{ config: string }>('SELECT config FROM user_pool_clients WHERE client_id = ?', [clientId]);
+    await t.app.store.db.run('UPDATE user_pool_clients SET config = ? WHERE client_id = ?', [JSON.stringify({ ...JSON.parse(row!.config), ClientName: 'renamed elsewhere' }), clientId]);
+    assert.equal((await t.app.store.clients.get(clientId))!.config.ClientName, 'renamed elsewhere');
+    await sdk.send(new UpdateUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId, ClientName: 'renamed here' }));
+    const described = await sdk.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
+    assert.equal(described.UserPoolClient!.ClientName, 'renamed here');
+  } finally {
+    await t.close();
+  }
+});

@@ -8,7 +8,8 @@ import {
   paginateListUsers,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { aws, idpClient, rawCall, startTestServer } from './helpers/tobira.ts';
+import { aws, idpClient, okCall, rawCall, startTestServer } from './helpers/tobira.ts';
+import { handlers } from '../src/api/index.ts';
 import { needs } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 
@@ -157,5 +158,43 @@ describe('ListUsers', needs('aws'), () => {
       name: 'InvalidParameterException',
       message: 'Error while parsing filter.',
     });
+  });
+
+  // Last: it adds a user the filters above would list.
+  test('the answer is the JSON of each UserType, byte for byte (escapes, attribute order, MFAOptions); the console reads it as objects', async () => {
+    await create('erin', { 'custom:team': 'q"uote \\ \n\t\u0001 \u2028 é 😀 </script>', email: 'erin@example.com', name: 'Erin' });
+    const got = await okCall(t.url, 'AdminGetUser', { UserPoolId: pool, Username: 'erin' });
+    const r = await rawCall(t.url, 'ListUsers', { UserPoolId: pool, Filter: 'username = "erin"' });
+    assert.equal(r.status, 200);
+    const expected = {
+      Users: [{
+        Username: 'erin',
+        Attributes: got.UserAttributes,
+        UserCreateDate: got.UserCreateDate,
+        UserLastModifiedDate: got.UserLastModifiedDate,
+        Enabled: true,
+        UserStatus: 'FORCE_CHANGE_PASSWORD',
+      }],
+    };
+    assert.equal(got.UserAttributes[0].Name, 'sub');
+    assert.equal(r.text, JSON.stringify(expected));
+    const only = await rawCall(t.url, 'ListUsers', { UserPoolId: pool, Filter: 'username ^= "eri"', AttributesToGet: ['custom:team', 'sub'] });
+    assert.equal(only.text, JSON.stringify({ Users: [{ ...expected.Users[0], Attributes: [got.UserAttributes[0], got.UserAttributes.find((a: any) => a.Name === 'custom:team')] }] }));
+
+    // The legacy MFAOptions, as stored by the MFA feature, follow UserStatus.
+    const mfaOptions = [{ DeliveryMedium: 'SMS', AttributeName: 'phone_number' }];
+    const user = (await t.app.store.users.get(pool, 'erin'))!;
+    await t.app.store.users.update({ ...user, data: { ...user.data, mfa: { MFAOptions: mfaOptions } } });
+    await create('eriz');
+    const paged = await rawCall(t.url, 'ListUsers', { UserPoolId: pool, Filter: 'username ^= "e"', Limit: 1 });
+    assert.equal(paged.text, JSON.stringify({ Users: [{ ...expected.Users[0], MFAOptions: mfaOptions }], PaginationToken: paged.json.PaginationToken }));
+    assert.equal(typeof paged.json.PaginationToken, 'string');
+
+    // The console calls the handler itself and reads the answer as objects.
+    const ctx = { app: t.app, requestId: 'test', region: 'us-east-1', sourceIp: '127.0.0.1' };
+    const answer = await handlers.ListUsers!({ UserPoolId: pool, Filter: 'username ^= "e"', Limit: 1 }, ctx);
+    assert.equal('Users' in answer && answer.Users?.[0].Username, 'erin');
+    assert.deepEqual({ ...answer }, paged.json);
+    assert.equal(JSON.stringify(answer), paged.text);
   });
 });

@@ -7,6 +7,7 @@ import { UniqueViolation } from '../src/store/db.ts';
 import { MIGRATIONS } from '../src/store/migrations.ts';
 import type { Running } from '../src/tobira.ts';
 import { lastCode } from './helpers/outbox.ts';
+import { checkRowsAsArrays } from './helpers/store-contract.ts';
 import { startPostgres, type RunningPostgres } from './helpers/postgres.ts';
 import { okCall, rawCall, startTestServer } from './helpers/tobira.ts';
 import { freePort, spawnTobira, waitForHealth } from './helpers/process.ts';
@@ -56,6 +57,15 @@ describe('PostgreSQL store', () => {
       assert.equal((await b.get<{ count: number }>("SELECT count FROM rate_counters WHERE counter_key = 'k'"))!.count, 1);
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+
+  test('rows() reads each row as an array of its values in column order (BIGINT a number), on the pool and in a transaction', async () => {
+    const db = await PostgresDatabase.open(await server.newDatabase());
+    try {
+      await checkRowsAsArrays(db);
+    } finally {
+      await db.close();
     }
   });
 

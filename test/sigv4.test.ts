@@ -22,6 +22,20 @@ test("the signature of AWS's SigV4 test suite (get-vanilla)", () => {
   assert.equal(sig.toString('hex'), '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31');
 });
 
+test('signatures stay those of their own secret and scope when signing keys are reused', () => {
+  // Signing keys are derived once per secret and scope (http/sigv4.ts): each input still counts.
+  const canonical = canonicalRequest({ method: 'GET', url: '/', headers: { host: 'example.amazonaws.com', 'x-amz-date': '20150830T123600Z' }, body: '' }, ['host', 'x-amz-date']);
+  const scope = { date: '20150830', region: 'us-east-1', service: 'service' };
+  const sign = (secret: string, s = scope) => signature(secret, s, '20150830T123600Z', canonical).toString('hex');
+  const vanilla = '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31';
+  const secret = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+  assert.equal(sign(secret), vanilla);
+  const others = [sign('another-secret'), sign(secret, { ...scope, region: 'us-west-2' }), sign(secret, { ...scope, service: 'cognito-idp' }), sign(secret, { ...scope, date: '20150831' })];
+  assert.equal(new Set([vanilla, ...others]).size, 5);
+  assert.equal(sign(secret), vanilla);
+  assert.equal(sign('another-secret'), others[0]);
+});
+
 test('admin credentials: AKID:SECRET pairs from the environment or a file', () => {
   assert.deepEqual([...parseCredentials('A1:s1, A2:s:2')], [['A1', 's1'], ['A2', 's:2']]);
   assert.throws(() => parseCredentials('nocolon'), /AKID:SECRET pairs/);

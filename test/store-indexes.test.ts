@@ -27,6 +27,10 @@ test('user and group reads are index seeks: no full scan, no sort of the whole r
       await explain(sql, params);
       return db.get<T>(sql, params);
     },
+    rows: async <T extends unknown[]>(sql: string, params?: readonly Param[]) => {
+      await explain(sql, params);
+      return db.rows<T>(sql, params);
+    },
     run: (sql, params) => db.run(sql, params),
   };
   async function explain(sql: string, params: readonly Param[] = []) {
@@ -73,6 +77,7 @@ test('sweeping expired records seeks by expiry', async () => {
   const explaining: Sql = {
     all: (sql, params) => db.all(sql, params),
     get: (sql, params) => db.get(sql, params),
+    rows: (sql, params) => db.rows(sql, params),
     run: async (sql, params = []) => {
       const rows = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
       plans.push({ sql, detail: rows.map((r) => r.detail) });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SqliteDatabase } from '../src/store/sqlite.ts';
 import { UniqueViolation } from '../src/store/db.ts';
+import { checkRowsAsArrays } from './helpers/store-contract.ts';
 
 test('a transaction commits when its function resolves and rolls back when it throws', async () => {
   const db = SqliteDatabase.open(null);
@@ -116,5 +117,14 @@ await db.close();`;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+});
+
+test('rows() reads each row as an array of its values in column order, on the database and in a transaction', async () => {
+  const db = SqliteDatabase.open(null);
+  try {
+    await checkRowsAsArrays(db);
+  } finally {
+    await db.close();
   }
 });

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent } from 'node:http';
+import { Agent, get } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import {
   DescribeUserPoolCommand,
   GetUserCommand,
   InitiateAuthCommand,
+  ListUserPoolsCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -96,6 +97,25 @@ const isRunning = (pid: number) => {
   }
 };
 
+/** GET /metrics on a connection of its own (so scrapes land on either worker), as the operator on this machine. */
+function scrape(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(`${url}/metrics`, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`/metrics: ${res.statusCode} ${body}`))));
+    }).on('error', reject);
+  });
+}
+
+/** The sum of a metric's samples over all its label sets, and the samples of `name` alone (a gauge). */
+const total = (text: string, name: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+
 /** Which worker served the nth request log line of `operation`. */
 const servedBy = (lines: LogLine[], operation: string) => lines.filter((l) => l.msg === 'request' && l.operation === operation).map((l) => l.worker);
 
@@ -166,6 +186,45 @@ for (const store of ['SQLite', 'PostgreSQL'] as const) {
       await Promise.all(names.map((Username) => client.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username, MessageAction: 'SUPPRESS' }))));
       const listed = await client.send(new ListUsersCommand({ UserPoolId: poolId, Limit: 60 }));
       assert.deepEqual(listed.Users!.map((u) => u.Username).sort(), [...names].sort());
+    });
+
+    test('/metrics counts the requests of both workers, whichever worker takes the scrape', async () => {
+      const before = await scrape(url);
+      assert.equal(total(before, 'tobira_workers_reporting'), 2);
+      assert.equal(total(before, 'tobira_workers'), 2);
+      const client = sdk(url);
+      const made = 12;
+      // ListUserPools is called only here, so its request lines are these.
+      for (let i = 0; i < made; i++) await client.send(new ListUserPoolsCommand({ MaxResults: 10 }));
+      const by = await waitForLog(proc, 'the ListUserPools lines', (lines) => {
+        const served = servedBy(lines, 'ListUserPools');
+        return served.length === made ? served : undefined;
+      });
+      assert.deepEqual(new Set(by), new Set([1, 2]), 'both workers served some of them');
+      // Each scrape on a new connection, so they are taken by both workers in turn; each sees all.
+      for (let i = 0; i < 2; i++) {
+        const text = await scrape(url);
+        assert.equal(total(text, 'tobira_requests_total') - total(before, 'tobira_requests_total'), made, text);
+        assert.equal(total(text, 'tobira_request_duration_seconds_count') - total(before, 'tobira_request_duration_seconds_count'), made);
+        assert.equal(total(text, 'tobira_workers_reporting'), 2);
+      }
+    });
+
+    test('a worker that does not answer is left out of /metrics, which still answers', { timeout: 60_000 }, async () => {
+      const [stopped] = childrenOf(proc.child.pid!);
+      process.kill(stopped, 'SIGSTOP');
+      let answers: Promise<string>[];
+      try {
+        // Two connections: the stopped worker can take at most one, so the other worker takes the
+        // other and asks the primary, which waits for the stopped one no more than a second.
+        answers = [scrape(url), scrape(url)];
+        const first = await Promise.race(answers);
+        assert.equal(total(first, 'tobira_workers'), 2);
+        assert.equal(total(first, 'tobira_workers_reporting'), 1);
+      } finally {
+        process.kill(stopped, 'SIGCONT');
+      }
+      await Promise.all(answers);
     });
 
     test('a worker killed outright is replaced, and service goes on', async () => {

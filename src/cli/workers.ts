@@ -9,6 +9,8 @@
  * Several processes are safe because several `tobira start` nodes on one store already are:
  * everything that must be shared (sessions, codes, counters, the outbox, signing keys) is in the
  * store, and what a process caches is either immutable (keys by kid) or re-read within seconds.
+ * What is not in the store is each process's metrics: a scrape of /metrics asks the primary,
+ * which asks every worker for its own (http/metrics.ts sums them).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -18,6 +20,8 @@ import type { Config } from '../config.ts';
 /** The longest wait before a dead worker is replaced, and the window its deaths are counted in. */
 const MAX_BACKOFF_MS = 10_000;
 const DEATH_WINDOW_MS = 60_000;
+/** How long the primary waits for a worker's metrics: one that has not answered by then is left out of the scrape. */
+const METRICS_WAIT_MS = 1_000;
 
 /**
  * How many processes `tobira start` runs: `--workers` over TOBIRA_WORKERS over the number of
@@ -37,6 +41,54 @@ export function workerCount(flag: string | undefined, env: NodeJS.ProcessEnv, co
 
 /** True in a process the primary forked. */
 export const isClusterWorker = (): boolean => cluster.isWorker;
+
+/** Set once the primary said it prepared: this process is a worker of `tobira start`, not of someone else's cluster. */
+let tobiraWorker = false;
+
+/** True in a worker of `tobira start --workers N`, whose primary answers the messages below. */
+export const inTobiraCluster = (): boolean => tobiraWorker;
+
+/** The metrics of the workers that answered in time (each one `getMetricsAsJSON()`), and how many were asked. */
+export interface WorkersMetrics {
+  asked: number;
+  reports: unknown[];
+}
+
+/** In a worker: answers the primary's requests for this process's metrics with what `collect` gives. */
+export function answerMetricsRequests(collect: () => Promise<unknown>): void {
+  process.on('message', (m: { tobira?: string; id?: number }) => {
+    if (m?.tobira !== 'metrics?') return;
+    // One that fails is not answered, and so left out like one that is too slow.
+    collect().then(
+      (metrics) => process.connected && process.send!({ tobira: 'metrics', id: m.id, metrics }, undefined, undefined, () => {}),
+      () => {},
+    );
+  });
+}
+
+let scrapes = 0;
+
+/**
+ * In a worker: every live worker's metrics (this one's too), gathered by the primary; undefined
+ * if the primary does not answer (it is stopping), for the caller to answer with its own.
+ */
+export function gatherWorkersMetrics(): Promise<WorkersMetrics | undefined> {
+  const id = ++scrapes;
+  return new Promise((resolve) => {
+    const done = (answer: WorkersMetrics | undefined) => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      resolve(answer);
+    };
+    const onMessage = (m: { tobira?: string; id?: number } & WorkersMetrics) => {
+      if (m?.tobira === 'scraped' && m.id === id) done({ asked: m.asked, reports: m.reports });
+    };
+    const timer = setTimeout(() => done(undefined), 2 * METRICS_WAIT_MS);
+    process.on('message', onMessage);
+    if (process.connected) process.send!({ tobira: 'scrape', id }, undefined, undefined, (err) => err && done(undefined));
+    else done(undefined);
+  });
+}
 
 /**
  * A worker whose start failed says why, as main does, and ends (code 1), for the primary to see:
@@ -62,6 +114,7 @@ export function primaryPrepared(): Promise<void> {
     const onMessage = (m: { tobira?: string }) => {
       if (m?.tobira !== 'prepared') return;
       process.off('message', onMessage);
+      tobiraWorker = true;
       resolve();
     };
     process.on('message', onMessage);
@@ -99,11 +152,44 @@ export async function runPrimary(config: Config, count: number, banner: (log: Lo
   ready.catch(() => {}); // awaited below; a worker may fail before that
   let prepared = false;
   const waiting = new Set<Worker>();
+  // The primary's requests for metrics awaiting a worker's answer, by request id.
+  let metricsAsked = 0;
+  const metricsAnswers = new Map<number, (metrics: unknown) => void>();
+
+  /** Asks every listening worker for its metrics; those that have not answered within METRICS_WAIT_MS are left out. */
+  const gatherMetrics = async (): Promise<WorkersMetrics> => {
+    const asked = [...listening].filter((w) => w.isConnected());
+    const answers = await Promise.all(
+      asked.map(
+        (w) =>
+          new Promise<unknown>((resolve) => {
+            const id = ++metricsAsked;
+            const timer = setTimeout(() => answered(undefined), METRICS_WAIT_MS);
+            const answered = (metrics: unknown) => {
+              clearTimeout(timer);
+              metricsAnswers.delete(id);
+              resolve(metrics);
+            };
+            metricsAnswers.set(id, answered);
+            // A worker that disconnected meanwhile is left out (a callback, else its error would be thrown).
+            w.send({ tobira: 'metrics?', id }, undefined, (err) => err && answered(undefined));
+          }),
+      ),
+    );
+    return { asked: asked.length, reports: answers.filter((a) => a !== undefined) };
+  };
 
   const fork = () => {
-    const worker = cluster.fork();
+    // The workers share the cores: each takes its part of the argon2id runs (domain/users/passwords.ts).
+    const worker = cluster.fork({ TOBIRA_CLUSTER_SIZE: String(count) });
     alive.add(worker);
-    worker.on('message', (m: { tobira?: string; url?: string }) => {
+    worker.on('message', (m: { tobira?: string; url?: string; id?: number; metrics?: unknown }) => {
+      if (m?.tobira === 'metrics') metricsAnswers.get(m.id!)?.(m.metrics);
+      if (m?.tobira === 'scrape') {
+        void gatherMetrics().then((gathered) => {
+          if (worker.isConnected()) worker.send({ tobira: 'scraped', id: m.id, ...gathered }, undefined, () => {});
+        });
+      }
       if (m?.tobira === 'waiting') {
         if (prepared) worker.send({ tobira: 'prepared' });
         else waiting.add(worker);

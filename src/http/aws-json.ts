@@ -5,6 +5,7 @@ import * as idp from '../generated/cognito-idp.ts';
 import * as identity from '../generated/cognito-identity.ts';
 import { handlers, identityHandlers } from '../api/index.ts';
 import type { RequestContext } from '../api/context.ts';
+import { jsonTextOf } from '../api/json-answer.ts';
 import { ModelValidator } from './validate.ts';
 import { parseJsonObject } from '../util/json.ts';
 import { authenticate } from './sigv4.ts';
@@ -122,7 +123,7 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
     const seconds = (performance.now() - started) / 1000;
     app.metrics.request(signingName, known, 'OK', seconds, body, result);
     app.log.info({ requestId, operation, status: 200, ms: Math.round(seconds * 1000) }, 'request');
-    return { status: 200, headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId }, body: JSON.stringify(result) };
+    return { status: 200, headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId }, body: jsonTextOf(result) ?? JSON.stringify(result) };
   } catch (err) {
     let error: CognitoError;
     if (err instanceof CognitoError) {

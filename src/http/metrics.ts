@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { App } from '../app.ts';
+import { answerMetricsRequests, gatherWorkersMetrics, inTobiraCluster } from '../cli/workers.ts';
 import { SHAPES } from '../generated/cognito-idp.ts';
 import type { Database } from '../store/db.ts';
 import { isOperator } from './operator-access.ts';
@@ -271,15 +272,44 @@ const FLOWS = new Set([...enumOf('AuthFlowType'), ...enumOf('ChallengeNameType')
 const SIGN_IN_OPERATIONS = new Set(['InitiateAuth', 'AdminInitiateAuth', 'RespondToAuthChallenge', 'AdminRespondToAuthChallenge']);
 
 /**
+ * The metrics of the whole `tobira start --workers N` server, from the worker that took the
+ * scrape: the primary asks every worker for its registry's metrics, and they are combined as
+ * prom-client's AggregatorRegistry does. Counters and histograms are summed; so are gauges
+ * (memory, handles, open file descriptors, PostgreSQL pool connections: each worker has its
+ * own), except those prom-client marks otherwise (event-loop lag averaged, its min the least and
+ * max the greatest, the version the first worker's, the start time left out). A worker that
+ * does not answer within a second is left out, which tobira_workers_reporting shows.
+ */
+async function workersMetrics(app: App): Promise<string> {
+  const gathered = await gatherWorkersMetrics();
+  // The primary did not answer (it is stopping): this worker's own.
+  const reports = (gathered?.reports ?? [await app.metrics.registry.getMetricsAsJSON()]) as MetricObjectWithValues<MetricValue<string>>[][];
+  const combined = AggregatorRegistry.aggregate(reports);
+  if (gathered) {
+    new Gauge({ name: 'tobira_workers', help: 'Worker processes asked for their metrics at this scrape (tobira start --workers N).', registers: [combined] }).set(gathered.asked);
+  }
+  new Gauge({
+    name: 'tobira_workers_reporting',
+    help: 'Worker processes whose metrics this scrape sums: one that did not answer within a second is left out.',
+    registers: [combined],
+  }).set(reports.length);
+  return combined.metrics();
+}
+
+/**
  * GET /metrics for Prometheus, on the operator's terms (http/operator-access.ts: this machine, or
- * the admin token as a Bearer token from elsewhere). /ready answers 200 once the store answers a
- * query and 503 while it does not (orchestrators' readiness probe; /health only says the process
- * is up).
+ * the admin token as a Bearer token from elsewhere); under `tobira start --workers N`, summed
+ * over the workers (above). /ready answers 200 once the store answers a query and 503 while it
+ * does not (orchestrators' readiness probe; /health only says the process is up); it stays the
+ * answering worker's: the workers share the store, and a worker that cannot reach it is one a
+ * connection may land on.
  */
 registerRoutes((server, app: App) => {
+  const cluster = inTobiraCluster();
+  if (cluster) answerMetricsRequests(() => app.metrics.registry.getMetricsAsJSON());
   server.get('/metrics', async (req, reply) => {
     if (!isOperator(app, req)) return reply.code(403).header('content-type', 'text/plain').send('Forbidden');
-    const text = await app.metrics.registry.metrics();
+    const text = cluster ? await workersMetrics(app) : await app.metrics.registry.metrics();
     return reply.header('content-type', app.metrics.registry.contentType).send(text);
   });
 

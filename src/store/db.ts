@@ -9,6 +9,11 @@ export type Param = string | number | null;
 export interface Sql {
   all<T>(sql: string, params?: readonly Param[]): Promise<T[]>;
   get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined>;
+  /**
+   * The rows as arrays of their values, in the order of the SELECT's columns. For long lists (a
+   * ListUsers page): the drivers build an array much faster than an object with named fields.
+   */
+  rows<T extends unknown[]>(sql: string, params?: readonly Param[]): Promise<T[]>;
   run(sql: string, params?: readonly Param[]): Promise<{ changes: number }>;
 }
 

@@ -88,9 +88,11 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  private async query<T>(client: pg.Pool | pg.PoolClient, sql: string, params: readonly Param[] = []): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+  private async query<T>(client: pg.Pool | pg.PoolClient, sql: string, params: readonly Param[] = [], arrays = false): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
     try {
       // A migration is several statements and takes no parameters; pg runs those only unprepared.
+      // rows(): each row as an array of its values (rowMode 'array').
+      if (arrays) return (await client.query({ text: numberedOnce(sql), values: params as Param[], rowMode: 'array' } as pg.QueryArrayConfig<Param[]>)) as unknown as pg.QueryResult<T & pg.QueryResultRow>;
       return params.length === 0 && sql.includes(';')
         ? await client.query<T & pg.QueryResultRow>(sql)
         : await client.query<T & pg.QueryResultRow>(numberedOnce(sql), params as Param[]);
@@ -118,6 +120,7 @@ export class PostgresDatabase implements Database {
     return {
       all: <T>(q: string, p?: readonly Param[]) => retried(() => on.all<T>(q, p)),
       get: <T>(q: string, p?: readonly Param[]) => retried(() => on.get<T>(q, p)),
+      rows: <T extends unknown[]>(q: string, p?: readonly Param[]) => retried(() => on.rows<T>(q, p)),
       run: (q: string, p?: readonly Param[]) => retried(() => on.run(q, p)),
     };
   })();
@@ -126,6 +129,9 @@ export class PostgresDatabase implements Database {
   }
   get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
     return this.direct.get<T>(sql, params);
+  }
+  rows<T extends unknown[]>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    return this.direct.rows<T>(sql, params);
   }
   run(sql: string, params?: readonly Param[]): Promise<{ changes: number }> {
     return this.direct.run(sql, params);
@@ -190,6 +196,7 @@ export class PostgresDatabase implements Database {
     return {
       all: async <T>(q: string, p?: readonly Param[]) => (await this.query<T>(target(), q, p)).rows as T[],
       get: async <T>(q: string, p?: readonly Param[]) => (await this.query<T>(target(), q, p)).rows[0] as T | undefined,
+      rows: async <T extends unknown[]>(q: string, p?: readonly Param[]) => (await this.query<T>(target(), q, p, true)).rows as unknown as T[],
       run: async (q: string, p?: readonly Param[]) => ({ changes: (await this.query(target(), q, p)).rowCount ?? 0 }),
     };
   }

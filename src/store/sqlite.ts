@@ -18,6 +18,8 @@ export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   private readonly db: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  /** The same texts prepared to give rows as arrays (rows()): raw mode is a statement's setting. */
+  private readonly rawStatements = new Map<string, BetterSqlite3.Statement>();
   private lock: Promise<void> = Promise.resolve();
   /** Marks the async context that holds the connection, so its own nested calls join in. */
   private readonly holder = new AsyncLocalStorage<object>();
@@ -70,8 +72,18 @@ export class SqliteDatabase implements Database {
     return s;
   }
 
+  private rawStmt(sql: string): BetterSqlite3.Statement {
+    let s = this.rawStatements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql).raw(true);
+      this.rawStatements.set(sql, s);
+    }
+    return s;
+  }
+
   private readonly direct: Sql = {
     all: async <T>(sql: string, params: readonly Param[] = []) => driverCall(() => this.stmt(sql).all(...params) as T[]),
+    rows: async <T extends unknown[]>(sql: string, params: readonly Param[] = []) => driverCall(() => this.rawStmt(sql).all(...params) as T[]),
     get: async <T>(sql: string, params: readonly Param[] = []) => driverCall(() => this.stmt(sql).get(...params) as T | undefined),
     run: async (sql: string, params: readonly Param[] = []) => driverCall(() => ({ changes: this.stmt(sql).run(...params).changes })),
   };
@@ -123,6 +135,9 @@ export class SqliteDatabase implements Database {
   get<T>(sql: string, params: readonly Param[] = []): Promise<T | undefined> {
     return this.single(() => this.stmt(sql).get(...params) as T | undefined);
   }
+  rows<T extends unknown[]>(sql: string, params: readonly Param[] = []): Promise<T[]> {
+    return this.single(() => this.rawStmt(sql).all(...params) as T[]);
+  }
   run(sql: string, params: readonly Param[] = []): Promise<{ changes: number }> {
     return this.single(() => ({ changes: this.stmt(sql).run(...params).changes }));
   }
@@ -138,6 +153,7 @@ export class SqliteDatabase implements Database {
       const txSql: Sql = {
         all: (q, p) => (live(), this.direct.all(q, p)),
         get: (q, p) => (live(), this.direct.get(q, p)),
+        rows: (q, p) => (live(), this.direct.rows(q, p)),
         run: (q, p) => (live(), this.direct.run(q, p)),
       };
       this.db.exec('BEGIN IMMEDIATE');

@@ -6,3 +6,23 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * Parsed settings shared between reads, by row id, while their stored text stays the same
+ * (repos/pools.ts, repos/clients.ts): frozen all the way down, so code that would change one
+ * throws instead of changing every later reader's copy. The row is still read each time, so
+ * another node's change is seen at once.
+ */
+export class SharedJson<T> {
+  private readonly parsed = new Map<string, { raw: string; value: T }>();
+  constructor(private readonly max = 10_000) {}
+
+  get(id: string, raw: string): T {
+    const hit = this.parsed.get(id);
+    if (hit && hit.raw === raw) return hit.value;
+    const value = deepFreeze(JSON.parse(raw) as T);
+    if (this.parsed.size >= this.max) this.parsed.clear();
+    this.parsed.set(id, { raw, value });
+    return value;
+  }
+}

@@ -173,7 +173,12 @@ export function validateAttributeDeletion(pool: UserPool, names: string[], mode:
 
 /** The attributes as the wire lists them: `[{Name, Value}]`, sub first as Cognito shows it. */
 export function toAttributeList(attributes: Record<string, string>, only?: string[]): AttributeType[] {
-  const names = Object.keys(attributes).filter((n) => !only || only.includes(n));
-  names.sort((a, b) => (a === 'sub' ? -1 : b === 'sub' ? 1 : 0));
-  return names.map((n) => ({ Name: n, Value: attributes[n] }));
+  // One pass (every read answers with it): sub, then the rest in stored order.
+  const out: AttributeType[] = [];
+  for (const n of Object.keys(attributes)) {
+    if (only && !only.includes(n)) continue;
+    if (n === 'sub') out.unshift({ Name: n, Value: attributes[n] });
+    else out.push({ Name: n, Value: attributes[n] });
+  }
+  return out;
 }

@@ -4,7 +4,8 @@ import type { ListUsersRequest, ListUsersResponse } from '../../generated/cognit
 import { filterValueOf, type ListCursor, type UserFilter } from '../../store/repos/users.ts';
 import { schemaAttribute } from './attributes.ts';
 import { getPool } from '../pools/user-pools.ts';
-import { toUserType } from './users.ts';
+import { userTypesJson } from './users.ts';
+import { jsonAnswer } from '../../api/json-answer.ts';
 
 /** The attributes ListUsers can search, as Cognito documents them; custom ones are not searchable. */
 const SEARCHABLE = new Set([
@@ -65,7 +66,10 @@ function decodeCursor(token: string | undefined): ListCursor | null {
   throw invalidParameter('Invalid pagination token.');
 }
 
-/** ListUsers: one page (Limit 1-60, 0 or absent meaning 60) with an opaque PaginationToken. */
+/**
+ * ListUsers: one page (Limit 1-60, 0 or absent meaning 60) with an opaque PaginationToken. The
+ * page is answered as JSON text (api/json-answer.ts), written straight from the rows.
+ */
 export async function listUsers(app: App, input: ListUsersRequest): Promise<ListUsersResponse> {
   const pool = await getPool(app.store, input.UserPoolId);
   const only = input.AttributesToGet;
@@ -77,11 +81,12 @@ export async function listUsers(app: App, input: ListUsersRequest): Promise<List
   const limit = input.Limit || 60;
   const after = decodeCursor(input.PaginationToken);
   const users = await app.store.users.list(pool.id, filter, after, limit + 1);
-  const page = users.slice(0, limit);
-  const out: ListUsersResponse = { Users: page.map((u) => toUserType(u, only)) };
+  const page = users.length > limit ? users.slice(0, limit) : users;
+  let text = `{"Users":${userTypesJson(page, only)}`;
   if (users.length > limit) {
     const last = page[page.length - 1];
-    out.PaginationToken = encodeCursor({ key: last.usernameKey, ...(filter?.op === '^=' ? { value: filterValueOf(last, filter) } : {}) });
+    const token = encodeCursor({ key: last.usernameKey, ...(filter?.op === '^=' ? { value: filterValueOf(last, filter) } : {}) });
+    text += `,"PaginationToken":${JSON.stringify(token)}`;
   }
-  return out;
+  return jsonAnswer<ListUsersResponse>(`${text}}`);
 }

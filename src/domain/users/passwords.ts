@@ -9,9 +9,16 @@ const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, 
 /**
  * Each hash or verify holds its 19 MiB for its whole run, on libuv's thread pool (4 threads unless
  * UV_THREADPOOL_SIZE says otherwise). More of them at once than there are cores adds no
- * throughput, only memory: four at once were a third of the server's peak RSS on 2 cores.
+ * throughput, only memory: four at once were a third of the server's peak RSS on 2 cores. The
+ * workers of `tobira start --workers N` (cli/workers.ts, which sets TOBIRA_CLUSTER_SIZE) share the
+ * cores, so each takes its part of them.
  */
-export const ARGON2_AT_ONCE = Math.max(1, availableParallelism());
+export const ARGON2_AT_ONCE = Math.max(1, Math.ceil(availableParallelism() / clusterSize(process.env.TOBIRA_CLUSTER_SIZE)));
+
+function clusterSize(value: string | undefined): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : 1;
+}
 let argon2Running = 0;
 const argon2Waiting: (() => void)[] = [];
 

@@ -1,7 +1,7 @@
 import type { Sql } from '../db.ts';
 import { clearSealer, type Sealer } from '../sealing.ts';
 import type { AppClient, ClientSecret } from '../../domain/types.ts';
-import { deepFreeze } from '../../util/freeze.ts';
+import { SharedJson } from '../../util/freeze.ts';
 
 interface Row {
   client_id: string;
@@ -34,27 +34,17 @@ export const firstSecretId = (clientId: string, createdAt: number) => `${clientI
 const fromRow = (r: Row, sealer: Sealer, shared: boolean): AppClient => ({
   clientId: r.client_id,
   poolId: r.pool_id,
-  config: shared ? sharedConfig(r.client_id, r.config) : JSON.parse(r.config),
+  config: shared ? parsedConfigs.get(r.client_id, r.config) : JSON.parse(r.config),
   clientSecret: r.client_secret === null ? null : sealer.open(r.client_secret, sealedRow(r.client_id)),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
 
 /**
- * Parsed client settings, by client id, while their stored text stays the same, as
- * repos/pools.ts keeps pools' (GetUser reads its token's client on every call): frozen, and only
- * for reads outside a transaction. The row is still read each time, so another node's change is
- * seen at once.
+ * Parsed client settings, as repos/pools.ts keeps pools' (GetUser reads its token's client on
+ * every call); only for reads outside a transaction.
  */
-const parsed = new Map<string, { raw: string; config: AppClient['config'] }>();
-function sharedConfig(id: string, raw: string): AppClient['config'] {
-  const hit = parsed.get(id);
-  if (hit && hit.raw === raw) return hit.config;
-  const config = deepFreeze(JSON.parse(raw));
-  if (parsed.size >= 10_000) parsed.clear();
-  parsed.set(id, { raw, config });
-  return config;
-}
+const parsedConfigs = new SharedJson<AppClient['config']>();
 
 export class ClientRepo {
   /** `shared`: answers carry frozen, shared settings objects (reads outside a transaction). */

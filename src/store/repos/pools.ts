@@ -1,5 +1,6 @@
 import type { Sql } from '../db.ts';
 import type { UserPool } from '../../domain/types.ts';
+import { SharedJson } from '../../util/freeze.ts';
 
 interface Row {
   id: string;
@@ -14,36 +15,17 @@ const fromRow = (r: Row, shared: boolean): UserPool => ({
   id: r.id,
   region: r.region,
   name: r.name,
-  config: shared ? sharedConfig(r.id, r.config) : JSON.parse(r.config),
+  config: shared ? parsedConfigs.get(r.id, r.config) : JSON.parse(r.config),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
 
 /**
- * Parsed pool settings, by pool id, while their stored text stays the same: every request reads
- * its pool, and parsing the settings anew each time cost several per cent of a simple read.
- * Shared objects are frozen (all the way down), so code that would change one throws instead of
- * changing every later reader's copy; only reads outside a transaction get them (a transaction
- * reads its own copy to change and write back). The row is still read each time, so another
- * node's change is seen at once.
+ * Parsed pool settings: every request reads its pool, and parsing the settings anew each time cost
+ * several per cent of a simple read. Only reads outside a transaction get the shared, frozen
+ * copy (a transaction reads its own copy to change and write back).
  */
-const parsed = new Map<string, { raw: string; config: UserPool['config'] }>();
-function sharedConfig(id: string, raw: string): UserPool['config'] {
-  const hit = parsed.get(id);
-  if (hit && hit.raw === raw) return hit.config;
-  const config = deepFreeze(JSON.parse(raw));
-  if (parsed.size >= 10_000) parsed.clear();
-  parsed.set(id, { raw, config });
-  return config;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
+const parsedConfigs = new SharedJson<UserPool['config']>();
 
 export class PoolRepo {
   /** `shared`: answers carry frozen, shared settings objects (reads outside a transaction). */
