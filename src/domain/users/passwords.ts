@@ -8,16 +8,19 @@ const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, 
 
 /**
  * Each hash or verify holds its 19 MiB for its whole run, on libuv's thread pool (4 threads unless
- * UV_THREADPOOL_SIZE says otherwise). More of them at once than there are cores adds no
- * throughput, only memory: four at once were a third of the server's peak RSS on 2 cores. The
+ * UV_THREADPOOL_SIZE says otherwise). More of them at once than there are cores adds little
+ * throughput but 19 MiB each: four at once were a third of the server's peak RSS on 2 cores. The
  * workers of `tobira start --workers N` (cli/workers.ts, which sets TOBIRA_CLUSTER_SIZE) share the
- * cores, so each takes its part of them.
+ * cores, so each takes its part of them. TOBIRA_PASSWORD_HASHES_AT_ONCE sets it: the limit costs
+ * a few per cent of password throughput on a quiet machine (the cores idle while a finished hash
+ * hands its turn on), for 19 MiB less peak memory per hash not run.
  */
-export const ARGON2_AT_ONCE = Math.max(1, Math.ceil(availableParallelism() / clusterSize(process.env.TOBIRA_CLUSTER_SIZE)));
+export const ARGON2_AT_ONCE =
+  positiveInteger(process.env.TOBIRA_PASSWORD_HASHES_AT_ONCE) ?? Math.max(1, Math.ceil(availableParallelism() / (positiveInteger(process.env.TOBIRA_CLUSTER_SIZE) ?? 1)));
 
-function clusterSize(value: string | undefined): number {
+function positiveInteger(value: string | undefined): number | undefined {
   const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : 1;
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 let argon2Running = 0;
 const argon2Waiting: (() => void)[] = [];
