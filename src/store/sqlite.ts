@@ -1,9 +1,9 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UniqueViolation, type Database, type Param, type Sql } from './db.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { ScopedStorage } from '../util/scoped-storage.ts';
 
 /**
  * SQLite through better-sqlite3, in WAL mode with synchronous=FULL so that a committed write
@@ -22,7 +22,7 @@ export class SqliteDatabase implements Database {
   private readonly rawStatements = new Map<string, BetterSqlite3.Statement>();
   private lock: Promise<void> = Promise.resolve();
   /** Marks the async context that holds the connection, so its own nested calls join in. */
-  private readonly holder = new AsyncLocalStorage<object>();
+  private readonly holder = new ScopedStorage<object>();
   /** The token of the section holding the connection now; a stale context (work started in a
    * transaction that has ended) must queue like anyone else. */
   private current: object | null = null;
@@ -91,13 +91,12 @@ export class SqliteDatabase implements Database {
   /**
    * Waits for the connection, runs fn alone on it, then lets the next one in. `scoped`: fn may
    * call back into this database through app.store (a transaction), so its async context is
-   * marked as the holder's; the mark (AsyncLocalStorage) is on only while such a section runs,
-   * since an enabled one makes Node run a hook at every promise of the process.
+   * marked as the holder's (a ScopedStorage: on only while such a section runs).
    */
   private async exclusive<T>(fn: () => Promise<T>, scoped = true): Promise<T> {
     // A call from inside the open transaction (through app.store rather than the transaction's
     // store) runs inside it: waiting for the lock there would wait for itself forever.
-    if (this.current && this.holder.getStore() === this.current) return fn();
+    if (this.current && this.holder.get() === this.current) return fn();
     const previous = this.lock;
     let release!: () => void;
     this.lock = new Promise<void>((r) => (release = r));
@@ -109,7 +108,6 @@ export class SqliteDatabase implements Database {
       return await (scoped ? this.holder.run(token, fn) : fn());
     } finally {
       this.current = null;
-      if (scoped) this.holder.disable();
       release();
     }
   }
@@ -143,7 +141,7 @@ export class SqliteDatabase implements Database {
   }
 
   transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
-    if (this.current && this.holder.getStore() === this.current && this.db.inTransaction) return fn(this.direct);
+    if (this.current && this.holder.get() === this.current && this.db.inTransaction) return fn(this.direct);
     return this.exclusive(async () => {
       const token = this.current;
       const live = () => {

@@ -93,16 +93,15 @@ function sharedKeyPairs(env: KeyEnv, poolId: string): Promise<NewKey[]> {
  */
 export async function ensurePoolKeys(env: KeyEnv, poolId: string): Promise<void> {
   const uses: KeyUse[] = ['id', 'access'];
-  const missing: KeyUse[] = [];
-  for (const use of uses) if (!(await env.store.keys.current(poolId, use))) missing.push(use);
-  if (missing.length === 0) return;
+  const current = await env.store.keys.currentKids(poolId);
+  if (uses.every((use) => current[use])) return;
   const [idKey, accessKey] = await sharedKeyPairs(env, poolId);
   await env.store.tx(async (s) => {
     const now = env.clock.now();
-    for (const use of missing) {
-      // Another request or node may have won the race; its key is as good as ours.
-      if (await s.keys.current(poolId, use)) continue;
-      await s.keys.insert(record(use === 'id' ? idKey : accessKey, env, poolId, use, now));
+    // Another request or node may have won the race; its key is as good as ours.
+    const won = await s.keys.currentKids(poolId);
+    for (const use of uses) {
+      if (!won[use]) await s.keys.insert(record(use === 'id' ? idKey : accessKey, env, poolId, use, now));
     }
   });
 }

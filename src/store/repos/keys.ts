@@ -63,18 +63,9 @@ export class KeyRepo {
   ) {}
 
   /** The key that signs a pool's tokens of one use now: the newest one not retired. */
-  async current(poolId: string, tokenUse: KeyUse): Promise<SigningKeyRecord | undefined> {
-    const row = await this.sql.get<Row>(
-      `SELECT * FROM signing_keys WHERE pool_id = ? AND token_use = ? AND retired_at IS NULL
-       ORDER BY created_at DESC, kid DESC LIMIT 1`,
-      [poolId, tokenUse],
-    );
-    return row && fromRow(row, this.sealer);
-  }
-
   /**
-   * The kids of the keys that sign a pool's ID and access tokens now (for each use the one
-   * current() gives), in one read: what every issuing of tokens needs before it signs.
+   * The kids of the keys that sign a pool's ID and access tokens now (for each use the newest
+   * not retired), in one read: what every issuing of tokens needs before it signs.
    */
   async currentKids(poolId: string): Promise<Partial<Record<KeyUse, string>>> {
     const rows = await this.sql.all<{ kid: string; token_use: KeyUse }>(
