@@ -9,13 +9,10 @@ import { applyListenerLimits, listenerOptions } from './limits.ts';
 import { checkJsonShape } from '../util/json.ts';
 import { handleSts, isStsRequest } from './sts.ts';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { apiRoute, CORS_HEADERS } from './api-route.ts';
 
-/** What a browser reads from an answer to a cross-origin call. */
-const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date',
-};
+const BODY_LIMIT = 1024 * 1024;
 /** A preflight's answer adds what the browser may send, and for how long it may trust that (read only from preflights, Fetch standard's CORS protocol). */
 const PREFLIGHT_HEADERS = {
   ...CORS_HEADERS,
@@ -43,17 +40,26 @@ const noSchemas = () => () => {
 
 export function buildServer(app: App, tls?: { cert: string; key: string }): FastifyInstance {
   const limits = app.config.limits ?? DEFAULT_LIMITS;
-  // HTTPS through a factory keeps the instance typed as the HTTP one the routes are written for;
-  // an https.Server takes the same limits and requests see `req.protocol === 'https'`.
-  const serverFactory: FastifyServerFactory | undefined =
-    tls && ((handler) => createHttpsServer({ ...listenerOptions(limits), cert: tls.cert, key: tls.key }, handler) as unknown as Server);
+  // Cognito calls are answered by the API's own lane (http/api-route.ts) before fastify sees
+  // them; everything else is fastify's. HTTPS through the same factory keeps the instance typed
+  // as the HTTP one the routes are written for; an https.Server takes the same limits and
+  // requests see `req.protocol === 'https'`.
+  const api = apiRoute(app, BODY_LIMIT);
+  const serverFactory: FastifyServerFactory = (handler) => {
+    const serve: typeof handler = (req, res) => {
+      if (!api.serve(req, res)) handler(req, res);
+    };
+    return tls
+      ? (createHttpsServer({ ...listenerOptions(limits), cert: tls.cert, key: tls.key }, serve) as unknown as Server)
+      : createHttpServer(listenerOptions(limits), serve);
+  };
   const server = Fastify({
     logger: false,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     // Keep connections from hanging the shutdown.
     forceCloseConnections: 'idle',
-    // A client sending slowly or not at all cannot hold a socket (http/limits.ts).
-    http: listenerOptions(limits),
+    // A client sending slowly or not at all cannot hold a socket (http/limits.ts: the factory's
+    // server is built with them, and they are set again below).
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     // An endpoint URL ending in `/` makes some clients post to `//`: it reaches the API like `/`
@@ -63,9 +69,14 @@ export function buildServer(app: App, tls?: { cert: string; key: string }): Fast
     // http/validate.ts), so fastify's Ajv and fast-json-stringify compilers, ~100 modules loaded
     // at every start, are replaced by ones that refuse a schema should one ever appear.
     schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
-    ...(serverFactory && { serverFactory }),
+    serverFactory,
   });
   applyListenerLimits(server.server, limits);
+  // While closing, fastify answers 503 to new requests: the API's lane leaves them to it.
+  server.addHook('preClose', (done) => {
+    api.stop();
+    done();
+  });
 
   // Bodies are read as bytes and parsed by us, so a malformed body is a Cognito
   // SerializationException rather than a framework error. A body that is not UTF-8 is refused
