@@ -25,7 +25,7 @@ function raw(url: string, request: string | Buffer): Promise<RawAnswer> {
     // Written, not ended: a client's half-close makes Node's server drop a call still running.
     const socket = net.connect(Number(port), hostname, () => socket.write(request));
     const chunks: Buffer[] = [];
-    socket.on('data', (c) => chunks.push(c));
+    socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', reject);
     socket.on('close', () => {
       const text = Buffer.concat(chunks).toString('utf8');
