@@ -11,7 +11,7 @@ import type { Job, JobResult, WireRequest } from './harness/jobs.ts';
 import { startLoadGenerator, type LoadGenerator } from './harness/load.ts';
 import { makePool, PASSWORD, type BenchPool } from './harness/pool.ts';
 import { cpuSeconds, machine, machineLine, peakRssBytes } from './harness/proc.ts';
-import { bundledCopy, coldStarts, startBareFastify, startTobiraProcess, type Served } from './harness/server.ts';
+import { bundledCopy, cloneCopy, coldStarts, startBareFastify, startTobiraProcess, type Served } from './harness/server.ts';
 import { markdownTable, writeTable, type Row } from './harness/table.ts';
 import { fmt, percentile } from './util.ts';
 
@@ -160,6 +160,10 @@ const rates = (m: { r: JobResult; cpuSec?: number }) => ({ opsPerSec: m.r.count 
 
 const printRow = (r: Row) => console.log(markdownTable([r]).split('\n')[2]);
 
+/** What `npm start` in this checkout runs (bin/tobira.mjs): its cached bundle, or tsx when asked. */
+const fromSources = process.env.TOBIRA_FROM_SOURCES;
+const CLONE_RUNS = fromSources === 'tsx' ? 'sources through tsx (TOBIRA_FROM_SOURCES=tsx)' : "a clone's cached bundle of src/";
+
 export async function run(argv: string[] = []): Promise<Row[]> {
   const o = parsePathsArgs(argv);
   const wanted = (name: string) => !o.only || o.only.has(name);
@@ -205,7 +209,7 @@ export async function run(argv: string[] = []): Promise<Row[]> {
     console.log(`(pool of ${fmt(o.users, 0)} users made through the API in ${fmt(pool.seedSec)} s; setup ${fmt((performance.now() - t0) / 1000)} s)`);
     const ready = pool;
     if (wanted('rss')) {
-      add({ path: `server peak RSS (VmHWM) at ${fmt(o.users, 0)} users, sources through tsx: ${fmt(peakRssBytes(server.pid) / 2 ** 20, 0)} MiB` });
+      add({ path: `server peak RSS (VmHWM) at ${fmt(o.users, 0)} users, ${CLONE_RUNS}: ${fmt(peakRssBytes(server.pid) / 2 ** 20, 0)} MiB` });
     }
 
     if (needed.has('fastify')) {
@@ -231,8 +235,9 @@ export async function run(argv: string[] = []): Promise<Row[]> {
     await server.close();
     server = undefined;
 
-    // The figures above are of the sources through tsx (`npm start` in a clone), whose loader
-    // thread costs some 40 MiB; an installed package runs the bundle, which gets the same pool.
+    // The figures above are of `npm start` in a clone, which runs its cached bundle of src/ (or
+    // the sources through tsx with TOBIRA_FROM_SOURCES=tsx); an installed package runs dist/,
+    // which gets the same pool.
     if (wanted('rss')) {
       bundle ??= await bundledCopy();
       server = await startTobiraProcess(bundle.bin, bundle.dir);
@@ -250,10 +255,35 @@ export async function run(argv: string[] = []): Promise<Row[]> {
       add({ path: `ceiling: cold start of node + bare Fastify (median, worst of ${o.starts})`, p50Ms: floorMs, p99Ms: worst(floor) });
       const starts = (label: string, xs: number[]) =>
         add({ path: `cold start to first /health, ${label} (median, worst of ${o.starts})`, p50Ms: median(xs), p99Ms: worst(xs), ceiling: `bare Fastify: ${fmt(floorMs, 0)} ms`, ratio: floorMs / median(xs) });
-      starts('sources through tsx', await coldStarts(o.starts, () => startTobiraProcess()));
-      bundle ??= await bundledCopy();
-      const packed = bundle;
-      starts('packed bundle (dist/)', await coldStarts(o.starts, () => startTobiraProcess(packed.bin, packed.dir)));
+      // A copy of the clone, whose bundle others' edits to this checkout's src/ do not make stale.
+      const clone = cloneCopy();
+      try {
+        bundle ??= await bundledCopy();
+        const packed = bundle;
+        delete process.env.TOBIRA_FROM_SOURCES;
+        const firsts: number[] = [];
+        for (let i = 0; i < o.starts; i++) {
+          clone.edit();
+          firsts.push(...(await coldStarts(1, () => startTobiraProcess(clone.bin, clone.dir))));
+        }
+        starts("a clone's first start after an edit (bundles src/)", firsts);
+        // The clone's and the package's starts alternate, so that a change in the machine's load
+        // falls on both.
+        const cached: number[] = [];
+        const fromDist: number[] = [];
+        for (let i = 0; i < o.starts; i++) {
+          cached.push(...(await coldStarts(1, () => startTobiraProcess(clone.bin, clone.dir))));
+          fromDist.push(...(await coldStarts(1, () => startTobiraProcess(packed.bin, packed.dir))));
+        }
+        starts("a clone (its cached bundle of src/)", cached);
+        starts('packed bundle (dist/)', fromDist);
+        process.env.TOBIRA_FROM_SOURCES = 'tsx';
+        starts('a clone with TOBIRA_FROM_SOURCES=tsx (sources through tsx)', await coldStarts(o.starts, () => startTobiraProcess(clone.bin, clone.dir)));
+      } finally {
+        if (fromSources === undefined) delete process.env.TOBIRA_FROM_SOURCES;
+        else process.env.TOBIRA_FROM_SOURCES = fromSources;
+        clone.remove();
+      }
     }
   } finally {
     await server?.close();

@@ -1,7 +1,8 @@
-// The processes under load: Tobira started as `tobira start --in-memory` (from the sources through
-// tsx, or from the bundle), and the bare Fastify ceiling; and cold start, spawn to first answer.
+// The processes under load: Tobira started as `tobira start --in-memory` (a clone's cached bundle
+// of its sources, or the packed bundle), and the bare Fastify ceiling; and cold start, spawn to
+// first answer.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,27 @@ export async function coldStarts(n: number, start: () => Promise<Served & { star
     await s.close();
   }
   return out;
+}
+
+/**
+ * A clone of its own: src/, scripts/, bin/, package.json and tsconfig.json copied to a temporary
+ * directory, beside a node_modules that links this checkout's packages one by one, so that the
+ * bundle bin/tobira.mjs keeps of the sources (node_modules/.cache/tobira/) is this copy's, and
+ * edits others make to this checkout's src/ meanwhile do not rebuild it. `edit()` marks a source
+ * file changed (its change time), so that the next start bundles the sources again.
+ */
+export function cloneCopy(): { bin: string; dir: string; edit: () => void; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'tobira-bench-clone-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  for (const d of ['src', 'scripts', 'bin']) cpSync(join(root, d), join(dir, d), { recursive: true });
+  for (const f of ['package.json', 'tsconfig.json']) cpSync(join(root, f), join(dir, f));
+  mkdirSync(join(dir, 'node_modules'));
+  for (const name of readdirSync(join(root, 'node_modules'))) {
+    if (name !== '.cache') symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name));
+  }
+  const edited = join(dir, 'src', 'cli', 'main.ts');
+  const edit = () => utimesSync(edited, new Date(), new Date());
+  return { bin: join(dir, 'bin', 'tobira.mjs'), dir, edit, remove };
 }
 
 /**
