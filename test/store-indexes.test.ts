@@ -54,12 +54,14 @@ test('user and group reads are index seeks: no full scan, no sort of the whole r
   for (const f of filters) {
     await users.list(pool, f, null, 60);
     await users.list(pool, f, { key: 'alice', value: 'ab' }, 60);
+    await users.listRows(pool, f, null, 60); // ListUsers' page as rows (domain/users/list-users.ts)
+    await users.listRows(pool, f, { key: 'alice', value: 'ab' }, 60);
   }
   await groups.list(pool, null, 60); // ListGroups
   await groups.list(pool, 'admins', 60);
   await groups.ofUser(pool, 'alice'); // AdminListGroupsForUser
-  await groups.memberKeys(pool, 'admins', null, 60); // ListUsersInGroup
-  await groups.memberKeys(pool, 'admins', 'alice', 60);
+  await users.listInGroup(pool, 'admins', null, 60); // ListUsersInGroup
+  await users.listInGroup(pool, 'admins', 'alice', 60);
 
   assert.ok(plans.length >= 30, `only ${plans.length} statements explained`);
   for (const p of plans) {

@@ -13,7 +13,7 @@ import {
 import type { Group } from '../domain/types.ts';
 import { invalidParameter } from '../errors.ts';
 import { getPool } from '../domain/pools/user-pools.ts';
-import { toUserType } from '../domain/users/users.ts';
+import { listUsersInGroup } from '../domain/users/list-users.ts';
 import { decodeToken, encodeToken } from '../util/ids.ts';
 
 /** Limit 0 or none means a full page of 60, Cognito's maximum. */
@@ -95,20 +95,7 @@ export const groupHandlers: Handlers = {
   },
 
   async ListUsersInGroup(input, ctx) {
-    const store = ctx.app.store;
-    await getPool(store, input.UserPoolId);
-    await getGroup(store, input.UserPoolId, input.GroupName);
-    const max = pageSize(input.Limit);
-    const keys = await store.groups.memberKeys(input.UserPoolId, input.GroupName, decodeToken(input.NextToken), max + 1);
-    const page = keys.slice(0, max);
-    const users = [];
-    for (const key of page) {
-      const user = await store.users.get(input.UserPoolId, key);
-      if (user) users.push(toUserType(user));
-    }
-    return {
-      Users: users,
-      ...(keys.length > max ? { NextToken: encodeToken(page[page.length - 1]) } : {}),
-    };
+    // One read for the page, written as text like ListUsers' (domain/users/list-users.ts).
+    return listUsersInGroup(ctx.app, input);
   },
 };

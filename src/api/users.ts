@@ -1,6 +1,5 @@
 import type { Handlers } from './context.ts';
-import { getPool } from '../domain/pools/user-pools.ts';
-import { mfaOptionsOf, requireUser, toUserType } from '../domain/users/users.ts';
+import { mfaOptionsOf, requirePoolAndUser, toUserType } from '../domain/users/users.ts';
 import { toAttributeList } from '../domain/users/attributes.ts';
 import { adminCreateUser } from '../domain/users/user-create.ts';
 import {
@@ -20,8 +19,7 @@ export const userHandlers: Handlers = {
   },
 
   async AdminGetUser(input, ctx) {
-    const pool = await getPool(ctx.app.store, input.UserPoolId);
-    const user = await requireUser(ctx.app.store, pool, input.Username);
+    const { user } = await requirePoolAndUser(ctx.app.store, input.UserPoolId, input.Username);
     const mfa = user.data.mfa ?? {};
     const mfaOptions = mfaOptionsOf(user);
     const settings = mfa.UserMFASettingList as string[] | undefined;

@@ -63,6 +63,7 @@ async function rowsOf(db: Reader, tables: CopiedTable[], id: string, sealer: Sea
     const kept: Row[] = [];
     for (const r of rows) {
       const row = normalise(r);
+      for (const c of Object.keys(t.fresh ?? {})) delete row[c];
       if (secrets(t, row, sealer, mode)) kept.push(row);
     }
     if (kept.length) out[t.table] = kept;

@@ -1,4 +1,5 @@
 import { sealedRow as clientRow, sealedSecretRow as clientSecretRow } from '../store/repos/clients.ts';
+import { newPoolVersion } from '../store/repos/pools.ts';
 import { sealedRow as keyRow } from '../store/repos/keys.ts';
 import { sealedRow as poolSecretRow } from '../store/repos/sessions.ts';
 import { sealedRow as providerRow } from '../store/repos/identity-providers.ts';
@@ -18,6 +19,8 @@ export interface CopiedTable {
   order: string;
   /** A sealed column that may be NULL-free and then drops its row under `--secrets omit`. */
   sealed?: { column: string; row: (r: Row) => string; required?: boolean }[];
+  /** Columns not exported, that an import draws anew (user_pools.version: one value stands for one stored row). */
+  fresh?: Record<string, () => string>;
 }
 
 export type Row = Record<string, string | number | null>;
@@ -25,7 +28,7 @@ export type Row = Record<string, string | number | null>;
 const s = (r: Row, k: string) => String(r[k]);
 
 export const USER_POOL_TABLES: CopiedTable[] = [
-  { table: 'user_pools', where: 'id = ?', order: 'id' },
+  { table: 'user_pools', where: 'id = ?', order: 'id', fresh: { version: newPoolVersion } },
   { table: 'user_pool_clients', where: 'pool_id = ?', order: 'client_id', sealed: [{ column: 'client_secret', row: (r) => clientRow(s(r, 'client_id')) }] },
   {
     table: 'user_pool_client_secrets',

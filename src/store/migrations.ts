@@ -647,4 +647,15 @@ CREATE TABLE user_import_log (
 CREATE INDEX auth_events_by_pool ON auth_events (pool_id, created_at, event_id);
 `,
   },
+  {
+    // A pool row's version, drawn anew on every write of the row (repos/pools.ts newPoolVersion):
+    // a read outside a transaction fetches the settings text (some 4 KB) only when the version
+    // differs from the one whose settings it keeps parsed. Rows here now get a random one; ''
+    // (the default, left by a writer that does not know the column) is never taken as unchanged.
+    version: 22,
+    sql: `
+ALTER TABLE user_pools ADD COLUMN version TEXT NOT NULL DEFAULT '';
+UPDATE user_pools SET version = CAST(random() AS TEXT);
+`,
+  },
 ];

@@ -9,9 +9,9 @@ export function deepFreeze<T>(value: T): T {
 
 /**
  * Parsed settings shared between reads, by row id, while their stored text stays the same
- * (repos/pools.ts, repos/clients.ts): frozen all the way down, so code that would change one
- * throws instead of changing every later reader's copy. The row is still read each time, so
- * another node's change is seen at once.
+ * (repos/clients.ts; pools keep theirs by the row's version, repos/pools.ts): frozen all the
+ * way down, so code that would change one throws instead of changing every later reader's copy.
+ * The row is still read each time, so another node's change is seen at once.
  */
 export class SharedJson<T> {
   private readonly parsed = new Map<string, { raw: string; value: T }>();

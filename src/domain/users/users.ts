@@ -1,12 +1,12 @@
 import type { Store } from '../../store/store.ts';
 import type { User, UserPool } from '../types.ts';
-import { CognitoError, userNotFound } from '../../errors.ts';
+import { CognitoError, poolNotFound, userNotFound } from '../../errors.ts';
 import { UniqueViolation } from '../../store/db.ts';
 import type { UserStatusType, UserType } from '../../generated/cognito-idp.ts';
 import { toAttributeList } from './attributes.ts';
 
 /** The key a username is stored under: lower-cased unless the pool is case sensitive. */
-export function usernameKey(pool: UserPool, username: string): string {
+export function usernameKey(pool: Pick<UserPool, 'config'>, username: string): string {
   return pool.config.UsernameConfiguration?.CaseSensitive ? username : username.toLowerCase();
 }
 
@@ -41,8 +41,11 @@ export function aliasKeysFor(pool: UserPool, user: User): string[] {
  * number or preferred_username alias, or the sub.
  */
 export async function findUser(store: Store, pool: UserPool, identifier: string): Promise<User | undefined> {
-  const direct = await store.users.get(pool.id, usernameKey(pool, identifier));
-  if (direct) return direct;
+  return (await store.users.get(pool.id, usernameKey(pool, identifier))) ?? findUserBesidesUsername(store, pool, identifier);
+}
+
+/** findUser by what is not the username: an alias, or the sub. */
+async function findUserBesidesUsername(store: Store, pool: UserPool, identifier: string): Promise<User | undefined> {
   const attrs = [...(pool.config.UsernameAttributes ?? []), ...(pool.config.AliasAttributes ?? [])];
   for (const attr of attrs) {
     const u = await store.users.getByAlias(pool.id, aliasKey(attr, identifier));
@@ -90,6 +93,18 @@ export async function requireUser(store: Store, pool: UserPool, identifier: stri
   const user = await findUser(store, pool, identifier);
   if (!user) throw userNotFound();
   return user;
+}
+
+/**
+ * getPool then requireUser, the pool and the user by username read in one statement (one round
+ * trip to PostgreSQL instead of two: AdminGetUser). Outside a transaction only.
+ */
+export async function requirePoolAndUser(store: Store, poolId: string, identifier: string): Promise<{ pool: UserPool; user: User }> {
+  const found = await store.pools.getWithUser(poolId, (pool) => usernameKey(pool, identifier));
+  if (!found) throw poolNotFound(poolId);
+  const user = found.user ?? (await findUserBesidesUsername(store, found.pool, identifier));
+  if (!user) throw userNotFound();
+  return { pool: found.pool, user };
 }
 
 /**

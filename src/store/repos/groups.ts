@@ -104,14 +104,4 @@ export class GroupRepo {
     ]);
     return Number(r?.n ?? 0);
   }
-
-  /** Username keys of a group's members in key order, after the given key. */
-  async memberKeys(poolId: string, groupName: string, after: string | null, limit: number): Promise<string[]> {
-    const rows = await this.sql.all<{ username_key: string }>(
-      `SELECT username_key FROM user_groups WHERE pool_id = ? AND group_name = ? AND username_key > ?
-       ORDER BY username_key LIMIT ?`,
-      [poolId, groupName, after ?? '', limit],
-    );
-    return rows.map((r) => r.username_key);
-  }
 }

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { Sql } from '../db.ts';
-import type { UserPool } from '../../domain/types.ts';
-import { SharedJson } from '../../util/freeze.ts';
+import type { User, UserPool } from '../../domain/types.ts';
+import { deepFreeze } from '../../util/freeze.ts';
+import { USER_COLUMNS_READ, fromRow as userFromRow, type UserRow } from './users.ts';
 
 interface Row {
   id: string;
@@ -11,21 +13,62 @@ interface Row {
   updated_at: number;
 }
 
-const fromRow = (r: Row, shared: boolean): UserPool => ({
+const fromRow = (r: Row, config: UserPool['config']): UserPool => ({
   id: r.id,
   region: r.region,
   name: r.name,
-  config: shared ? parsedConfigs.get(r.id, r.config) : JSON.parse(r.config),
+  config,
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
 
 /**
- * Parsed pool settings: every request reads its pool, and parsing the settings anew each time cost
- * several per cent of a simple read. Only reads outside a transaction get the shared, frozen
- * copy (a transaction reads its own copy to change and write back).
+ * A new value of user_pools.version (migration 22): drawn at random on every write of the row, so
+ * that one version always stands for one stored text of the settings, even after a restore from a
+ * backup or an import brings back an older row (a counter could then repeat with other settings).
  */
-const parsedConfigs = new SharedJson<UserPool['config']>();
+export const newPoolVersion = () => randomBytes(12).toString('base64url');
+
+/**
+ * Parsed pool settings by pool id, with the version and updated_at of the row they were read
+ * from: every request reads its pool, and its settings are some 4 KB of JSON. A read outside a
+ * transaction fetches the settings text only when the row's version (or updated_at, for a row
+ * written by an older Tobira that left the version alone) differs from the kept one, so another
+ * node's change is still seen at once. The kept objects are frozen all the way down: code that
+ * would change them throws instead of changing every later reader's copy (a transaction reads
+ * its own copy to change and write back). Rows of version '' (written before migration 22, or
+ * by an older Tobira) are never taken as unchanged.
+ */
+const parsedConfigs = new Map<string, { version: string; updatedAt: number; config: UserPool['config'] }>();
+const PARSED_MAX = 10_000;
+
+/** The row's columns but the settings, then the settings unless the row is at `version` and `updated_at`. */
+const VERSIONED_SELECT =
+  'SELECT region, name, created_at, updated_at, version, CASE WHEN version = ? AND updated_at = ? THEN NULL ELSE config END FROM user_pools WHERE id = ?';
+type VersionedRow = [region: string, name: string, created_at: number, updated_at: number, version: string, config: string | null];
+
+/** VERSIONED_SELECT's columns, then those of the user with a given key (all NULL when there is none). */
+const WITH_USER_SELECT = `SELECT p.region, p.name, p.created_at, p.updated_at, p.version, CASE WHEN p.version = ? AND p.updated_at = ? THEN NULL ELSE p.config END, ${USER_COLUMNS_READ}
+  FROM user_pools p LEFT JOIN users u ON u.pool_id = p.id AND u.username_key = ? WHERE p.id = ?`;
+const USER_SELECT = `SELECT ${USER_COLUMNS_READ} FROM users u WHERE u.pool_id = ? AND u.username_key = ?`;
+
+/** The kept settings of a pool, unless its row has no version. Taken before a read: a concurrent read may replace the entry meanwhile. */
+function keptConfig(id: string) {
+  const kept = parsedConfigs.get(id);
+  return kept && kept.version !== '' ? kept : undefined;
+}
+
+/** The pool of a VERSIONED_SELECT row: without settings text, the row is at `known`'s version (a NULL version parameter never matches). */
+function poolOf(id: string, row: VersionedRow | [...VersionedRow, ...unknown[]], known: { config: UserPool['config'] } | undefined): UserPool {
+  const [region, name, createdAt, updatedAt, version, text] = row;
+  let config = known?.config as UserPool['config'];
+  if (text !== null) {
+    config = deepFreeze(JSON.parse(text) as UserPool['config']);
+    if (parsedConfigs.size >= PARSED_MAX) parsedConfigs.clear();
+    parsedConfigs.set(id, { version, updatedAt: Number(updatedAt), config });
+  }
+  return { id, region, name, config, createdAt: Number(createdAt), updatedAt: Number(updatedAt) };
+}
 
 export class PoolRepo {
   /** `shared`: answers carry frozen, shared settings objects (reads outside a transaction). */
@@ -35,22 +78,56 @@ export class PoolRepo {
   ) {}
 
   async get(id: string): Promise<UserPool | undefined> {
-    const row = await this.sql.get<Row>('SELECT * FROM user_pools WHERE id = ?', [id]);
-    return row && fromRow(row, this.shared);
+    if (!this.shared) {
+      const row = await this.sql.get<Row>('SELECT id, region, name, config, created_at, updated_at FROM user_pools WHERE id = ?', [id]);
+      return row && fromRow(row, JSON.parse(row.config));
+    }
+    const known = keptConfig(id);
+    const [row] = await this.sql.rows<VersionedRow>(VERSIONED_SELECT, [known?.version ?? null, known?.updatedAt ?? null, id]);
+    return row && poolOf(id, row, known);
+  }
+
+  /**
+   * The pool and its user stored under `keyOf(pool)` (a username key depends on the pool's
+   * settings), in one statement when this process keeps the pool's settings: one round trip to
+   * PostgreSQL instead of two (AdminGetUser). Outside a transaction only: a transaction's user
+   * reads lock the row (repos/users.ts), which this read does not.
+   */
+  async getWithUser(id: string, keyOf: (pool: Pick<UserPool, 'config'>) => string): Promise<{ pool: UserPool; user: User | undefined } | undefined> {
+    if (!this.shared) throw new Error('PoolRepo.getWithUser reads outside a transaction');
+    const known = keptConfig(id);
+    if (!known) {
+      const pool = await this.get(id);
+      return pool && { pool, user: await this.userOf(pool, keyOf(pool)) };
+    }
+    const key = keyOf(known);
+    const [row] = await this.sql.rows<[...VersionedRow, ...UserRow]>(WITH_USER_SELECT, [known.version, known.updatedAt, key, id]);
+    if (!row) return undefined;
+    const pool = poolOf(id, row, known);
+    // Settings that changed may give the identifier another key (the pool was made anew).
+    if (pool.config !== known.config && keyOf(pool) !== key) return { pool, user: await this.userOf(pool, keyOf(pool)) };
+    // The user's username (never NULL in a stored user) is NULL when the LEFT JOIN found none.
+    return { pool, user: row[7] === null ? undefined : userFromRow(id, row.slice(6) as UserRow) };
+  }
+
+  private async userOf(pool: UserPool, key: string): Promise<User | undefined> {
+    const [row] = await this.sql.rows<UserRow>(USER_SELECT, [pool.id, key]);
+    return row && userFromRow(pool.id, row);
   }
 
   async insert(p: UserPool): Promise<void> {
     await this.sql.run(
-      'INSERT INTO user_pools (id, region, name, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-      [p.id, p.region, p.name, JSON.stringify(p.config), p.createdAt, p.updatedAt],
+      'INSERT INTO user_pools (id, region, name, config, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [p.id, p.region, p.name, JSON.stringify(p.config), p.createdAt, p.updatedAt, newPoolVersion()],
     );
   }
 
   async update(p: UserPool): Promise<void> {
-    await this.sql.run('UPDATE user_pools SET name = ?, config = ?, updated_at = ? WHERE id = ?', [
+    await this.sql.run('UPDATE user_pools SET name = ?, config = ?, updated_at = ?, version = ? WHERE id = ?', [
       p.name,
       JSON.stringify(p.config),
       p.updatedAt,
+      newPoolVersion(),
       p.id,
     ]);
   }
@@ -62,18 +139,25 @@ export class PoolRepo {
   /** Pools of one region in id order, after the given id. */
   async list(region: string, after: string | null, limit: number): Promise<UserPool[]> {
     const rows = await this.sql.all<Row>(
-      'SELECT * FROM user_pools WHERE region = ? AND id > ? ORDER BY id LIMIT ?',
+      'SELECT id, region, name, config, created_at, updated_at FROM user_pools WHERE region = ? AND id > ? ORDER BY id LIMIT ?',
       [region, after ?? '', limit],
     );
-    return rows.map((r) => fromRow(r, this.shared));
+    return rows.map((r) => fromRow(r, this.parsed(r)));
   }
 
   async all(): Promise<UserPool[]> {
-    return (await this.sql.all<Row>('SELECT * FROM user_pools ORDER BY id')).map((r) => fromRow(r, this.shared));
+    const rows = await this.sql.all<Row>('SELECT id, region, name, config, created_at, updated_at FROM user_pools ORDER BY id');
+    return rows.map((r) => fromRow(r, this.parsed(r)));
   }
 
   async countUsers(poolId: string): Promise<number> {
     const r = await this.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE pool_id = ?', [poolId]);
     return Number(r?.n ?? 0);
+  }
+
+  /** A list's settings: frozen when shared (a list is rare, so it parses anew rather than keep texts). */
+  private parsed(r: Row): UserPool['config'] {
+    const config = JSON.parse(r.config) as UserPool['config'];
+    return this.shared ? deepFreeze(config) : config;
   }
 }

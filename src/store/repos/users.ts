@@ -4,28 +4,6 @@ import type { User } from '../../domain/types.ts';
 /** Attributes ListUsers can filter on besides username, sub and status (Cognito's list). */
 export const INDEXED_ATTRIBUTES = ['email', 'phone_number', 'name', 'given_name', 'family_name', 'preferred_username'] as const;
 
-interface Row {
-  pool_id: string;
-  username_key: string;
-  username: string;
-  sub: string;
-  status: string;
-  enabled: number;
-  attributes: string;
-  password_hash: string | null;
-  srp_salt: string | null;
-  srp_verifier: string | null;
-  password_changed_at: number | null;
-  temp_password_expires_at: number | null;
-  failed_attempts: number;
-  last_failed_at: number | null;
-  locked_until: number | null;
-  tokens_revoked_before: number | null;
-  data: string;
-  created_at: number;
-  updated_at: number;
-}
-
 const num = (v: number | null) => (v === null || v === undefined ? null : Number(v));
 
 /** The columns of a bulk insert, with their PostgreSQL types (enabled and failed_attempts are INTEGER: an int8 casts to them). */
@@ -62,55 +40,36 @@ function chunked<T>(rows: T[]): T[][] {
   return out;
 }
 
-const fromRow = (r: Row): User => ({
-  poolId: r.pool_id,
-  usernameKey: r.username_key,
-  username: r.username,
-  sub: r.sub,
-  status: r.status as User['status'],
-  enabled: Number(r.enabled) === 1,
-  attributes: JSON.parse(r.attributes),
-  passwordHash: r.password_hash,
-  srpSalt: r.srp_salt,
-  srpVerifier: r.srp_verifier,
-  passwordChangedAt: num(r.password_changed_at),
-  tempPasswordExpiresAt: num(r.temp_password_expires_at),
-  failedAttempts: Number(r.failed_attempts),
-  lastFailedAt: num(r.last_failed_at),
-  lockedUntil: num(r.locked_until),
-  tokensRevokedBefore: num(r.tokens_revoked_before),
-  data: JSON.parse(r.data),
-  createdAt: Number(r.created_at),
-  updatedAt: Number(r.updated_at),
-});
-
 /**
- * A user as a list shows it: no password hashes, SRP verifier or sign-in counters. Reading only
- * these columns about halves the cost of reading a page of 60 (each column of each row is a value
- * the driver builds).
+ * One user's columns, read as an array (Sql.rows): a row object of 19 named fields cost the driver
+ * about twice as much, on every request that reads its user. As in LISTED_COLUMNS, the username
+ * key and data come back as NULL when they are the username itself and `{}`.
  */
-export type ListedUser = Pick<User, 'poolId' | 'usernameKey' | 'username' | 'sub' | 'status' | 'enabled' | 'attributes' | 'data' | 'createdAt' | 'updatedAt'>;
+export const USER_COLUMNS_READ =
+  "NULLIF(u.username_key, u.username), u.username, u.sub, u.status, u.enabled, u.attributes, u.password_hash, u.srp_salt, u.srp_verifier, u.password_changed_at, u.temp_password_expires_at, u.failed_attempts, u.last_failed_at, u.locked_until, u.tokens_revoked_before, NULLIF(u.data, '{}'), u.created_at, u.updated_at";
 
-/** The columns of LISTED_COLUMNS, read as an array (Sql.rows: no row object per user). */
-type ListedRow = [
+export type UserRow = [
   username_key: string | null,
   username: string,
   sub: string,
   status: string,
   enabled: number,
   attributes: string,
+  password_hash: string | null,
+  srp_salt: string | null,
+  srp_verifier: string | null,
+  password_changed_at: number | null,
+  temp_password_expires_at: number | null,
+  failed_attempts: number,
+  last_failed_at: number | null,
+  locked_until: number | null,
+  tokens_revoked_before: number | null,
   data: string | null,
   created_at: number,
   updated_at: number,
 ];
 
-/**
- * The username key and data come back as NULL when they are the username itself and `{}`, as
- * they are for most users: a NULL costs the driver less than a string.
- */
-const LISTED_COLUMNS = "NULLIF(u.username_key, u.username), u.username, u.sub, u.status, u.enabled, u.attributes, NULLIF(u.data, '{}'), u.created_at, u.updated_at";
-
-const fromListedRow = (poolId: string, r: ListedRow): ListedUser => ({
+export const fromRow = (poolId: string, r: UserRow): User => ({
   poolId,
   usernameKey: r[0] ?? r[1],
   username: r[1],
@@ -118,10 +77,71 @@ const fromListedRow = (poolId: string, r: ListedRow): ListedUser => ({
   status: r[3] as User['status'],
   enabled: Number(r[4]) === 1,
   attributes: JSON.parse(r[5]),
-  data: r[6] === null ? {} : JSON.parse(r[6]),
-  createdAt: Number(r[7]),
-  updatedAt: Number(r[8]),
+  passwordHash: r[6],
+  srpSalt: r[7],
+  srpVerifier: r[8],
+  passwordChangedAt: num(r[9]),
+  tempPasswordExpiresAt: num(r[10]),
+  failedAttempts: Number(r[11]),
+  lastFailedAt: num(r[12]),
+  lockedUntil: num(r[13]),
+  tokensRevokedBefore: num(r[14]),
+  data: r[15] === null ? {} : JSON.parse(r[15]),
+  createdAt: Number(r[16]),
+  updatedAt: Number(r[17]),
 });
+
+/**
+ * A user as a list shows it: no password hashes, SRP verifier or sign-in counters, and no sub
+ * column (the sub is among the attributes). Each column of each row is a value the driver builds
+ * (about 0.1 µs each on SQLite), so a page reads only these.
+ */
+export type ListedUser = Pick<User, 'poolId' | 'usernameKey' | 'username' | 'status' | 'enabled' | 'attributes' | 'data' | 'createdAt' | 'updatedAt'>;
+
+/**
+ * A listed user as read (Sql.rows: an array, no row object), its attributes and data still JSON
+ * text: ListUsers writes its answer from that text (domain/users/list-users.ts). `unusual` is NULL
+ * for the usual user, whose username key is its username and whose data is `{}`; else that data
+ * and key (listedData, listedKey). Last, for a prefix filter on another field than the username,
+ * the value the page is ordered by.
+ */
+export type ListedRow = [
+  username: string,
+  attributes: string,
+  status: string,
+  enabled: number,
+  created_at: number,
+  updated_at: number,
+  unusual: string | null,
+  position?: string | number,
+];
+
+// Each column of each row is a value the driver builds, about 0.1 µs each on SQLite, even a
+// NULL: the two that are nearly always the defaults share one. The data is JSON.stringify's text,
+// in which a control character is always escaped: the first U+0001 ends it.
+const LISTED_COLUMNS =
+  "u.username, u.attributes, u.status, u.enabled, u.created_at, u.updated_at, CASE WHEN u.username_key = u.username AND u.data = '{}' THEN NULL ELSE u.data || '\u0001' || u.username_key END";
+
+/** A listed user's data, as JSON text; null for `{}`. */
+export const listedData = (r: ListedRow): string | null => (r[6] === null ? null : r[6].slice(0, r[6].indexOf('\u0001')));
+
+/** A listed user's username key. */
+export const listedKey = (r: ListedRow): string => (r[6] === null ? r[0] : r[6].slice(r[6].indexOf('\u0001') + 1));
+
+export const listedUser = (poolId: string, r: ListedRow): ListedUser => {
+  const data = listedData(r);
+  return {
+    poolId,
+    usernameKey: listedKey(r),
+    username: r[0],
+    status: r[2] as User['status'],
+    enabled: Number(r[3]) === 1,
+    attributes: JSON.parse(r[1]),
+    data: data === null ? {} : JSON.parse(data),
+    createdAt: Number(r[4]),
+    updatedAt: Number(r[5]),
+  };
+};
 
 /** A ListUsers condition: one column or indexed attribute, equal to or starting with a value. */
 export interface UserFilter {
@@ -147,20 +167,52 @@ const prefixEnd = (p: string) => `${p}\u{10FFFF}`;
 
 const COLUMNS: Record<string, string> = { username: 'username', sub: 'sub', status: 'status', enabled: 'enabled' };
 
-/** The value a prefix-filtered page is ordered by, for the cursor after `u`. */
-export function filterValueOf(u: ListedUser, filter: UserFilter): string {
-  switch (filter.field) {
-    case 'username':
-      return u.username;
-    case 'sub':
-      return u.sub;
-    case 'status':
-      return u.status;
-    case 'enabled':
-      return u.enabled ? '1' : '0';
-    default:
-      return u.attributes[filter.field] ?? '';
+/** The cursor after a row of a page read with `filter`. */
+export function cursorAfter(r: ListedRow, filter: UserFilter | null): ListCursor {
+  const key = listedKey(r);
+  return filter?.op === '^=' ? { key, value: String(r[7] ?? r[0]) } : { key };
+}
+
+const LIST_ALL = `SELECT ${LISTED_COLUMNS} FROM users u WHERE u.pool_id = ? AND u.username_key > ? ORDER BY u.username_key LIMIT ?`;
+const LIST_IN_GROUP = `SELECT ${LISTED_COLUMNS} FROM user_groups g JOIN users u ON u.pool_id = g.pool_id AND u.username_key = g.username_key
+  WHERE g.pool_id = ? AND g.group_name = ? AND g.username_key > ? ORDER BY g.username_key LIMIT ?`;
+
+/**
+ * The statement of a filtered page (UserRepo.listRows), by its shape; its parameters: the pool
+ * (and the attribute's name), then for `=` the value and the key after which the page starts,
+ * for `^=` the range of values and, after a first page, the cursor's (value, key); then the limit.
+ */
+const listStatements = new Map<string, string>();
+function listStatement(field: UserFilter['field'], op: UserFilter['op'], after: boolean): string {
+  const shape = `${field} ${op} ${after}`;
+  let sql = listStatements.get(shape);
+  if (sql !== undefined) return sql;
+  const column = COLUMNS[field];
+  const from = column
+    ? { table: 'users u', col: `u.${column}`, where: 'u.pool_id = ?' }
+    : {
+        table: 'user_attribute_index i JOIN users u ON u.pool_id = i.pool_id AND u.username_key = i.username_key',
+        col: 'i.value',
+        where: 'i.pool_id = ? AND i.name = ?',
+      };
+  const key = column ? 'u.username_key' : 'i.username_key';
+  const conds = [from.where];
+  let order: string;
+  let columns = LISTED_COLUMNS;
+  if (op === '=') {
+    conds.push(`${from.col} = ?`, `${key} > ?`);
+    order = key;
+  } else {
+    conds.push(`${from.col} >= ?`, `${from.col} < ?`);
+    if (after) conds.push(`(${from.col}, ${key}) > (?, ?)`);
+    // username and sub are unique in a pool, so they order a page alone (and need no sort).
+    order = field === 'username' || field === 'sub' ? from.col : `${from.col}, ${key}`;
+    // The value the page is ordered by, for the cursor (ListedRow's position): the username is read already.
+    if (field !== 'username') columns += `, ${from.col}`;
   }
+  sql = `SELECT ${columns} FROM ${from.table} WHERE ${conds.join(' AND ')} ORDER BY ${order} LIMIT ?`;
+  listStatements.set(shape, sql);
+  return sql;
 }
 
 export class UserRepo {
@@ -187,22 +239,22 @@ export class UserRepo {
   }
 
   async get(poolId: string, usernameKey: string): Promise<User | undefined> {
-    const row = await this.sql.get<Row>(`SELECT * FROM users WHERE pool_id = ? AND username_key = ?${this.lock}`, [poolId, usernameKey]);
-    return row && fromRow(row);
+    const [row] = await this.sql.rows<UserRow>(`SELECT ${USER_COLUMNS_READ} FROM users u WHERE u.pool_id = ? AND u.username_key = ?${this.lock}`, [poolId, usernameKey]);
+    return row && fromRow(poolId, row);
   }
 
   async getBySub(poolId: string, sub: string): Promise<User | undefined> {
-    const row = await this.sql.get<Row>(`SELECT * FROM users WHERE pool_id = ? AND sub = ?${this.lock}`, [poolId, sub]);
-    return row && fromRow(row);
+    const [row] = await this.sql.rows<UserRow>(`SELECT ${USER_COLUMNS_READ} FROM users u WHERE u.pool_id = ? AND u.sub = ?${this.lock}`, [poolId, sub]);
+    return row && fromRow(poolId, row);
   }
 
   /** The user holding an alias key such as `email:alice@example.com`. */
   async getByAlias(poolId: string, aliasKey: string): Promise<User | undefined> {
-    const row = await this.sql.get<Row>(
-      `SELECT u.* FROM user_aliases a JOIN users u ON u.pool_id = a.pool_id AND u.username_key = a.username_key WHERE a.pool_id = ? AND a.alias_key = ?${this.lock && `${this.lock} OF u`}`,
+    const [row] = await this.sql.rows<UserRow>(
+      `SELECT ${USER_COLUMNS_READ} FROM user_aliases a JOIN users u ON u.pool_id = a.pool_id AND u.username_key = a.username_key WHERE a.pool_id = ? AND a.alias_key = ?${this.lock && `${this.lock} OF u`}`,
       [poolId, aliasKey],
     );
-    return row && fromRow(row);
+    return row && fromRow(poolId, row);
   }
 
   /**
@@ -348,6 +400,29 @@ export class UserRepo {
     );
   }
 
+  /** The sign-in lockout counters alone (domain/sign-in/lockout.ts settleCheckedAttempt). */
+  async signInLock(poolId: string, usernameKey: string): Promise<{ failedAttempts: number; lockedUntil: number | null } | undefined> {
+    const [row] = await this.sql.rows<[number, number | null]>('SELECT failed_attempts, locked_until FROM users WHERE pool_id = ? AND username_key = ?', [
+      poolId,
+      usernameKey,
+    ]);
+    return row && { failedAttempts: Number(row[0]), lockedUntil: num(row[1]) };
+  }
+
+  /**
+   * A right answer checked before it was counted: clears the failure count and any lock, unless
+   * the user is locked at `now`. One conditional statement; false, changing nothing, while locked
+   * (or when the user does not exist).
+   */
+  async clearSignInFailuresUnlessLocked(poolId: string, usernameKey: string, now: number): Promise<boolean> {
+    const r = await this.sql.run(
+      `UPDATE users SET failed_attempts = 0, last_failed_at = NULL, locked_until = NULL
+       WHERE pool_id = ? AND username_key = ? AND (locked_until IS NULL OR locked_until <= ?)`,
+      [poolId, usernameKey, now],
+    );
+    return r.changes === 1;
+  }
+
   async delete(poolId: string, usernameKey: string): Promise<void> {
     await this.sql.run('DELETE FROM users WHERE pool_id = ? AND username_key = ?', [poolId, usernameKey]);
   }
@@ -416,50 +491,30 @@ export class UserRepo {
    * one index range scan that stops at `limit`.
    */
   async list(poolId: string, filter: UserFilter | null, after: ListCursor | null, limit: number): Promise<ListedUser[]> {
-    if (!filter) {
-      const rows = await this.sql.rows<ListedRow>(`SELECT ${LISTED_COLUMNS} FROM users u WHERE u.pool_id = ? AND u.username_key > ? ORDER BY u.username_key LIMIT ?`, [
-        poolId,
-        after?.key ?? '',
-        limit,
-      ]);
-      return rows.map((r) => fromListedRow(poolId, r));
-    }
+    return (await this.listRows(poolId, filter, after, limit)).map((r) => listedUser(poolId, r));
+  }
+
+  /** A page of a group's members (ListUsersInGroup), in username key order after the key `after`. */
+  async listInGroup(poolId: string, groupName: string, after: string | null, limit: number): Promise<ListedRow[]> {
+    return this.sql.rows<ListedRow>(LIST_IN_GROUP, [poolId, groupName, after ?? '', limit]);
+  }
+
+  /** list() as the rows read (ListedRow), for a caller that writes them out as they are. */
+  async listRows(poolId: string, filter: UserFilter | null, after: ListCursor | null, limit: number): Promise<ListedRow[]> {
+    if (!filter) return this.sql.rows<ListedRow>(LIST_ALL, [poolId, after?.key ?? '', limit]);
     const { field, op } = filter;
     const value: Param = field === 'enabled' ? Number(filter.value) : filter.value;
     const column = COLUMNS[field];
-    const from = column
-      ? { table: 'users u', col: `u.${column}`, where: 'u.pool_id = ?', params: [poolId] as Param[] }
-      : {
-          table: 'user_attribute_index i JOIN users u ON u.pool_id = i.pool_id AND u.username_key = i.username_key',
-          col: 'i.value',
-          where: 'i.pool_id = ? AND i.name = ?',
-          params: [poolId, field] as Param[],
-        };
-    const key = column ? 'u.username_key' : 'i.username_key';
-    const conds = [from.where];
-    const params = [...from.params];
-    let order: string;
-    if (op === '=') {
-      conds.push(`${from.col} = ?`, `${key} > ?`);
-      params.push(value, after?.key ?? '');
-      order = key;
-    } else {
+    const params: Param[] = column ? [poolId] : [poolId, field];
+    if (op === '=') params.push(value, after?.key ?? '');
+    else {
       // The scan starts at the previous page's last value (which has the prefix), so a deep page
       // seeks instead of rescanning; the row-value comparison breaks ties on username_key.
       const start = after?.value !== undefined && after.value > String(value) ? after.value : value;
-      conds.push(`${from.col} >= ?`, `${from.col} < ?`);
       params.push(start, prefixEnd(String(value)));
-      if (after) {
-        conds.push(`(${from.col}, ${key}) > (?, ?)`);
-        params.push(after.value ?? '', after.key);
-      }
-      // username and sub are unique in a pool, so they order a page alone (and need no sort).
-      order = field === 'username' || field === 'sub' ? from.col : `${from.col}, ${key}`;
+      if (after) params.push(after.value ?? '', after.key);
     }
-    const rows = await this.sql.rows<ListedRow>(`SELECT ${LISTED_COLUMNS} FROM ${from.table} WHERE ${conds.join(' AND ')} ORDER BY ${order} LIMIT ?`, [
-      ...params,
-      limit,
-    ]);
-    return rows.map((r) => fromListedRow(poolId, r));
+    params.push(limit);
+    return this.sql.rows<ListedRow>(listStatement(field, op, after !== null), params);
   }
 }
