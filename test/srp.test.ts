@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import {
   AuthenticationDetails,
   CognitoUser,
@@ -17,6 +17,7 @@ import {
   g,
   modPow,
   modPowN,
+  padHex,
   passwordClaimSignature,
   privateKeyX,
   scramblingU,
@@ -47,6 +48,16 @@ describe('SRP arithmetic', () => {
     assert.equal(K.toString('hex'), '4ed24ba2fd44509cf3291996193095b5');
     const sig = passwordClaimSignature(K, poolId, 'alice', Buffer.from('secret-block-bytes-0123456789'), 'Tue Sep 25 18:17:23 UTC 2018');
     assert.equal(sig.toString('base64'), 'p6Snay78+RV28w4VV2PywgulYojZMwLYezZFdTz+QdQ=');
+  });
+
+  test('sessionKey is HKDF-SHA256 as node:crypto computes it, for values with and without a sign byte', () => {
+    for (let i = 0; i < 200; i++) {
+      // Every other S and u with its top bit set, so that padHex prefixes 00; S of any length up to N's.
+      const S = BigInt(`0x${randomBytes(1 + (i % 384)).toString('hex')}`) | (i % 2 ? 1n << BigInt(8 * (1 + (i % 384)) - 1) : 0n);
+      const u = BigInt(`0x${randomBytes(32).toString('hex')}`) | (i % 4 < 2 ? 1n << 255n : 0n);
+      const expected = Buffer.from(hkdfSync('sha256', Buffer.from(padHex(S), 'hex'), Buffer.from(padHex(u), 'hex'), Buffer.from('Caldera Derived Key', 'utf8'), 16));
+      assert.equal(sessionKey(S, u).toString('hex'), expected.toString('hex'), `S=${S.toString(16)} u=${u.toString(16)}`);
+    }
   });
 
   test('the OpenSSL-backed modPowN agrees with plain BigInt arithmetic, edge bases included', () => {

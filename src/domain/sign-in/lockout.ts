@@ -42,3 +42,32 @@ export async function beginAttempt(app: App, store: Store, user: User): Promise<
 export async function attemptSucceeded(store: Store, user: User): Promise<void> {
   await store.users.clearSignInFailures(user.poolId, user.usernameKey);
 }
+
+/**
+ * An answer checked before it is counted (an SRP proof, whose check is a few milliseconds of
+ * arithmetic, not an argon2id hash) is refused at once when `user`, as read before the check, is
+ * locked; settleCheckedAttempt decides for answers whose read found no lock.
+ */
+export function refuseWhileLocked(app: App, user: User): void {
+  if (user.lockedUntil !== null && user.lockedUntil > app.clock.now()) throw passwordAttemptsExceeded();
+}
+
+/**
+ * Settles an answer checked before it was counted, by statements that each look at the lock as
+ * it is now: a wrong answer is counted unless the user is locked (beginAttempt's statement); a
+ * right one passes when the user has no failures (one read, nothing written), or clears them
+ * unless the user is locked (one conditional statement). Concurrent answers thus settle one at a
+ * time, as beginAttempt's do, and no answer's outcome is told before it is settled: once the
+ * fifth failure in a row is counted, every later answer, right or wrong, gets "Password attempts
+ * exceeded". Throws that while locked; otherwise returns `ok`.
+ */
+export async function settleCheckedAttempt(app: App, store: Store, user: User, ok: boolean): Promise<boolean> {
+  if (!ok) {
+    await beginAttempt(app, store, user);
+    return false;
+  }
+  const lock = await store.users.signInLock(user.poolId, user.usernameKey);
+  if (lock?.failedAttempts === 0 && lock.lockedUntil === null) return true;
+  if (!(await store.users.clearSignInFailuresUnlessLocked(user.poolId, user.usernameKey, app.clock.now()))) throw passwordAttemptsExceeded();
+  return true;
+}

@@ -124,17 +124,16 @@ export async function openSession(
   // start with "AYAB" too) keeps it from starting with "-", which the AWS CLI would read as an option.
   const token = args.token ?? `AYAB${app.random.bytes(96).toString('base64url')}`;
   const now = app.clock.now();
-  await store.tx(async (s) => {
-    await s.sessions.insert({
-      id: sessionId(token),
-      poolId: args.pool.id,
-      clientId: args.client.clientId,
-      usernameKey: args.usernameKey,
-      data: args.state,
-      expiresAt: now + authSessionValiditySeconds(args.client) * 1000,
-      createdAt: now,
-      consumedAt: null,
-    });
+  // One insert: a transaction of its own would add nothing but its cost.
+  await store.sessions.insert({
+    id: sessionId(token),
+    poolId: args.pool.id,
+    clientId: args.client.clientId,
+    usernameKey: args.usernameKey,
+    data: args.state,
+    expiresAt: now + authSessionValiditySeconds(args.client) * 1000,
+    createdAt: now,
+    consumedAt: null,
   });
   return token;
 }
@@ -153,7 +152,10 @@ export async function findSession(app: App, store: Store, client: AppClient, tok
   return record as StoredSession;
 }
 
-/** Uses the session up, inside the caller's transaction; exactly one concurrent caller wins. */
+/**
+ * Uses the session up, inside the caller's transaction or alone (one conditional statement);
+ * exactly one concurrent caller wins.
+ */
 export async function consumeSession(app: App, s: Store, record: AuthSessionRecord): Promise<void> {
   if (await s.sessions.consume(record.id, app.clock.now())) return;
   const now = await s.sessions.get(record.id);

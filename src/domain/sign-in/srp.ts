@@ -5,7 +5,7 @@ import { preventUserExistenceErrors } from '../pools/app-clients.ts';
 import type { AppClient, UserPool } from '../types.ts';
 import { findUser } from '../users/users.ts';
 import { uuid } from '../../util/ids.ts';
-import { attemptSucceeded, beginAttempt } from './lockout.ts';
+import { refuseWhileLocked, settleCheckedAttempt } from './lockout.ts';
 import { type AuthOutcome, incorrectCredentials, requireParam } from './result.ts';
 import { checkSecretHash } from './secret-hash.ts';
 import { consumeSession, type CustomAuthProgress, findSession, openSession, simulatedValue, simulationKey } from './sessions.ts';
@@ -80,6 +80,7 @@ export async function startSrp(
     v = BigInt(`0x${user.srpVerifier}`);
   }
   const { b, B } = serverKeys(app, v);
+  const hexB = B.toString(16);
   // Standard base64, as Cognito's; clients decode it to bytes for the signature.
   const secretBlock = app.random.bytes(64).toString('base64');
   await openSession(app, app.store, {
@@ -92,7 +93,7 @@ export async function startSrp(
       userId,
       b: b.toString(16),
       A: A.toString(16),
-      B: B.toString(16),
+      B: hexB,
       ...(simulated ? { simulated } : {}),
       ...(custom ? { custom } : {}),
     },
@@ -102,7 +103,7 @@ export async function startSrp(
     // Inside CUSTOM_AUTH clients send a Session back with the proof (cognito-protocols.md §4.7):
     // the SECRET_BLOCK is the handle of this step either way, so it serves as the Session too.
     ...(custom ? { Session: secretBlock } : {}),
-    ChallengeParameters: { SALT: salt, SECRET_BLOCK: secretBlock, SRP_B: B.toString(16), USERNAME: userId, USER_ID_FOR_SRP: userId },
+    ChallengeParameters: { SALT: salt, SECRET_BLOCK: secretBlock, SRP_B: hexB, USERNAME: userId, USER_ID_FOR_SRP: userId },
   };
 }
 
@@ -139,8 +140,8 @@ export function parseSrpTimestamp(text: string): number | null {
 
 /**
  * USER_SRP_AUTH, step two: the PASSWORD_VERIFIER answer (USERNAME, PASSWORD_CLAIM_SECRET_BLOCK,
- * TIMESTAMP, PASSWORD_CLAIM_SIGNATURE). The SECRET_BLOCK is single use: taken in one transaction
- * before the proof is checked. A wrong proof counts toward lockout; a right one goes on like a
+ * TIMESTAMP, PASSWORD_CLAIM_SIGNATURE). The SECRET_BLOCK is single use: taken by one conditional
+ * statement before the proof is checked. A wrong proof counts toward lockout; a right one goes on like a
  * password sign-in (NEW_PASSWORD_REQUIRED for FORCE_CHANGE_PASSWORD users, else tokens).
  */
 export async function respondPasswordVerifier(
@@ -159,7 +160,8 @@ export async function respondPasswordVerifier(
   checkSecretHash(client, [username, state.userId], responses.SECRET_HASH);
   // An unknown DEVICE_KEY is refused before the SECRET_BLOCK is used up: clients resend the same answer without it.
   await checkSignInDevice(app, pool, record.usernameKey, responses.DEVICE_KEY || undefined);
-  await app.store.tx((s) => consumeSession(app, s, record));
+  // One conditional statement: exactly one concurrent answer uses the SECRET_BLOCK up.
+  await consumeSession(app, app.store, record);
 
   const A = BigInt(`0x${state.A}`);
   const B = BigInt(`0x${state.B}`);
@@ -174,7 +176,9 @@ export async function respondPasswordVerifier(
     throw incorrectCredentials();
   }
   checkUserCanSignIn(client, user);
-  await beginAttempt(app, app.store, user);
+  // Checked first, then counted (lockout.ts settleCheckedAttempt): the answer waits for the count,
+  // so one statement does what beginAttempt and attemptSucceeded do around a password hash.
+  refuseWhileLocked(app, user);
 
   const u = scramblingU(A, B);
   const when = parseSrpTimestamp(timestamp);
@@ -185,8 +189,7 @@ export async function respondPasswordVerifier(
     const given = Buffer.from(signature, 'base64');
     ok = given.length === expected.length && timingSafeEqual(given, expected);
   }
-  if (!ok) throw incorrectCredentials();
-  await attemptSucceeded(app.store, user);
+  if (!(await settleCheckedAttempt(app, app.store, user, ok))) throw incorrectCredentials();
   checkTemporaryPassword(app, user);
   const ctx = { deviceKey: responses.DEVICE_KEY || undefined, firstFactor: 'SRP' };
   if (state.custom) return afterCustomPassword(app, pool, client, user, state.custom, ctx);

@@ -12,8 +12,21 @@ const b64 = (s: string) => Buffer.from(s).toString('base64url');
 
 /** Signs with the header `{"kid","alg":"RS256"}`: two members, kid first, no typ (as Cognito's). */
 export function signJwt(payload: Claims, kid: string, key: KeyObject): string {
-  const input = `${b64(JSON.stringify({ kid, alg: 'RS256' }))}.${b64(JSON.stringify(payload))}`;
-  return `${input}.${sign('RSA-SHA256', Buffer.from(input), key).toString('base64url')}`;
+  const input = `${headerSegment(kid)}.${b64(JSON.stringify(payload))}`;
+  // The signing input is base64url text: its latin1 bytes are its UTF-8 bytes, without the scan.
+  return `${input}.${sign('RSA-SHA256', Buffer.from(input, 'latin1'), key).toString('base64url')}`;
+}
+
+// The encoded header of each kid: a kid's header never changes (kids are key thumbprints).
+const headers = new Map<string, string>();
+function headerSegment(kid: string): string {
+  let h = headers.get(kid);
+  if (h === undefined) {
+    if (headers.size >= 10_000) headers.clear();
+    h = b64(JSON.stringify({ kid, alg: 'RS256' }));
+    headers.set(kid, h);
+  }
+  return h;
 }
 
 export interface ParsedJwt {

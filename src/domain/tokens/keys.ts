@@ -131,6 +131,10 @@ export async function signingKeys(env: KeyEnv, poolId: string): Promise<Record<K
     await ensurePoolKeys(env, poolId);
     kids = await env.store.keys.currentKids(poolId);
   }
+  // Both imported already (every call but a key's first): no further awaits.
+  const id = kids.id === undefined ? undefined : privateKeys.get(kids.id);
+  const access = kids.access === undefined ? undefined : privateKeys.get(kids.access);
+  if (id && access) return { id: { kid: kids.id!, key: id }, access: { kid: kids.access!, key: access } };
   return { id: await importedKey(env, poolId, 'id', kids.id), access: await importedKey(env, poolId, 'access', kids.access) };
 }
 
