@@ -229,6 +229,11 @@ export const ENV_ONLY: EnvSpec[] = [
     default: 'the number of cores, shared among the workers',
     help: 'argon2id hashes and verifications run at once in a process, 19 MiB each; others wait their turn. Twice the cores gave ~8% more password sign-ins here for ~38 MiB more peak memory',
   },
+  {
+    env: 'TOBIRA_POSTGRES_PREPARE',
+    default: 'true',
+    help: 'false: PostgreSQL statements are sent unprepared (parsed and planned at every call), for a pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21)',
+  },
 ];
 
 /** Every flag every command takes: `--help` too. */
