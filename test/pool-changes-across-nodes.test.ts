@@ -11,6 +11,8 @@ import { freePort, spawnTobira, stopSpawned, waitForHealth, type Spawned } from 
  * A node reads a pool's settings text only when the row's version changed (repos/pools.ts):
  * every way a pool is written, on another process, must still show on this node's next call.
  * Node 1 reads the pool before each change, so it holds the old settings when the change lands.
+ * GetUser reads its token's pool, user, revocation and client in one statement: app client
+ * changes and revocations through node 0 must show on node 1's next call as well.
  */
 for (const store of ['sqlite', 'postgres'] as const) {
   describe(`a pool changed by another process is seen at once (${store})`, () => {
@@ -137,6 +139,96 @@ for (const store of ['sqlite', 'postgres'] as const) {
       await run(['import', file, '--replace']);
       assert.equal(await minLength(1, poolId), 14);
       assert.equal(await minLength(0, poolId), 14);
+    });
+
+    /** A pool with a client for USER_PASSWORD_AUTH and refresh, and a user with a password; signs in through `node`. */
+    const poolWithUser = async (name: string, client: Record<string, unknown>) => {
+      const poolId = (await call(0, 'CreateUserPool', { PoolName: name })).UserPool.Id;
+      const clientId = (await call(0, 'CreateUserPoolClient', { UserPoolId: poolId, ClientName: name, ...client })).UserPoolClient.ClientId as string;
+      const attributes = { email: 'ann@example.com', given_name: 'Ann', family_name: 'Lee' };
+      await call(0, 'AdminCreateUser', {
+        UserPoolId: poolId,
+        Username: 'ann',
+        MessageAction: 'SUPPRESS',
+        UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+      });
+      await call(0, 'AdminSetUserPassword', { UserPoolId: poolId, Username: 'ann', Password: 'Passw0rd!long', Permanent: true });
+      const signIn = (node: number) =>
+        rawCall(nodes[node].url, 'InitiateAuth', { ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'ann', PASSWORD: 'Passw0rd!long' } });
+      return { poolId, clientId, signIn };
+    };
+    const userAttributeNames = async (node: number, accessToken: string) =>
+      ((await call(node, 'GetUser', { AccessToken: accessToken })).UserAttributes as { Name: string }[]).map((a) => a.Name).sort();
+    const lifetime = (jwt: string) => {
+      const claims = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+      return claims.exp - claims.iat;
+    };
+
+    test('UpdateUserPoolClient: GetUser, sign-in flows and token validity on the other node', async () => {
+      // GetUser reads the token's client with its pool and user in one statement (access-tokens.ts).
+      const flows = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'];
+      const { poolId, clientId, signIn } = await poolWithUser('clients', { ExplicitAuthFlows: flows, ReadAttributes: ['email', 'given_name'] });
+      const first = (await signIn(1)).json.AuthenticationResult;
+      assert.equal(lifetime(first.AccessToken), 3600);
+      assert.deepEqual(await userAttributeNames(1, first.AccessToken), ['email', 'given_name', 'sub']);
+
+      await call(0, 'UpdateUserPoolClient', {
+        UserPoolId: poolId,
+        ClientId: clientId,
+        ExplicitAuthFlows: flows,
+        ReadAttributes: ['email', 'family_name'],
+        AccessTokenValidity: 5,
+        TokenValidityUnits: { AccessToken: 'minutes' },
+      });
+      assert.deepEqual(await userAttributeNames(1, first.AccessToken), ['email', 'family_name', 'sub']);
+      const refreshed = await call(1, 'InitiateAuth', { ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: first.RefreshToken } });
+      assert.equal(lifetime(refreshed.AuthenticationResult.AccessToken), 300);
+
+      await call(0, 'UpdateUserPoolClient', { UserPoolId: poolId, ClientId: clientId, ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'] });
+      const refused = await signIn(1);
+      assert.equal(refused.status, 400);
+      assert.equal(refused.json.__type, 'InvalidParameterException');
+      assert.equal(refused.json.message, 'USER_PASSWORD_AUTH flow not enabled for this client');
+      // No ReadAttributes now: every attribute.
+      assert.deepEqual(await userAttributeNames(1, first.AccessToken), ['email', 'family_name', 'given_name', 'sub']);
+
+      await call(0, 'DeleteUserPoolClient', { UserPoolId: poolId, ClientId: clientId });
+      const gone = await rawCall(nodes[1].url, 'InitiateAuth', { ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: first.RefreshToken } });
+      assert.equal(gone.json.__type, 'ResourceNotFoundException');
+    });
+
+    test('RevokeToken, AdminUserGlobalSignOut and AdminDisableUser through one node end the access token on the other', async () => {
+      const { poolId, clientId, signIn } = await poolWithUser('revoked', { ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] });
+      const getUser = (node: number, token: string) => rawCall(nodes[node].url, 'GetUser', { AccessToken: token });
+      const assertRevoked = async (token: string, message: string) => {
+        const r = await getUser(1, token);
+        assert.equal(r.status, 400, r.text);
+        assert.equal(r.json.__type, 'NotAuthorizedException');
+        assert.equal(r.json.message, message);
+      };
+      const a = (await signIn(1)).json.AuthenticationResult;
+      const b = (await signIn(1)).json.AuthenticationResult;
+      assert.equal((await getUser(1, a.AccessToken)).status, 200);
+      assert.equal((await getUser(1, b.AccessToken)).status, 200);
+
+      // One sign-in revoked (revoked_tokens by origin_jti): the other stays.
+      await call(0, 'RevokeToken', { ClientId: clientId, Token: a.RefreshToken });
+      await assertRevoked(a.AccessToken, 'Access Token has been revoked');
+      assert.equal((await getUser(1, b.AccessToken)).status, 200);
+
+      // (Node 0 would not take node 1's tokens: the issuer names the node's own address.)
+      await call(0, 'AdminUserGlobalSignOut', { UserPoolId: poolId, Username: 'ann' });
+      await assertRevoked(b.AccessToken, 'Access Token has been revoked');
+
+      const c = (await signIn(1)).json.AuthenticationResult;
+      assert.equal((await getUser(1, c.AccessToken)).status, 200);
+      await call(0, 'AdminDisableUser', { UserPoolId: poolId, Username: 'ann' });
+      await assertRevoked(c.AccessToken, 'User is disabled.');
+      await call(0, 'AdminEnableUser', { UserPoolId: poolId, Username: 'ann' });
+      await assertRevoked(c.AccessToken, 'Access Token has been revoked');
+      await call(0, 'AdminDeleteUser', { UserPoolId: poolId, Username: 'ann' });
+      const missing = await getUser(1, c.AccessToken);
+      assert.equal(missing.json.__type, 'UserNotFoundException');
     });
   });
 }

@@ -65,6 +65,11 @@ export async function isRevoked(store: Store, claims: Claims, user?: User): Prom
     user = await store.users.get(pool.id, usernameKey(pool, username));
     if (!user || user.sub !== claims.sub) return true;
   }
+  return issuedBeforeSignOut(claims, user);
+}
+
+/** Whether a token was issued before its user's tokens_revoked_before (a global sign-out or AdminDisableUser). */
+export function issuedBeforeSignOut(claims: Claims, user: User): boolean {
   const iat = typeof claims.iat === 'number' ? claims.iat * 1000 : 0;
   return user.tokensRevokedBefore !== null && iat < user.tokensRevokedBefore;
 }

@@ -39,7 +39,7 @@ export interface ClaimInput {
  * (Cognito shows custom attributes in ID tokens of such clients). Developer-only attributes
  * (`dev:custom:*`) never reach a client.
  */
-export function readableAttributes(client: AppClient | undefined, attributes: Record<string, string>): Record<string, string> {
+export function readableAttributes(client: Pick<AppClient, 'config'> | undefined, attributes: Record<string, string>): Record<string, string> {
   const allowed = client?.config.ReadAttributes;
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(attributes)) {

@@ -1,7 +1,7 @@
 import type { App } from '../../app.ts';
 import { CognitoError, notAuthorized } from '../../errors.ts';
 import type { GetUserResponse } from '../../generated/cognito-idp.ts';
-import { verifyAccessToken } from './access-tokens.ts';
+import { verifyAccessToken, verifyAccessTokenWithClient } from './access-tokens.ts';
 import { toAttributeList } from '../users/attributes.ts';
 import { getPool } from '../pools/user-pools.ts';
 import { verifyPassword } from '../users/passwords.ts';
@@ -16,8 +16,7 @@ import { recordUserEvent } from '../threat/events.ts';
 
 /** GetUser: the user's attributes as the token's app client may read them, and MFA settings. */
 export async function getUserByToken(app: App, accessToken: string): Promise<GetUserResponse> {
-  const { user, claims } = await verifyAccessToken(app, accessToken);
-  const client = typeof claims.client_id === 'string' ? await app.store.clients.get(claims.client_id) : undefined;
+  const { user, client } = await verifyAccessTokenWithClient(app, accessToken);
   const attributes = readableAttributes(client, user.attributes);
   const mfa = user.data.mfa ?? {};
   const mfaOptions = mfaOptionsOf(user);

@@ -46,6 +46,12 @@ const fromRow = (r: Row, sealer: Sealer, shared: boolean): AppClient => ({
  */
 const parsedConfigs = new SharedJson<AppClient['config']>();
 
+/** An app client's settings without its secrets: what GetUser needs of the token's client (repos/pools.ts getForAccessToken). */
+export type ClientSettings = Pick<AppClient, 'clientId' | 'poolId' | 'config'>;
+
+/** The frozen, shared settings parsed from a client row's text read outside a transaction. */
+export const sharedClientConfig = (clientId: string, text: string): AppClient['config'] => parsedConfigs.get(clientId, text);
+
 export class ClientRepo {
   /** `shared`: answers carry frozen, shared settings objects (reads outside a transaction). */
   constructor(
