@@ -4,9 +4,14 @@ import { ARGON2_AT_ONCE, hashPassword, verifyPassword, withArgon2Slot } from '..
 
 /**
  * Each argon2id hash or verify holds 19 MiB while it runs, so no more of them run at once than
- * the machine has cores (ARGON2_AT_ONCE); the rest wait their turn, in arrival order, and a
- * failing one gives its turn back.
+ * the machine has cores, plus one (ARGON2_AT_ONCE); the rest wait their turn, in arrival order,
+ * and a failing one gives its turn back.
  */
+test('the default is one more than the cores', async () => {
+  const { availableParallelism } = await import('node:os');
+  if (process.env.TOBIRA_PASSWORD_HASHES_AT_ONCE || process.env.TOBIRA_CLUSTER_SIZE) return; // set by whoever runs the tests: checked below only
+  assert.equal(ARGON2_AT_ONCE, availableParallelism() + 1);
+});
 test('no more than ARGON2_AT_ONCE run at once; the others start in arrival order', async () => {
   let running = 0;
   let most = 0;

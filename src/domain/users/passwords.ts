@@ -8,15 +8,16 @@ const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, 
 
 /**
  * Each hash or verify holds its 19 MiB for its whole run, on libuv's thread pool (4 threads unless
- * UV_THREADPOOL_SIZE says otherwise). More of them at once than there are cores adds little
- * throughput but 19 MiB each: four at once were a third of the server's peak RSS on 2 cores. The
- * workers of `tobira start --workers N` (cli/workers.ts, which sets TOBIRA_CLUSTER_SIZE) share the
- * cores, so each takes its part of them. TOBIRA_PASSWORD_HASHES_AT_ONCE sets it: the limit costs
- * a few per cent of password throughput on a quiet machine (the cores idle while a finished hash
- * hands its turn on), for 19 MiB less peak memory per hash not run.
+ * UV_THREADPOOL_SIZE says otherwise). One more of them at once than there are cores keeps every
+ * core hashing while a finished hash hands its turn on (with exactly one per core, the cores
+ * idled ~10% of the time and password sign-ins reached 0.68-0.76 of the argon2id ceiling, against
+ * 0.86-0.89 with one more, on 2 cores: bench/README.md); more than that adds 19 MiB each and no
+ * throughput. The workers of `tobira start --workers N` (cli/workers.ts, which sets
+ * TOBIRA_CLUSTER_SIZE) share them. TOBIRA_PASSWORD_HASHES_AT_ONCE sets it: one per core saves
+ * 19 MiB of peak memory for that throughput.
  */
 export const ARGON2_AT_ONCE =
-  positiveInteger(process.env.TOBIRA_PASSWORD_HASHES_AT_ONCE) ?? Math.max(1, Math.ceil(availableParallelism() / (positiveInteger(process.env.TOBIRA_CLUSTER_SIZE) ?? 1)));
+  positiveInteger(process.env.TOBIRA_PASSWORD_HASHES_AT_ONCE) ?? Math.max(1, Math.ceil((availableParallelism() + 1) / (positiveInteger(process.env.TOBIRA_CLUSTER_SIZE) ?? 1)));
 
 function positiveInteger(value: string | undefined): number | undefined {
   const n = Number(value);
