@@ -79,9 +79,9 @@ async function answer(app: App, req: IncomingMessage, res: ServerResponse, body:
 
 function send(res: ServerResponse, out: WireResponse): void {
   if (res.destroyed) return;
-  const bytes = Buffer.from(out.body);
-  res.writeHead(out.status, { ...out.headers, ...CORS_HEADERS, 'content-length': bytes.length });
-  res.end(bytes);
+  // Text, not bytes: Node writes the head and a text body as one string, in one write.
+  res.writeHead(out.status, { ...out.headers, ...CORS_HEADERS, 'content-length': Buffer.byteLength(out.body) });
+  res.end(out.body);
 }
 
 /**
