@@ -1,14 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { defaultConfig, parseSmtpUrl, readAdminCredentialsFile, readMasterKeyFile, type Config } from '../config.ts';
 import { flagString, limitsFromArgs, parseArgs, UsageError, type ParsedArgs } from './args.ts';
-import { outbox } from './outbox.ts';
-import { gateway, startGatewayBeside } from './gateway.ts';
-import { keys } from './keys.ts';
-import { functions } from './functions.ts';
-import { exportCommand } from './export.ts';
-import { importCommand } from './import.ts';
-import { backup } from './backup.ts';
-import { importUsers } from './import-users.ts';
 import { commandHelp, COMMANDS, generalUsage } from './flags.ts';
 import { isClusterWorker, primaryPrepared, reportListening, runPrimary, workerCount, workerFailed, workerLog } from './workers.ts';
 
@@ -112,7 +104,7 @@ async function serve(args: ParsedArgs, config: Config, worker: boolean): Promise
   }
   const gatewayFile = flagString(args, 'gateway-config');
   const gw = gatewayFile
-    ? await startGatewayBeside(gatewayFile, running.url, running.app.log, config.limits, running.app.functions).catch(async (err) => {
+    ? await (await import('./gateway.ts')).startGatewayBeside(gatewayFile, running.url, running.app.log, config.limits, running.app.functions).catch(async (err) => {
         await running.close();
         throw err;
       })
@@ -130,7 +122,18 @@ async function serve(args: ParsedArgs, config: Config, worker: boolean): Promise
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-export const commands: Record<string, (args: ParsedArgs) => Promise<void>> = { start, outbox: (args) => outbox(args), gateway: (args) => gateway(args), keys: (args) => keys(args), functions: (args) => functions(args), 'import-users': (args) => importUsers(args), export: (args) => exportCommand(args), import: (args) => importCommand(args), backup: (args) => backup(args) };
+// The commands other than `start` are loaded when run: a server keeps none of their code.
+export const commands: Record<string, (args: ParsedArgs) => Promise<void>> = {
+  start,
+  outbox: async (args) => (await import('./outbox.ts')).outbox(args),
+  gateway: async (args) => (await import('./gateway.ts')).gateway(args),
+  keys: async (args) => (await import('./keys.ts')).keys(args),
+  functions: async (args) => (await import('./functions.ts')).functions(args),
+  'import-users': async (args) => (await import('./import-users.ts')).importUsers(args),
+  export: async (args) => (await import('./export.ts')).exportCommand(args),
+  import: async (args) => (await import('./import.ts')).importCommand(args),
+  backup: async (args) => (await import('./backup.ts')).backup(args),
+};
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;

@@ -1,4 +1,3 @@
-import { DOMParser } from '@xmldom/xmldom';
 import type { App } from '../../app.ts';
 import type { IdentityProvider } from '../types.ts';
 
@@ -33,14 +32,14 @@ const FORCE_EVERY_MS = 60_000;
  */
 export async function samlIdpOf(app: App, provider: IdentityProvider): Promise<SamlIdp> {
   const d = provider.providerDetails;
-  if (d.MetadataFile) return parse(d.MetadataFile, provider.providerName);
+  if (d.MetadataFile) return await parse(d.MetadataFile, provider.providerName);
   const url = d.MetadataURL;
   if (!url) throw new SamlMetadataError(`Identity provider ${provider.providerName} has no metadata.`);
   const now = app.clock.now();
   const hit = fetched.get(url);
   if (hit && now - hit.at < FRESH_MS) return hit.idp;
   try {
-    const idp = parse(await download(url), provider.providerName);
+    const idp = await parse(await download(url), provider.providerName);
     fetched.set(url, { idp, at: now });
     return idp;
   } catch (err) {
@@ -64,7 +63,7 @@ export async function refreshSamlIdp(app: App, provider: IdentityProvider): Prom
   if (now - (forced.get(url) ?? -Infinity) < FORCE_EVERY_MS) return undefined;
   forced.set(url, now);
   try {
-    const idp = parse(await download(url), provider.providerName);
+    const idp = await parse(await download(url), provider.providerName);
     fetched.set(url, { idp, at: now });
     return idp;
   } catch (err) {
@@ -97,7 +96,9 @@ const children = (el: Element, localName: string): Element[] =>
  * metadata reader files a KeyDescriptor without `use` under encryption when another says
  * encryption, so the DOM is read here.)
  */
-function parse(xml: string, name: string): SamlIdp {
+async function parse(xml: string, name: string): Promise<SamlIdp> {
+  // Loaded on first use: a server without SAML providers never needs the XML parser.
+  const { DOMParser } = await import('@xmldom/xmldom');
   const invalid = (cause?: unknown) => new SamlMetadataError(`The metadata of identity provider ${name} is not valid SAML metadata.`, { cause });
   let failed = false;
   const fail = () => void (failed = true);

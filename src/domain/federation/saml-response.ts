@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { DOMParser } from '@xmldom/xmldom';
 import type { App } from '../../app.ts';
 import type { IdentityProvider, UserPool } from '../types.ts';
 import type { UpstreamIdentity } from './federated-users.ts';
@@ -78,7 +77,7 @@ export async function verifySamlResponse(
   // EncryptedResponses: every assertion must come encrypted to the provider's certificate.
   const encrypted = provider.providerDetails.EncryptedResponses === 'true';
   const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
-  const root = parseRoot(xml);
+  const root = await parseRoot(xml);
   if (!root) throw new SamlRefused(MALFORMED);
   if (encrypted && !childNamed(root, 'EncryptedAssertion')) throw new SamlRefused(NOT_ENCRYPTED);
   const decryptionKey = encrypted ? (await samlEncryptionMaterial(app, pool.id, provider.providerName)).privateKeyPem : undefined;
@@ -146,7 +145,8 @@ type XmlNode = { $?: Record<string, string>; [child: string]: unknown } & {
 const first = (v: XmlNode[] | undefined) => (Array.isArray(v) ? v[0] : undefined);
 
 /** The document element of the response, or undefined when it is not XML. */
-function parseRoot(xml: string): Element | undefined {
+async function parseRoot(xml: string): Promise<Element | undefined> {
+  const { DOMParser } = await import('@xmldom/xmldom');
   let failed = false;
   const fail = () => void (failed = true);
   const doc = new DOMParser({ errorHandler: { warning: () => {}, error: fail, fatalError: fail } }).parseFromString(xml, 'text/xml');
@@ -180,7 +180,7 @@ function flatten(attributes: unknown): Record<string, string> {
 export async function verifySamlLogoutResponse(app: App, pool: UserPool, provider: IdentityProvider, samlResponse: string, requestId: string, acsUrl: string): Promise<void> {
   samlResponse = samlResponse.replace(/ /g, '+');
   if (samlResponse.length > MAX_SAML_RESPONSE_CHARS || !BASE64.test(samlResponse)) throw new SamlRefused('Invalid base64 SAMLResponse');
-  const root = parseRoot(Buffer.from(samlResponse, 'base64').toString('utf8'));
+  const root = await parseRoot(Buffer.from(samlResponse, 'base64').toString('utf8'));
   if (!root || root.localName !== 'LogoutResponse') throw new SamlRefused(MALFORMED);
   // node-saml looks for InResponseTo on a Response only; the LogoutResponse's is checked below.
   const sp = await samlSp({ poolId: pool.id, acsUrl, idp: await samlIdpOf(app, provider), requestId: null });
