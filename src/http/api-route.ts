@@ -85,9 +85,25 @@ function send(res: ServerResponse, out: WireResponse): void {
 }
 
 /**
- * The body as text, or a refusal: more than `limit` bytes, not UTF-8 (decoded leniently,
- * different byte strings would become the same text), or JSON too deep or too large for
- * JSON.parse to run promptly (util/json.ts). A request that fails while sending gets no answer.
+ * A request's body as text, or why it is refused (a SerializationException's message): not UTF-8
+ * (decoded leniently, different byte strings would become the same text), or JSON, for whichever
+ * route (a Cognito call, /_tobira/token-status), too deep or too large for JSON.parse to run
+ * promptly (util/json.ts). Both this lane and fastify's body parser (http/server.ts) use it.
+ */
+export function bodyText(bytes: Buffer): string | { refused: string } {
+  if (!isUtf8(bytes)) return { refused: 'The request body is not valid UTF-8.' };
+  const text = bytes.toString('utf8');
+  try {
+    if (/^\s*[[{]/.test(text)) checkJsonShape(text);
+  } catch (err) {
+    return { refused: (err as Error).message };
+  }
+  return text;
+}
+
+/**
+ * The body as text (bodyText), or a refusal, also when it is more than `limit` bytes. A request
+ * that fails while sending gets no answer.
  */
 function readBody(req: IncomingMessage, limit: number, done: (refusal: CognitoError | undefined, text?: string) => void): void {
   const chunks: Buffer[] = [];
@@ -102,16 +118,9 @@ function readBody(req: IncomingMessage, limit: number, done: (refusal: CognitoEr
     chunks.push(chunk);
   };
   const onEnd = () => {
-    const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
-    if (!isUtf8(bytes)) return done(new CognitoError('SerializationException', 'The request body is not valid UTF-8.'));
-    const text = bytes.toString('utf8');
-    try {
-      const first = text.charCodeAt(0);
-      if (first === 0x7b /* { */ || first === 0x5b /* [ */ || /^\s*[[{]/.test(text)) checkJsonShape(text);
-    } catch (err) {
-      return done(new CognitoError('SerializationException', (err as Error).message));
-    }
-    done(undefined, text);
+    const text = bodyText(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length));
+    if (typeof text === 'string') done(undefined, text);
+    else done(new CognitoError('SerializationException', text.refused));
   };
   req.on('data', onData).on('end', onEnd).on('error', () => req.off('data', onData).off('end', onEnd));
 }

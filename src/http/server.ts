@@ -3,14 +3,12 @@ import type { App } from '../app.ts';
 import { CognitoError } from '../errors.ts';
 import { encodeError, handleAwsJson } from './aws-json.ts';
 import { randomUUID } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
 import { DEFAULT_LIMITS } from '../config.ts';
 import { applyListenerLimits, listenerOptions } from './limits.ts';
-import { checkJsonShape } from '../util/json.ts';
 import { handleSts, isStsRequest } from './sts.ts';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { apiRoute, CORS_HEADERS } from './api-route.ts';
+import { apiRoute, bodyText, CORS_HEADERS } from './api-route.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 /** A preflight's answer adds what the browser may send, and for how long it may trust that (read only from preflights, Fetch standard's CORS protocol). */
@@ -86,16 +84,8 @@ export function buildServer(app: App, tls?: { cert: string; key: string }): Fast
   // A refusal is an error with status 400, which the error handler answers as a SerializationException.
   const refuse = (message: string) => Object.assign(new Error(message), { statusCode: 400 });
   server.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
-    const bytes = body as Buffer;
-    if (!isUtf8(bytes)) return done(refuse('The request body is not valid UTF-8.'), undefined);
-    const text = bytes.toString('utf8');
-    // JSON, for whichever route (a Cognito call, /_tobira/token-status), is refused here when
-    // too deep or too large for JSON.parse to run promptly (util/json.ts).
-    try {
-      if (/^\s*[[{]/.test(text)) checkJsonShape(text);
-    } catch (err) {
-      return done(refuse((err as Error).message), undefined);
-    }
+    const text = bodyText(body as Buffer);
+    if (typeof text !== 'string') return done(refuse(text.refused), undefined);
     done(null, text);
   });
 

@@ -48,14 +48,15 @@ const VERSIONED_SELECT =
   'SELECT region, name, created_at, updated_at, version, CASE WHEN version = ? AND updated_at = ? THEN NULL ELSE config END FROM user_pools WHERE id = ?';
 type VersionedRow = [region: string, name: string, created_at: number, updated_at: number, version: string, config: string | null];
 
-/** VERSIONED_SELECT's columns, then those of the user with a given key (all NULL when there is none). */
-const WITH_USER_SELECT = `SELECT p.region, p.name, p.created_at, p.updated_at, p.version, CASE WHEN p.version = ? AND p.updated_at = ? THEN NULL ELSE p.config END, ${USER_COLUMNS_READ}
-  FROM user_pools p LEFT JOIN users u ON u.pool_id = p.id AND u.username_key = ? WHERE p.id = ?`;
+/** VERSIONED_SELECT's columns of pool `p`, then those of its user `u` with a given key (all NULL when there is none). */
+const POOL_AND_USER_COLUMNS = `p.region, p.name, p.created_at, p.updated_at, p.version, CASE WHEN p.version = ? AND p.updated_at = ? THEN NULL ELSE p.config END, ${USER_COLUMNS_READ}`;
+const POOL_AND_USER = 'user_pools p LEFT JOIN users u ON u.pool_id = p.id AND u.username_key = ?';
+const WITH_USER_SELECT = `SELECT ${POOL_AND_USER_COLUMNS} FROM ${POOL_AND_USER} WHERE p.id = ?`;
 const USER_SELECT = `SELECT ${USER_COLUMNS_READ} FROM users u WHERE u.pool_id = ? AND u.username_key = ?`;
 /** WITH_USER_SELECT's columns, then whether a sign-in (origin_jti) is revoked, then an app client's pool and settings text (NULL when there is none). */
-const FOR_ACCESS_TOKEN_SELECT = `SELECT p.region, p.name, p.created_at, p.updated_at, p.version, CASE WHEN p.version = ? AND p.updated_at = ? THEN NULL ELSE p.config END, ${USER_COLUMNS_READ},
+const FOR_ACCESS_TOKEN_SELECT = `SELECT ${POOL_AND_USER_COLUMNS},
   EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.origin_jti = ?), c.pool_id, c.config
-  FROM user_pools p LEFT JOIN users u ON u.pool_id = p.id AND u.username_key = ? LEFT JOIN user_pool_clients c ON c.client_id = ? WHERE p.id = ?`;
+  FROM ${POOL_AND_USER} LEFT JOIN user_pool_clients c ON c.client_id = ? WHERE p.id = ?`;
 type ForAccessTokenRow = [...VersionedRow, ...UserRow, revoked: number | boolean, client_pool_id: string | null, client_config: string | null];
 
 /** The kept settings of a pool, unless its row has no version. Taken before a read: a concurrent read may replace the entry meanwhile. */
@@ -102,18 +103,11 @@ export class PoolRepo {
   async getWithUser(id: string, keyOf: (pool: Pick<UserPool, 'config'>) => string): Promise<{ pool: UserPool; user: User | undefined } | undefined> {
     if (!this.shared) throw new Error('PoolRepo.getWithUser reads outside a transaction');
     const known = keptConfig(id);
-    if (!known) {
-      const pool = await this.get(id);
-      return pool && { pool, user: await this.userOf(pool, keyOf(pool)) };
-    }
-    const key = keyOf(known);
-    const [row] = await this.sql.rows<[...VersionedRow, ...UserRow]>(WITH_USER_SELECT, [known.version, known.updatedAt, key, id]);
+    const key = known && keyOf(known);
+    const [row] = await this.sql.rows<[...VersionedRow, ...UserRow]>(WITH_USER_SELECT, [known?.version ?? null, known?.updatedAt ?? null, key ?? null, id]);
     if (!row) return undefined;
     const pool = poolOf(id, row, known);
-    // Settings that changed may give the identifier another key (the pool was made anew).
-    if (pool.config !== known.config && keyOf(pool) !== key) return { pool, user: await this.userOf(pool, keyOf(pool)) };
-    // The user's username (never NULL in a stored user) is NULL when the LEFT JOIN found none.
-    return { pool, user: row[7] === null ? undefined : userFromRow(id, row.slice(6) as UserRow) };
+    return { pool, user: await this.joinedUser(pool, known, key, keyOf, row) };
   }
 
   /**
@@ -142,11 +136,24 @@ export class PoolRepo {
       clientId !== null && clientPoolId !== null && clientConfig !== null
         ? { clientId, poolId: clientPoolId, config: sharedClientConfig(clientId, clientConfig) }
         : undefined;
-    // Without kept settings, or with changed ones that key the identifier otherwise, the user is read by the key of the settings read.
-    if (key === undefined || (pool.config !== known!.config && keyOf(pool) !== key)) {
-      return { pool, user: await this.userOf(pool, keyOf(pool)), originRevoked, client };
-    }
-    return { pool, user: row[7] === null ? undefined : userFromRow(id, row.slice(6, 24) as UserRow), originRevoked, client };
+    return { pool, user: await this.joinedUser(pool, known, key, keyOf, row), originRevoked, client };
+  }
+
+  /**
+   * The user of a row of POOL_AND_USER_COLUMNS, joined by `key`, the key of the kept settings
+   * `known`. Without kept settings, or when the settings read give the identifier another key
+   * (the pool was made anew), the user is read again by the key of the settings read.
+   */
+  private async joinedUser(
+    pool: UserPool,
+    known: { config: UserPool['config'] } | undefined,
+    key: string | undefined,
+    keyOf: (pool: Pick<UserPool, 'config'>) => string,
+    row: readonly unknown[],
+  ): Promise<User | undefined> {
+    if (key === undefined || (pool.config !== known!.config && keyOf(pool) !== key)) return this.userOf(pool, keyOf(pool));
+    // The pool's 6 columns, then the user's 18; its username (never NULL in a stored user) is NULL when the LEFT JOIN found none.
+    return row[7] === null ? undefined : userFromRow(pool.id, row.slice(6, 24) as UserRow);
   }
 
   private async userOf(pool: UserPool, key: string): Promise<User | undefined> {
