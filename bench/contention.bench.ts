@@ -20,7 +20,7 @@ const WRITERS = Number(process.env.BENCH_WRITERS ?? 64);
 /** In the same-users runs, the writers share this many users. */
 const SHARED_USERS = 8;
 const GROUPS = 4;
-const BIN = join(import.meta.dirname, '..', 'bin', 'tobira.mjs');
+const BIN = join(import.meta.dirname, '..', 'bin', 'tobira.cjs');
 
 interface Node {
   url: string;

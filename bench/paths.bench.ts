@@ -4,6 +4,7 @@
 // the server's thread count, RS256 signatures and verifications in one thread, a bare Fastify
 // route under the same load. Server CPU is utime+stime from /proc/<pid>/stat around each case.
 // Flags: harness/args.ts. Figures only: nothing here fails on a number.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parsePathsArgs, type PathsOptions } from './harness/args.ts';
 import { ARGON2_LABEL } from './harness/argon2-params.ts';
@@ -160,7 +161,7 @@ const rates = (m: { r: JobResult; cpuSec?: number }) => ({ opsPerSec: m.r.count 
 
 const printRow = (r: Row) => console.log(markdownTable([r]).split('\n')[2]);
 
-/** What `npm start` in this checkout runs (bin/tobira.mjs): its cached bundle, or tsx when asked. */
+/** What `npm start` in this checkout runs (bin/tobira.cjs): its cached bundle, or tsx when asked. */
 const fromSources = process.env.TOBIRA_FROM_SOURCES;
 const CLONE_RUNS = fromSources === 'tsx' ? 'sources through tsx (TOBIRA_FROM_SOURCES=tsx)' : "a clone's cached bundle of src/";
 
@@ -182,10 +183,11 @@ export async function run(argv: string[] = []): Promise<Row[]> {
   let pool: BenchPool | undefined;
   try {
     // The ceilings first, while nothing else of ours runs. The argon2id pool is the size of the
-    // server's libuv thread pool (UV_THREADPOOL_SIZE, 4 unless set), which its hashes run on.
+    // server's libuv thread pool, which its hashes run on: UV_THREADPOOL_SIZE if set, else one
+    // thread a core (bin/tobira.cjs).
     const needed = new Set(cases.flatMap((c) => Object.keys(c.uses) as CeilingName[]));
     const ceilings: Ceilings = {};
-    const threads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+    const threads = Number(process.env.UV_THREADPOOL_SIZE) || availableParallelism();
     if (needed.has('argon2')) {
       const r = await measure(gen, { kind: 'argon2', concurrency: threads, seconds: o.seconds });
       ceilings.argon2 = rates(r);

@@ -66,7 +66,7 @@ async function startServer(dir: string, n: number): Promise<{ proc: Spawned; url
       const tree = processTree(proc.child.pid!);
       const before = treeCpu(tree);
       await new Promise((r) => setTimeout(r, 500));
-      const workers = tree.filter((pid) => pid !== proc.child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tobira.mjs')).length;
+      const workers = tree.filter((pid) => pid !== proc.child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tobira.cjs')).length;
       if ((n === 1 || workers === n) && treeCpu(tree) - before < 0.05) break;
       if (Date.now() > deadline) throw new Error(`the workers did not settle:\n${proc.output()}`);
     }

@@ -1,5 +1,5 @@
 // The TypeScript sources bundled by esbuild, in the one way both users of it want: scripts/build.mjs
-// makes dist/ with it at `npm pack`, and bin/tobira.mjs, in a clone, keeps a bundle of the source
+// makes dist/ with it at `npm pack`, and bin/tobira.cjs, in a clone, keeps a bundle of the source
 // tree under node_modules/.cache/tobira/<key>/ so that a start compiles nothing (issue 17: tsx
 // compiling at every start cost a second of cold start and its loader thread some 50 MiB).
 import { createHash } from 'node:crypto';

@@ -104,7 +104,7 @@ describe('tobira gateway as a process, against a Tobira in another process', nee
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('node bin/tobira.mjs gateway --port --endpoint --user-pool-id --lambda: seed 004 through curl', async () => {
+  test('node bin/tobira.cjs gateway --port --endpoint --user-pool-id --lambda: seed 004 through curl', async () => {
     const port = await freePort();
     const p = spawnTobira(['gateway', '--port', String(port), '--endpoint', t.url, '--user-pool-id', user.poolId, '--lambda', join(FIXTURES, 'echo.mjs#handler')]);
     const url = `http://127.0.0.1:${port}`;

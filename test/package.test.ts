@@ -39,7 +39,7 @@ describe('the published package', () => {
 
   it('holds the bundle, the bin and declarations, and no TypeScript sources', () => {
     assert.ok(files.includes('dist/cli.mjs') && files.includes('dist/index.mjs') && files.includes('dist/index.d.ts'), files.join(' '));
-    assert.ok(files.includes('bin/tobira.mjs'));
+    assert.ok(files.includes('bin/tobira.cjs'));
     assert.ok(files.includes('dist/node-worker.mjs') && files.includes('dist/python-runner.py'));
     assert.deepEqual(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
     assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('src/')));
@@ -68,7 +68,7 @@ describe('the published package', () => {
     const port = await freePort();
     let p: Spawned | undefined;
     try {
-      p = spawnTobira(['start', '--in-memory', '--port', String(port)], {}, work, join(pkg, 'bin', 'tobira.mjs'));
+      p = spawnTobira(['start', '--in-memory', '--port', String(port)], {}, work, join(pkg, 'bin', 'tobira.cjs'));
       await waitForHealth(`http://127.0.0.1:${port}`, 60_000);
       const client = new CognitoIdentityProviderClient({
         endpoint: `http://127.0.0.1:${port}`,

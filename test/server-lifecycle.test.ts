@@ -87,8 +87,8 @@ test("with no flags and no environment: 127.0.0.1:9329, data in ./.tobira, regio
     { host: '127.0.0.1', port: 9329, dataDir: './.tobira', region: 'us-east-1' },
   );
   const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
-  assert.equal(pkg.bin.tobira, 'bin/tobira.mjs');
-  assert.equal(pkg.scripts.start, 'node bin/tobira.mjs start');
+  assert.equal(pkg.bin.tobira, 'bin/tobira.cjs');
+  assert.equal(pkg.scripts.start, 'node bin/tobira.cjs start');
 
   // The default data directory is relative to where the server starts (port 9329 itself may be
   // taken on a shared machine, so only the port comes from the environment here).

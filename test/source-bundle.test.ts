@@ -9,7 +9,7 @@ import { CognitoIdentityProviderClient, ListUserPoolsCommand } from '@aws-sdk/cl
 import { freePort, spawnTobira, stopSpawned, waitForHealth, type Spawned } from './helpers/process.ts';
 
 /**
- * A clone runs a bundle of its sources kept under node_modules/.cache/tobira/ (bin/tobira.mjs,
+ * A clone runs a bundle of its sources kept under node_modules/.cache/tobira/ (bin/tobira.cjs,
  * scripts/bundle.mjs): built on the first start, reused by the next, rebuilt after an edit. Each
  * test works on a copy of the sources whose node_modules links this checkout's packages one by
  * one, so that its cache is its own (and this checkout's src/ is never touched).
@@ -34,7 +34,7 @@ const bundlesIn = (clone: string) => (existsSync(cacheOf(clone)) ? readdirSync(c
 
 /** `tobira <args>` from the clone: its exit code, stdout and stderr. */
 async function tobira(clone: string, args: string[], env: Record<string, string> = {}) {
-  const r = await run(process.execPath, [join(clone, 'bin', 'tobira.mjs'), ...args], { cwd: clone, env: { ...process.env, ...env }, maxBuffer: 1 << 24 }).catch((err) => err);
+  const r = await run(process.execPath, [join(clone, 'bin', 'tobira.cjs'), ...args], { cwd: clone, env: { ...process.env, ...env }, maxBuffer: 1 << 24 }).catch((err) => err);
   return { code: (r.code as number | undefined) ?? 0, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -48,7 +48,7 @@ function edit(clone: string, file: string, from: string, to: string): void {
 
 async function startServer(clone: string): Promise<{ p: Spawned; url: string }> {
   const port = await freePort();
-  const p = spawnTobira(['start', '--in-memory', '--port', String(port)], {}, clone, join(clone, 'bin', 'tobira.mjs'));
+  const p = spawnTobira(['start', '--in-memory', '--port', String(port)], {}, clone, join(clone, 'bin', 'tobira.cjs'));
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHealth(url, 120_000);

@@ -80,7 +80,7 @@ function childrenOf(pid: number): number[] {
       // Field 4 (ppid) comes after the command name in parentheses, which may hold spaces.
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
       // Not the esbuild service tsx may start beside it.
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('tobira.mjs')) out.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('tobira.cjs')) out.push(Number(entry));
     } catch {
       /* ended meanwhile */
     }

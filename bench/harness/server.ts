@@ -111,7 +111,7 @@ export async function coldStarts(n: number, start: () => Promise<Served & { star
 /**
  * A clone of its own: src/, scripts/, bin/, package.json and tsconfig.json copied to a temporary
  * directory, beside a node_modules that links this checkout's packages one by one, so that the
- * bundle bin/tobira.mjs keeps of the sources (node_modules/.cache/tobira/) is this copy's, and
+ * bundle bin/tobira.cjs keeps of the sources (node_modules/.cache/tobira/) is this copy's, and
  * edits others make to this checkout's src/ meanwhile do not rebuild it. `edit()` marks a source
  * file changed (its change time), so that the next start bundles the sources again.
  */
@@ -126,7 +126,7 @@ export function cloneCopy(): { bin: string; dir: string; edit: () => void; remov
   }
   const edited = join(dir, 'src', 'cli', 'main.ts');
   const edit = () => utimesSync(edited, new Date(), new Date());
-  return { bin: join(dir, 'bin', 'tobira.mjs'), dir, edit, remove };
+  return { bin: join(dir, 'bin', 'tobira.cjs'), dir, edit, remove };
 }
 
 /**
@@ -148,7 +148,7 @@ export async function bundledCopy(): Promise<{ bin: string; dir: string; remove:
     for (const d of ['bin', 'dist']) cpSync(join(build, d), join(pkg, d), { recursive: true });
     cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
     symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'), 'dir');
-    return { bin: join(pkg, 'bin', 'tobira.mjs'), dir, remove };
+    return { bin: join(pkg, 'bin', 'tobira.cjs'), dir, remove };
   } catch (err) {
     remove();
     throw err;

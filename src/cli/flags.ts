@@ -227,7 +227,12 @@ export const ENV_ONLY: EnvSpec[] = [
   {
     env: 'TOBIRA_PASSWORD_HASHES_AT_ONCE',
     default: 'the number of cores plus one, shared among the workers',
-    help: 'argon2id hashes and verifications run at once in a process, 19 MiB each; others wait their turn. One per core saves 19 MiB of peak memory for ~15% fewer password sign-ins (the cores idle between hashes)',
+    help: "argon2id hashes and verifications handed at once to libuv's thread pool, which runs as many as it has threads (19 MiB each while they run) and queues the rest; beyond that they wait their turn. One more than the threads keeps each thread busy while a finished hash hands its turn on",
+  },
+  {
+    env: 'UV_THREADPOOL_SIZE',
+    default: "the number of cores, shared among the workers (libuv's own default is 4)",
+    help: "libuv's thread pool, which runs the argon2id hashes (also file reads and DNS lookups). More threads than cores run more hashes at once, each 19 MiB, for no more throughput",
   },
   {
     env: 'TOBIRA_POSTGRES_PREPARE',

@@ -39,6 +39,16 @@ export function workerCount(flag: string | undefined, env: NodeJS.ProcessEnv, co
   return n;
 }
 
+/**
+ * The UV_THREADPOOL_SIZE of a worker when bin/tobira.cjs sized this process's pool (one thread a
+ * core): a worker's share of the cores, so that N workers run no more hashes at once than there are
+ * cores. Nothing when the environment gave a size, which the workers inherit.
+ */
+export function threadPoolShare(count: number): { UV_THREADPOOL_SIZE?: string } {
+  if (!(globalThis as Record<symbol, unknown>)[Symbol.for('tobira.threadPoolSized')]) return {};
+  return { UV_THREADPOOL_SIZE: String(Math.max(1, Math.ceil(availableParallelism() / count))) };
+}
+
 /** True in a process the primary forked. */
 export const isClusterWorker = (): boolean => cluster.isWorker;
 
@@ -180,8 +190,9 @@ export async function runPrimary(config: Config, count: number, banner: (log: Lo
   };
 
   const fork = () => {
-    // The workers share the cores: each takes its part of the argon2id runs (domain/users/passwords.ts).
-    const worker = cluster.fork({ TOBIRA_CLUSTER_SIZE: String(count) });
+    // The workers share the cores: each takes its part of the argon2id runs (domain/users/passwords.ts)
+    // and, unless the environment sized it, of libuv's thread pool they run on (bin/tobira.cjs).
+    const worker = cluster.fork({ TOBIRA_CLUSTER_SIZE: String(count), ...threadPoolShare(count) });
     alive.add(worker);
     worker.on('message', (m: { tobira?: string; url?: string; id?: number; metrics?: unknown }) => {
       if (m?.tobira === 'metrics') metricsAnswers.get(m.id!)?.(m.metrics);

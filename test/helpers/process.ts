@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { get as httpsGet } from 'node:https';
 import { readFileSync } from 'node:fs';
 
-export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tobira.mjs');
+export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tobira.cjs');
 
 /** A port that was free a moment ago. */
 export function freePort(): Promise<number> {

@@ -7,14 +7,15 @@ import { computeVerifier } from '../sign-in/srp-math.ts';
 const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 /**
- * Each hash or verify holds its 19 MiB for its whole run, on libuv's thread pool (4 threads unless
- * UV_THREADPOOL_SIZE says otherwise). One more of them at once than there are cores keeps every
- * core hashing while a finished hash hands its turn on (with exactly one per core, the cores
- * idled ~10% of the time and password sign-ins reached 0.68-0.76 of the argon2id ceiling, against
- * 0.86-0.89 with one more, on 2 cores: bench/README.md); more than that adds 19 MiB each and no
- * throughput. The workers of `tobira start --workers N` (cli/workers.ts, which sets
- * TOBIRA_CLUSTER_SIZE) share them. TOBIRA_PASSWORD_HASHES_AT_ONCE sets it: one per core saves
- * 19 MiB of peak memory for that throughput.
+ * Each hash or verify runs on libuv's thread pool and holds its 19 MiB while it runs; one handed to
+ * the pool while every thread is busy waits in the pool's queue, holding nothing. `tobira start`
+ * sizes the pool to the cores (bin/tobira.cjs; each worker of `--workers N` to its share), and one
+ * more hash is handed over than there are threads, so that a thread that finishes starts the next
+ * at once instead of idling while the event loop hands the turn on (with exactly one per core the
+ * cores idled ~10% of the time). On two cores, two threads and three hashes at once gave 0.81-0.87
+ * of the argon2id ceiling at 140 MiB peak, where libuv's default four threads ran all three at once
+ * (19 MiB more, and fewer hashes per CPU-second: bench/README.md). TOBIRA_CLUSTER_SIZE is set by
+ * cli/workers.ts; TOBIRA_PASSWORD_HASHES_AT_ONCE overrides.
  */
 export const ARGON2_AT_ONCE =
   positiveInteger(process.env.TOBIRA_PASSWORD_HASHES_AT_ONCE) ?? Math.max(1, Math.ceil((availableParallelism() + 1) / (positiveInteger(process.env.TOBIRA_CLUSTER_SIZE) ?? 1)));
