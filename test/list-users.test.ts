@@ -14,7 +14,7 @@ import { needs } from './helpers/tools.ts';
 import type { Running } from '../src/tobira.ts';
 import { attributeListJson, epochSeconds, listUsersInGroup, userTypesJsonOfRows } from '../src/domain/users/list-users.ts';
 import { jsonTextOf } from '../src/api/json-answer.ts';
-import { userTypesJson } from '../src/domain/users/users.ts';
+import { userTypesJson } from '../src/domain/users/user-type.ts';
 import { listedUser, type ListedRow } from '../src/store/repos/users.ts';
 
 describe('ListUsers', needs('aws'), () => {

@@ -1,5 +1,6 @@
 import type { Handlers } from './context.ts';
-import { mfaOptionsOf, requirePoolAndUser, toUserType } from '../domain/users/users.ts';
+import { requirePoolAndUser } from '../domain/users/users.ts';
+import { mfaOptionsOf, toUserType } from '../domain/users/user-type.ts';
 import { toAttributeList } from '../domain/users/attributes.ts';
 import { adminCreateUser } from '../domain/users/user-create.ts';
 import {

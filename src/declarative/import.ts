@@ -74,7 +74,7 @@ async function write(sql: Sql, tables: CopiedTable[], rows: Record<string, Row[]
     for (const [i, given] of (rows[t.table] ?? []).entries()) {
       if (!isObj(given)) throw new ConfigError(`${at}: stored.rows.${t.table}[${i}] is not a row`);
       const row: Row = { ...given };
-      for (const [c, draw] of Object.entries(t.fresh ?? {})) row[c] = draw();
+      for (const [c, draw] of Object.entries(t.fresh ?? {})) row[c] = draw(row);
       for (const c of t.sealed ?? []) {
         const v = row[c.column];
         if (v === null || v === undefined || isSealed(v)) continue;

@@ -1,5 +1,6 @@
 import { sealedRow as clientRow, sealedSecretRow as clientSecretRow } from '../store/repos/clients.ts';
 import { newPoolVersion } from '../store/repos/pools.ts';
+import { storedListedText } from '../store/repos/users.ts';
 import { sealedRow as keyRow } from '../store/repos/keys.ts';
 import { sealedRow as poolSecretRow } from '../store/repos/sessions.ts';
 import { sealedRow as providerRow } from '../store/repos/identity-providers.ts';
@@ -19,8 +20,12 @@ export interface CopiedTable {
   order: string;
   /** A sealed column that may be NULL-free and then drops its row under `--secrets omit`. */
   sealed?: { column: string; row: (r: Row) => string; required?: boolean }[];
-  /** Columns not exported, that an import draws anew (user_pools.version: one value stands for one stored row). */
-  fresh?: Record<string, () => string>;
+  /**
+   * Columns not exported, that an import draws anew (user_pools.version: one value stands for one
+   * stored row) or derives from the row's other columns (users.listed, a copy of them as
+   * ListUsers writes them, which an edited file would leave stale).
+   */
+  fresh?: Record<string, (row: Row) => string | null>;
 }
 
 export type Row = Record<string, string | number | null>;
@@ -47,7 +52,7 @@ export const USER_POOL_TABLES: CopiedTable[] = [
   { table: 'user_pool_domains', where: 'pool_id = ?', order: 'region, domain' },
   { table: 'resource_servers', where: 'pool_id = ?', order: 'identifier' },
   { table: 'groups', where: 'pool_id = ?', order: 'group_name' },
-  { table: 'users', where: 'pool_id = ?', order: 'username_key' },
+  { table: 'users', where: 'pool_id = ?', order: 'username_key', fresh: { listed: storedListedText } },
   { table: 'user_attribute_index', where: 'pool_id = ?', order: 'name, value, username_key' },
   { table: 'user_aliases', where: 'pool_id = ?', order: 'alias_key' },
   { table: 'user_groups', where: 'pool_id = ?', order: 'group_name, username_key' },

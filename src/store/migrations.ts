@@ -14,6 +14,9 @@
 export interface Migration {
   version: number;
   sql: string;
+  /** Run after `sql` on that dialect only: what the two write differently (triggers). */
+  sqlite?: string;
+  postgres?: string;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -656,6 +659,39 @@ CREATE INDEX auth_events_by_pool ON auth_events (pool_id, created_at, event_id);
     sql: `
 ALTER TABLE user_pools ADD COLUMN version TEXT NOT NULL DEFAULT '';
 UPDATE user_pools SET version = CAST(random() AS TEXT);
+`,
+  },
+  {
+    // Each user's UserType as ListUsers lists it, written with the row (repos/users.ts listedText):
+    // a page is its rows' texts joined. NULL until the row is next written by this code; such a
+    // row is listed from its columns. The trigger empties the text when an UPDATE changes what it
+    // is written from without writing it anew: a writer that does not know the column (a node of an
+    // earlier version during an upgrade, a hand-made UPDATE), whose change must not hide behind
+    // the old text. The writers here always write a new text (with a new mark), which never fires it.
+    version: 23,
+    sql: `
+ALTER TABLE users ADD COLUMN listed TEXT;
+`,
+    sqlite: `
+CREATE TRIGGER users_listed_outdated AFTER UPDATE OF username, status, enabled, attributes, data, created_at, updated_at ON users
+FOR EACH ROW WHEN NEW.listed IS NOT NULL AND NEW.listed = OLD.listed AND (NEW.username IS NOT OLD.username OR NEW.status IS NOT OLD.status
+  OR NEW.enabled IS NOT OLD.enabled OR NEW.attributes IS NOT OLD.attributes OR NEW.data IS NOT OLD.data
+  OR NEW.created_at IS NOT OLD.created_at OR NEW.updated_at IS NOT OLD.updated_at)
+BEGIN
+  UPDATE users SET listed = NULL WHERE pool_id = NEW.pool_id AND username_key = NEW.username_key;
+END;
+`,
+    postgres: `
+CREATE FUNCTION users_listed_outdated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.listed := NULL;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER users_listed_outdated BEFORE UPDATE ON users FOR EACH ROW
+WHEN (NEW.listed IS NOT NULL AND NEW.listed = OLD.listed AND (NEW.username, NEW.status, NEW.enabled, NEW.attributes, NEW.data, NEW.created_at, NEW.updated_at)
+  IS DISTINCT FROM (OLD.username, OLD.status, OLD.enabled, OLD.attributes, OLD.data, OLD.created_at, OLD.updated_at))
+EXECUTE FUNCTION users_listed_outdated();
 `,
   },
 ];

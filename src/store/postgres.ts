@@ -92,6 +92,7 @@ export class PostgresDatabase implements Database {
           for (const m of MIGRATIONS) {
             if (applied.has(m.version)) continue;
             await sql.run(m.sql);
+            if (m.postgres) await sql.run(m.postgres);
             await sql.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [m.version, Date.now()]);
           }
         });

@@ -58,6 +58,7 @@ export class SqliteDatabase implements Database {
     const apply = this.db.transaction((m: (typeof MIGRATIONS)[number]) => {
       if (this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return;
       this.db.exec(m.sql);
+      if (m.sqlite) this.db.exec(m.sqlite);
       this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
     });
     for (const m of MIGRATIONS) apply.immediate(m);

@@ -8,7 +8,8 @@ import { verifyPassword } from '../users/passwords.ts';
 import { revokeAllForUser } from './revocation.ts';
 import { readableAttributes } from './token-claims.ts';
 import { setPassword } from '../users/user-passwords.ts';
-import { mfaOptionsOf, requireUser } from '../users/users.ts';
+import { requireUser } from '../users/users.ts';
+import { mfaOptionsOf } from '../users/user-type.ts';
 import { checkCompromisedPassword } from '../threat/sign-in.ts';
 import { recordUserEvent } from '../threat/events.ts';
 

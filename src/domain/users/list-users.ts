@@ -1,12 +1,23 @@
 import type { App } from '../../app.ts';
 import { invalidParameter } from '../../errors.ts';
 import type { ListUsersInGroupRequest, ListUsersInGroupResponse, ListUsersRequest, ListUsersResponse } from '../../generated/cognito-idp.ts';
-import { cursorAfter, listedData, listedKey, listedUser, type ListCursor, type ListedRow, type UserFilter } from '../../store/repos/users.ts';
+import {
+  cursorAfter,
+  listedData,
+  listedKey,
+  listedUser,
+  renderedCursor,
+  renderedUserType,
+  type ListCursor,
+  type ListedRow,
+  type RenderedRow,
+  type UserFilter,
+} from '../../store/repos/users.ts';
 import { decodeToken, encodeToken } from '../../util/ids.ts';
 import { getGroup } from './groups.ts';
 import { schemaAttribute } from './attributes.ts';
 import { getPool } from '../pools/user-pools.ts';
-import { mfaOptionsOf, userTypesJson } from './users.ts';
+import { mfaOptionsOf, userTypesJson } from './user-type.ts';
 import { jsonAnswer } from '../../api/json-answer.ts';
 
 /** The attributes ListUsers can search, as Cognito documents them; custom ones are not searchable. */
@@ -70,7 +81,9 @@ function decodeCursor(token: string | undefined): ListCursor | null {
 
 /**
  * ListUsers: one page (Limit 1-60, 0 or absent meaning 60) with an opaque PaginationToken. The
- * page is answered as JSON text (api/json-answer.ts), written straight from the rows.
+ * page is answered as JSON text (api/json-answer.ts): without AttributesToGet, the UserType texts
+ * the rows keep (store/repos/users.ts listedText) joined; else, or when a row of the page keeps
+ * none, written from the rows' columns.
  */
 export async function listUsers(app: App, input: ListUsersRequest): Promise<ListUsersResponse> {
   const pool = await getPool(app.store, input.UserPoolId);
@@ -82,6 +95,15 @@ export async function listUsers(app: App, input: ListUsersRequest): Promise<List
   if (filter === 'none') return { Users: [] };
   const limit = input.Limit || 60;
   const after = decodeCursor(input.PaginationToken);
+  if (only === undefined) {
+    const rendered = await app.store.users.listRendered(pool.id, filter, after, limit + 1);
+    const users = renderedUserTypes(rendered, limit);
+    if (users !== undefined) {
+      let text = `{"Users":${users}`;
+      if (rendered.length > limit) text += `,"PaginationToken":"${encodeCursor(renderedCursor(rendered[limit - 1]!, filter))}"`;
+      return jsonAnswer<ListUsersResponse>(`${text}}`);
+    }
+  }
   const rows = await app.store.users.listRows(pool.id, filter, after, limit + 1);
   const count = Math.min(rows.length, limit);
   const users = (only === undefined ? userTypesJsonOfRows(rows, count) : undefined) ?? userTypesJson(rows.slice(0, count).map((r) => listedUser(pool.id, r)), only);
@@ -99,15 +121,35 @@ export async function listUsersInGroup(app: App, input: ListUsersInGroupRequest)
   await getPool(app.store, input.UserPoolId);
   await getGroup(app.store, input.UserPoolId, input.GroupName);
   const limit = input.Limit || 60;
-  const rows = await app.store.users.listInGroup(input.UserPoolId, input.GroupName, decodeToken(input.NextToken), limit + 1);
+  const after = decodeToken(input.NextToken);
+  const rendered = await app.store.users.listInGroupRendered(input.UserPoolId, input.GroupName, after, limit + 1);
+  const users = renderedUserTypes(rendered, limit);
+  if (users !== undefined) {
+    let text = `{"Users":${users}`;
+    if (rendered.length > limit) text += `,"NextToken":"${encodeToken(renderedCursor(rendered[limit - 1]!, null).key)}"`;
+    return jsonAnswer<ListUsersInGroupResponse>(`${text}}`);
+  }
+  const rows = await app.store.users.listInGroup(input.UserPoolId, input.GroupName, after, limit + 1);
   const count = Math.min(rows.length, limit);
   let text = `{"Users":${userTypesJsonOfRows(rows, count) ?? userTypesJson(rows.slice(0, count).map((r) => listedUser(input.UserPoolId, r)))}`;
   if (rows.length > limit) text += `,"NextToken":"${encodeToken(listedKey(rows[limit - 1]))}"`;
   return jsonAnswer<ListUsersInGroupResponse>(`${text}}`);
 }
 
+/** The JSON list of the UserTypes of the first `limit` rows, or undefined when one of them keeps none. */
+export function renderedUserTypes(rows: readonly RenderedRow[], limit: number): string | undefined {
+  const count = Math.min(rows.length, limit);
+  let out = '[';
+  for (let i = 0; i < count; i++) {
+    const r = rows[i];
+    if (r === null) return undefined;
+    out += i > 0 ? `,${renderedUserType(r)}` : renderedUserType(r);
+  }
+  return `${out}]`;
+}
+
 /**
- * userTypesJson (users.ts) of the first `count` rows, byte for byte, written from the rows' text:
+ * userTypesJson (user-type.ts) of the first `count` rows, byte for byte, written from the rows' text:
  * each attributes object (`{"sub":"…","email":"…"}`, as JSON.stringify wrote it) becomes the
  * AttributeType list by string work, its names and values copied as they stand, without parsing
  * and writing them again (which cost about as much as reading the rows). Undefined when a row's
