@@ -157,7 +157,7 @@ for (const store of ['sqlite', 'postgres'] as const) {
       assert.ok(!JSON.stringify(doc).includes('"listed"'), 'the export leaves the kept texts out');
       // An edited export: the import derives the text from the edited columns.
       const users = findUsers(doc);
-      const cora = users.find((u: { username: string }) => u.username === 'cora');
+      const cora = users.find((u: { username: string }) => u.username === 'cora')!;
       cora.attributes = JSON.stringify({ ...JSON.parse(cora.attributes), given_name: 'Edited' });
       await importState(t.app.store.db, t.app.store.sealer, doc, { replace: true });
       for (const r of await t.app.store.db.all<{ username: string; listed: string | null }>('SELECT username, listed FROM users WHERE pool_id = ?', [pool])) {

@@ -12,6 +12,7 @@ import { startTestServer, aws } from './helpers/tobira.ts';
 import { needs } from './helpers/tools.ts';
 import { freePort, spawnTobira, stopSpawned, waitForHealth, type Spawned } from './helpers/process.ts';
 import type { Running } from '../src/tobira.ts';
+import { Metrics } from '../src/http/metrics.ts';
 
 /** The series of a Prometheus text exposition, as `name{labels}` -> value. */
 function series(text: string): Map<string, number> {
@@ -60,6 +61,30 @@ describe('operating Tobira: /metrics, /ready, paths and logs', () => {
     assert.ok((m.get('tobira_request_duration_seconds_count{service="cognito-idp",operation="AdminCreateUser"}') ?? 0) >= 1);
     assert.ok((m.get('tobira_store_duration_seconds_count{kind="transaction"}') ?? 0) >= 1);
     assert.ok(m.has('tobira_process_resident_memory_bytes'));
+  });
+
+  it('keeps its counts across scrapes, and writes every kind of metric as prom-client would', async () => {
+    const metrics = new Metrics();
+    metrics.request('cognito-idp', 'InitiateAuth', 'OK', 0.003, { AuthFlow: 'USER_PASSWORD_AUTH' }, { AuthenticationResult: {} });
+    metrics.invocation('PreSignUp_SignUp', true, 0.02);
+    metrics.invocation('PreSignUp_SignUp', false, 2);
+    const first = series(await (await metrics.registry()).metrics());
+    assert.equal(first.get('tobira_lockouts_total'), 0, 'a counter without labels is written before its first count');
+    assert.equal(first.get('tobira_requests_total{service="cognito-idp",operation="InitiateAuth",outcome="OK"}'), 1);
+    assert.equal(first.get('tobira_sign_ins_total{flow="USER_PASSWORD_AUTH",result="tokens"}'), 1);
+    assert.equal(first.get('tobira_request_duration_seconds_bucket{le="0.005",service="cognito-idp",operation="InitiateAuth"}'), 1);
+    assert.equal(first.get('tobira_request_duration_seconds_bucket{le="0.0025",service="cognito-idp",operation="InitiateAuth"}'), 0);
+    assert.equal(first.get('tobira_function_invocations_total{trigger="PreSignUp_SignUp",result="ok"}'), 1);
+    assert.equal(first.get('tobira_function_invocations_total{trigger="PreSignUp_SignUp",result="failed"}'), 1);
+    assert.equal(first.get('tobira_function_invocation_duration_seconds_bucket{le="0.05",trigger="PreSignUp_SignUp"}'), 1);
+    assert.equal(first.get('tobira_function_invocation_duration_seconds_count{trigger="PreSignUp_SignUp"}'), 2);
+    assert.ok(first.has('tobira_process_cpu_seconds_total'), 'the default metrics');
+    metrics.request('cognito-idp', 'InitiateAuth', 'OK', 0.003);
+    metrics.lockout();
+    const second = series(await (await metrics.registry()).metrics());
+    assert.equal(second.get('tobira_requests_total{service="cognito-idp",operation="InitiateAuth",outcome="OK"}'), 2, 'counted on from the first scrape');
+    assert.equal(second.get('tobira_lockouts_total'), 1);
+    assert.equal(await metrics.registry(), await metrics.registry(), 'one registry');
   });
 
   it('never makes a label of what a caller sent', async () => {

@@ -1,4 +1,4 @@
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { App } from '../app.ts';
 import { answerMetricsRequests, gatherWorkersMetrics, inTobiraCluster } from '../cli/workers.ts';
 import { SHAPES } from '../generated/cognito-idp.ts';
@@ -9,87 +9,89 @@ import { registerRoutes } from './server.ts';
 /**
  * What Tobira counts for Prometheus (GET /metrics): requests by operation and outcome with their
  * latency, sign-ins by flow and result, lockouts, messages, trigger invocations, store latency
- * and the PostgreSQL pool. One registry per server (tests run several in one process); the
- * counters are bumped where the thing happens (http/aws-json.ts, app.ts's wrappers around the
- * Messenger, the functions and the database), never by parsing logs.
+ * and the PostgreSQL pool. One set per server (tests run several in one process); the counts are
+ * bumped where the thing happens (http/aws-json.ts, app.ts's wrappers around the Messenger, the
+ * functions and the database), never by parsing logs.
+ *
+ * They are counted here, in plain maps; prom-client, which writes them out, is loaded at the first
+ * scrape, with its default metrics (process CPU and memory, event-loop lag, garbage collection),
+ * which count from then on. Loading it at start cost ~50 ms of a ~0.5 s cold start and ~10 MiB of
+ * memory, for a server most runs of which are never scraped.
  */
 export class Metrics {
-  readonly registry = new Registry();
-
-  /** Requests by `${service} ${operation} ${outcome}`, counted here and handed to prom-client at each scrape. */
+  /** Requests by `${service} ${operation} ${outcome}`. */
   private readonly byOutcome = new Map<string, OutcomeSeries>();
-
-  private readonly requests = new Counter({
-    name: 'tobira_requests_total',
-    help: 'API requests by service, operation and outcome (OK or the error type).',
-    labelNames: ['service', 'operation', 'outcome'] as const,
-    registers: [this.registry],
-    collect: () => {
-      for (const s of this.byOutcome.values()) {
-        if (s.count > 0) this.requests.inc(s.labels, s.count);
-        s.count = 0;
-      }
-    },
-  });
 
   private readonly latency = new Buckets(
     'tobira_request_duration_seconds',
     'API request latency by service and operation.',
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    this.registry,
   );
 
-  private readonly signIns = new Counter({
-    name: 'tobira_sign_ins_total',
-    help: 'Sign-in steps (InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge ...) by flow and result: tokens, challenge or the error type.',
-    labelNames: ['flow', 'result'] as const,
-    registers: [this.registry],
-  });
+  private readonly signIns = new Tally(
+    'tobira_sign_ins_total',
+    'Sign-in steps (InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge ...) by flow and result: tokens, challenge or the error type.',
+  );
 
-  private readonly lockouts = new Counter({
-    name: 'tobira_lockouts_total',
-    help: 'Sign-ins refused because of too many failed password attempts.',
-    registers: [this.registry],
-  });
+  private readonly lockouts = new Tally('tobira_lockouts_total', 'Sign-ins refused because of too many failed password attempts.', true);
 
-  private readonly authEvents = new Counter({
-    name: 'tobira_auth_events_total',
-    help: 'Authentication events threat protection recorded (AUDIT or ENFORCED pools), by type, response and risk decision (Block: a blocked attempt).',
-    labelNames: ['type', 'response', 'decision'] as const,
-    registers: [this.registry],
-  });
+  private readonly authEvents = new Tally(
+    'tobira_auth_events_total',
+    'Authentication events threat protection recorded (AUDIT or ENFORCED pools), by type, response and risk decision (Block: a blocked attempt).',
+  );
 
-  private readonly messages = new Counter({
-    name: 'tobira_messages_total',
-    help: 'Emails and SMS by channel, purpose and result (sent or failed).',
-    labelNames: ['channel', 'kind', 'result'] as const,
-    registers: [this.registry],
-  });
+  private readonly messages = new Tally('tobira_messages_total', 'Emails and SMS by channel, purpose and result (sent or failed).');
 
-  private readonly invocations = new Counter({
-    name: 'tobira_function_invocations_total',
-    help: 'Lambda trigger and function invocations by trigger and result.',
-    labelNames: ['trigger', 'result'] as const,
-    registers: [this.registry],
-  });
+  private readonly invocations = new Tally('tobira_function_invocations_total', 'Lambda trigger and function invocations by trigger and result.');
 
-  private readonly invocationLatency = new Histogram({
-    name: 'tobira_function_invocation_duration_seconds',
-    help: 'Lambda trigger and function invocation latency by trigger.',
-    labelNames: ['trigger'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
-    registers: [this.registry],
-  });
+  private readonly invocationLatency = new Buckets(
+    'tobira_function_invocation_duration_seconds',
+    'Lambda trigger and function invocation latency by trigger.',
+    [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+  );
 
   private readonly storeLatency = new Buckets(
     'tobira_store_duration_seconds',
     'Store statements and transactions by kind (read, write, transaction).',
     [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
-    this.registry,
   );
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'tobira_' });
+  /** What a scrape writes out, in this order. */
+  private readonly all: Exposed[] = [
+    {
+      name: 'tobira_requests_total',
+      help: 'API requests by service, operation and outcome (OK or the error type).',
+      type: 'counter',
+      aggregator: 'sum',
+      get: async () => ({
+        name: 'tobira_requests_total',
+        help: 'API requests by service, operation and outcome (OK or the error type).',
+        type: 'counter',
+        aggregator: 'sum',
+        values: [...this.byOutcome.values()].map((s) => ({ labels: s.labels, value: s.count })),
+      }),
+    },
+    this.latency,
+    this.signIns,
+    this.lockouts,
+    this.authEvents,
+    this.messages,
+    this.invocations,
+    this.invocationLatency,
+    this.storeLatency,
+  ];
+
+  private registered: Promise<Registry> | undefined;
+
+  /** The prom-client registry of these metrics and its default ones, made at the first call. */
+  registry(): Promise<Registry> {
+    this.registered ??= import('prom-client').then(({ Registry, collectDefaultMetrics }) => {
+      const registry = new Registry();
+      for (const m of this.all) registry.registerMetric(m as never);
+      collectDefaultMetrics({ register: registry, prefix: 'tobira_' });
+      return registry;
+    });
+    return this.registered;
   }
 
   /** One awsJson (or STS) request, with the operation's body and answer for sign-in counting. */
@@ -113,7 +115,7 @@ export class Metrics {
 
   /** A lockout answer ("Password attempts exceeded"). */
   lockout(): void {
-    this.lockouts.inc();
+    this.lockouts.inc({});
   }
 
   /** A finished authentication event (domain/threat/events.ts); labels only from known values. */
@@ -132,7 +134,7 @@ export class Metrics {
 
   invocation(trigger: string, ok: boolean, seconds: number): void {
     this.invocations.inc({ trigger, result: ok ? 'ok' : 'failed' });
-    this.invocationLatency.observe({ trigger }, seconds);
+    observe(this.invocationLatency.series({ trigger }, trigger), seconds);
   }
 
   /** Wraps a database so every statement and transaction is timed. */
@@ -159,16 +161,17 @@ export class Metrics {
     };
     const pool = (db as { poolState?: () => { total: number; idle: number; waiting: number } }).poolState;
     if (pool) {
-      new Gauge({
-        name: 'tobira_store_pool_connections',
-        help: 'PostgreSQL pool connections by state (total, idle, waiting clients).',
-        labelNames: ['state'] as const,
-        registers: [this.registry],
-        collect() {
+      const name = 'tobira_store_pool_connections';
+      const help = 'PostgreSQL pool connections by state (total, idle, waiting clients).';
+      this.all.push({
+        name,
+        help,
+        type: 'gauge',
+        aggregator: 'sum',
+        get: async () => {
           const s = pool.call(db);
-          this.set({ state: 'total' }, s.total);
-          this.set({ state: 'idle' }, s.idle);
-          this.set({ state: 'waiting' }, s.waiting);
+          const values = (['total', 'idle', 'waiting'] as const).map((state) => ({ labels: { state }, value: s[state] }));
+          return { name, help, type: 'gauge', aggregator: 'sum', values };
         },
       });
     }
@@ -190,6 +193,41 @@ export class Metrics {
         return w;
       },
     });
+  }
+}
+
+/** A metric as prom-client's registry takes it (registerMetric): its name, and its values at a scrape. */
+interface Exposed {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  aggregator: 'sum';
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { labels: Record<string, string | number>; value: number; metricName?: string }[] }>;
+}
+
+/** A counter by label values, counted here (prom-client's Counter hashes its labels at every inc). */
+class Tally implements Exposed {
+  readonly type = 'counter';
+  readonly aggregator = 'sum';
+  private readonly all = new Map<string, { labels: Record<string, string>; value: number }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    /** A counter without labels, written (at 0) before its first count, as prom-client's is. */
+    private readonly unlabelled = false,
+  ) {}
+
+  inc(labels: Record<string, string>): void {
+    const key = JSON.stringify(labels);
+    const s = this.all.get(key);
+    if (s) s.value++;
+    else this.all.set(key, { labels, value: 1 });
+  }
+
+  async get() {
+    const values = this.unlabelled && this.all.size === 0 ? [{ labels: {}, value: 0 }] : [...this.all.values()].map((s) => ({ labels: s.labels, value: s.value }));
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 }
 
@@ -223,7 +261,7 @@ function observe(s: Series, value: number): void {
  * prom-client hashes the labels at every observation, which at one per request and one per
  * store statement came to a few percent of a simple read's time.
  */
-class Buckets {
+class Buckets implements Exposed {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   private readonly all = new Map<string, Series>();
@@ -232,10 +270,7 @@ class Buckets {
     readonly name: string,
     readonly help: string,
     private readonly bounds: number[],
-    registry: Registry,
-  ) {
-    registry.registerMetric(this as unknown as Histogram);
-  }
+  ) {}
 
   /** The series of these labels, made at first use; `key` names it when the caller has a string at hand. */
   series(labels: Record<string, string>, key = JSON.stringify(labels)): Series {
@@ -281,9 +316,10 @@ const SIGN_IN_OPERATIONS = new Set(['InitiateAuth', 'AdminInitiateAuth', 'Respon
  * does not answer within a second is left out, which tobira_workers_reporting shows.
  */
 async function workersMetrics(app: App): Promise<string> {
+  const { AggregatorRegistry, Gauge } = await import('prom-client');
   const gathered = await gatherWorkersMetrics();
   // The primary did not answer (it is stopping): this worker's own.
-  const reports = (gathered?.reports ?? [await app.metrics.registry.getMetricsAsJSON()]) as MetricObjectWithValues<MetricValue<string>>[][];
+  const reports = (gathered?.reports ?? [await (await app.metrics.registry()).getMetricsAsJSON()]) as Parameters<typeof AggregatorRegistry.aggregate>[0];
   const combined = AggregatorRegistry.aggregate(reports);
   if (gathered) {
     new Gauge({ name: 'tobira_workers', help: 'Worker processes asked for their metrics at this scrape (tobira start --workers N).', registers: [combined] }).set(gathered.asked);
@@ -306,11 +342,12 @@ async function workersMetrics(app: App): Promise<string> {
  */
 registerRoutes((server, app: App) => {
   const cluster = inTobiraCluster();
-  if (cluster) answerMetricsRequests(() => app.metrics.registry.getMetricsAsJSON());
+  if (cluster) answerMetricsRequests(async () => (await app.metrics.registry()).getMetricsAsJSON());
   server.get('/metrics', async (req, reply) => {
     if (!isOperator(app, req)) return reply.code(403).header('content-type', 'text/plain').send('Forbidden');
-    const text = cluster ? await workersMetrics(app) : await app.metrics.registry.metrics();
-    return reply.header('content-type', app.metrics.registry.contentType).send(text);
+    const registry = await app.metrics.registry();
+    const text = cluster ? await workersMetrics(app) : await registry.metrics();
+    return reply.header('content-type', registry.contentType).send(text);
   });
 
   server.get('/ready', async (_req, reply) => {
