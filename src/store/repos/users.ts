@@ -14,6 +14,8 @@ const USER_COLUMNS: [string, 'text' | 'bigint'][] = [
   ['temp_password_expires_at', 'bigint'], ['failed_attempts', 'bigint'], ['last_failed_at', 'bigint'], ['locked_until', 'bigint'],
   ['tokens_revoked_before', 'bigint'], ['data', 'text'], ['created_at', 'bigint'], ['updated_at', 'bigint'], ['listed', 'text'],
 ];
+const ALIAS_COLUMNS: [string, 'text'][] = [['pool_id', 'text'], ['alias_key', 'text'], ['username_key', 'text']];
+const INDEX_COLUMNS: [string, 'text'][] = [['pool_id', 'text'], ['name', 'text'], ['value', 'text'], ['username_key', 'text']];
 
 /**
  * What a users row keeps in `listed` (migration 23): the user's UserType as a ListUsers page
@@ -53,8 +55,6 @@ export function storedListedText(r: Record<string, string | number | null>): str
     return null;
   }
 }
-const ALIAS_COLUMNS: [string, 'text'][] = [['pool_id', 'text'], ['alias_key', 'text'], ['username_key', 'text']];
-const INDEX_COLUMNS: [string, 'text'][] = [['pool_id', 'text'], ['name', 'text'], ['value', 'text'], ['username_key', 'text']];
 
 /** Column k of the rows as a PostgreSQL array literal: `{"a","b\\"c",NULL,3}`. */
 function arrayLiteral(rows: Param[][], k: number): string {
