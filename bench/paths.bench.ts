@@ -226,13 +226,24 @@ export async function run(argv: string[] = []): Promise<Row[]> {
       bare = undefined;
     }
 
+    // How fast the machine runs just before each case: RS256 signatures per CPU-s of the load
+    // generator over half a second, against the ceiling's (or the first case's). A shared VM's speed
+    // changes within a run (the same tree's figures moved by a quarter between runs minutes apart):
+    // this tells a slow spell from a slow path.
+    const speeds: string[] = [];
+    let speedBase = ceilings.sign?.opsPerCpuSec;
     for (const c of cases) {
+      const probe = await gen.run({ kind: 'rs256-sign', seconds: 0.5 });
+      const signsPerCpuSec = probe.count / probe.generatorCpuSec;
+      speedBase ??= signsPerCpuSec;
+      speeds.push(`${c.name} ${fmt(signsPerCpuSec, 0)} (${fmt((100 * signsPerCpuSec) / speedBase, 0)}%)`);
       const r = await measure(gen, c.job(ready, server.url, o), server.pid);
       add(rowOf(c.path, r, ceilingOf(c, ceilings)));
       if (r.r.errors) notes.push(`${c.name}: ${r.r.errors} requests failed (not counted), the first: ${r.r.firstError}`);
       const genPct = (100 * r.r.generatorCpuSec) / r.r.elapsedSec;
       if (genPct > 50) notes.push(`${c.name}: the load generator itself used ${fmt(genPct, 0)}% of a CPU`);
     }
+    if (speeds.length) notes.push(`machine speed just before each case (RS256 signatures per CPU-s over 0.5 s, against ${ceilings.sign ? "the ceiling's" : "the first case's"}): ${speeds.join(', ')}`);
     if (wanted('rss')) add({ path: `server peak RSS (VmHWM) after the cases: ${fmt(peakRssBytes(server.pid) / 2 ** 20, 0)} MiB` });
     await server.close();
     server = undefined;
