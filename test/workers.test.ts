@@ -227,7 +227,9 @@ for (const store of ['SQLite', 'PostgreSQL'] as const) {
       await Promise.all(answers);
     });
 
-    test('a worker killed outright is replaced, and service goes on', async () => {
+    test('a worker killed outright is replaced, and service goes on; what it counted stays in /metrics', async () => {
+      // Both workers have served requests (the tests above); a scrape lets the primary keep what each counted.
+      const before = await scrape(url);
       const [victim] = childrenOf(proc.child.pid!);
       process.kill(victim, 'SIGKILL');
       const replaced = await waitForLog(proc, "the replacement's line", (lines) =>
@@ -241,6 +243,13 @@ for (const store of ['SQLite', 'PostgreSQL'] as const) {
       const client = sdk(url);
       const pools = await Promise.all(Array.from({ length: 6 }, () => client.send(new CreateUserPoolCommand({ PoolName: 'after-kill' }))));
       for (const p of pools) assert.equal((await client.send(new DescribeUserPoolCommand({ UserPoolId: p.UserPool!.Id! }))).UserPool!.Name, 'after-kill');
+      // The sums go on from where they were: the dead worker's counts as it last reported them, and the 12 calls since.
+      for (let i = 0; i < 2; i++) {
+        const after = await scrape(url);
+        assert.equal(total(after, 'tobira_workers_reporting'), 2);
+        assert.equal(total(after, 'tobira_requests_total') - total(before, 'tobira_requests_total'), 12, after);
+        assert.equal(total(after, 'tobira_request_duration_seconds_count') - total(before, 'tobira_request_duration_seconds_count'), 12);
+      }
     });
 
     test('SIGTERM stops every worker, then the primary', async () => {

@@ -58,10 +58,15 @@ let tobiraWorker = false;
 /** True in a worker of `tobira start --workers N`, whose primary answers the messages below. */
 export const inTobiraCluster = (): boolean => tobiraWorker;
 
-/** The metrics of the workers that answered in time (each one `getMetricsAsJSON()`), and how many were asked. */
+/**
+ * The metrics of the workers that answered in time (each one `getMetricsAsJSON()`), how many were
+ * asked, and the counters and histograms of workers that ended since the start, summed, as they
+ * last reported them (undefined until one ended).
+ */
 export interface WorkersMetrics {
   asked: number;
   reports: unknown[];
+  retired?: unknown[];
 }
 
 /** In a worker: answers the primary's requests for this process's metrics with what `collect` gives. */
@@ -91,7 +96,7 @@ export function gatherWorkersMetrics(): Promise<WorkersMetrics | undefined> {
       resolve(answer);
     };
     const onMessage = (m: { tobira?: string; id?: number } & WorkersMetrics) => {
-      if (m?.tobira === 'scraped' && m.id === id) done({ asked: m.asked, reports: m.reports });
+      if (m?.tobira === 'scraped' && m.id === id) done({ asked: m.asked, reports: m.reports, retired: m.retired });
     };
     const timer = setTimeout(() => done(undefined), 2 * METRICS_WAIT_MS);
     process.on('message', onMessage);
@@ -165,6 +170,19 @@ export async function runPrimary(config: Config, count: number, banner: (log: Lo
   // The primary's requests for metrics awaiting a worker's answer, by request id.
   let metricsAsked = 0;
   const metricsAnswers = new Map<number, (metrics: unknown) => void>();
+  // What each worker last answered, and the counters and histograms of the workers that ended:
+  // a scrape adds those, so that a sum never goes back when a worker is replaced (Prometheus would
+  // take the drop for a restart of the series and count the sum after it as all new). What a dead
+  // worker counted after its last scrape is lost.
+  const lastReports = new Map<Worker, unknown>();
+  let retired: Promise<unknown[] | undefined> = Promise.resolve(undefined);
+  const retire = (report: unknown) => {
+    const kept = (report as { type?: string }[]).filter((m) => m.type === 'counter' || m.type === 'histogram');
+    retired = retired.then(async (before) => {
+      const { AggregatorRegistry } = await import('prom-client');
+      return AggregatorRegistry.aggregate((before ? [before, kept] : [kept]) as Parameters<typeof AggregatorRegistry.aggregate>[0]).getMetricsAsJSON();
+    });
+  };
 
   /** Asks every listening worker for its metrics; those that have not answered within METRICS_WAIT_MS are left out. */
   const gatherMetrics = async (): Promise<WorkersMetrics> => {
@@ -186,7 +204,8 @@ export async function runPrimary(config: Config, count: number, banner: (log: Lo
           }),
       ),
     );
-    return { asked: asked.length, reports: answers.filter((a) => a !== undefined) };
+    asked.forEach((w, i) => answers[i] !== undefined && alive.has(w) && lastReports.set(w, answers[i]));
+    return { asked: asked.length, reports: answers.filter((a) => a !== undefined), retired: await retired.catch(() => undefined) };
   };
 
   const fork = () => {
@@ -232,6 +251,9 @@ export async function runPrimary(config: Config, count: number, banner: (log: Lo
   cluster.on('exit', (worker, code, signal) => {
     alive.delete(worker);
     listening.delete(worker);
+    const last = lastReports.get(worker);
+    lastReports.delete(worker);
+    if (last !== undefined) retire(last);
     if (stopping) {
       if (alive.size === 0) ended();
       return;

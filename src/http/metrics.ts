@@ -313,14 +313,18 @@ const SIGN_IN_OPERATIONS = new Set(['InitiateAuth', 'AdminInitiateAuth', 'Respon
  * (memory, handles, open file descriptors, PostgreSQL pool connections: each worker has its
  * own), except those prom-client marks otherwise (event-loop lag averaged, its min the least and
  * max the greatest, the version the first worker's, the start time left out). A worker that
- * does not answer within a second is left out, which tobira_workers_reporting shows.
+ * does not answer within a second is left out, which tobira_workers_reporting shows. The counters
+ * and histograms of workers that ended (and were replaced) are added as they last reported them,
+ * so that no sum goes back.
  */
 async function workersMetrics(app: App): Promise<string> {
   const { AggregatorRegistry, Gauge } = await import('prom-client');
   const gathered = await gatherWorkersMetrics();
   // The primary did not answer (it is stopping): this worker's own.
   const reports = (gathered?.reports ?? [await (await app.metrics.registry()).getMetricsAsJSON()]) as Parameters<typeof AggregatorRegistry.aggregate>[0];
-  const combined = AggregatorRegistry.aggregate(reports);
+  // The counters and histograms of workers that ended count on (cli/workers.ts).
+  const retired = (gathered?.retired ? [gathered.retired] : []) as typeof reports;
+  const combined = AggregatorRegistry.aggregate([...reports, ...retired]);
   if (gathered) {
     new Gauge({ name: 'tobira_workers', help: 'Worker processes asked for their metrics at this scrape (tobira start --workers N).', registers: [combined] }).set(gathered.asked);
   }
