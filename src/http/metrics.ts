@@ -58,19 +58,9 @@ export class Metrics {
 
   /** What a scrape writes out, in this order. */
   private readonly all: Exposed[] = [
-    {
-      name: 'tobira_requests_total',
-      help: 'API requests by service, operation and outcome (OK or the error type).',
-      type: 'counter',
-      aggregator: 'sum',
-      get: async () => ({
-        name: 'tobira_requests_total',
-        help: 'API requests by service, operation and outcome (OK or the error type).',
-        type: 'counter',
-        aggregator: 'sum',
-        values: [...this.byOutcome.values()].map((s) => ({ labels: s.labels, value: s.count })),
-      }),
-    },
+    exposed('tobira_requests_total', 'API requests by service, operation and outcome (OK or the error type).', 'counter', () =>
+      [...this.byOutcome.values()].map((s) => ({ labels: s.labels, value: s.count })),
+    ),
     this.latency,
     this.signIns,
     this.lockouts,
@@ -161,19 +151,12 @@ export class Metrics {
     };
     const pool = (db as { poolState?: () => { total: number; idle: number; waiting: number } }).poolState;
     if (pool) {
-      const name = 'tobira_store_pool_connections';
-      const help = 'PostgreSQL pool connections by state (total, idle, waiting clients).';
-      this.all.push({
-        name,
-        help,
-        type: 'gauge',
-        aggregator: 'sum',
-        get: async () => {
+      this.all.push(
+        exposed('tobira_store_pool_connections', 'PostgreSQL pool connections by state (total, idle, waiting clients).', 'gauge', () => {
           const s = pool.call(db);
-          const values = (['total', 'idle', 'waiting'] as const).map((state) => ({ labels: { state }, value: s[state] }));
-          return { name, help, type: 'gauge', aggregator: 'sum', values };
-        },
-      });
+          return (['total', 'idle', 'waiting'] as const).map((state) => ({ labels: { state }, value: s[state] }));
+        }),
+      );
     }
     const kinds: Record<string, string> = { all: 'read', get: 'read', run: 'write', transaction: 'transaction' };
     // One wrapper per method, made at its first use rather than at every call.
@@ -202,7 +185,14 @@ interface Exposed {
   help: string;
   type: 'counter' | 'gauge' | 'histogram';
   aggregator: 'sum';
-  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { labels: Record<string, string | number>; value: number; metricName?: string }[] }>;
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Values }>;
+}
+
+type Values = { labels: Record<string, string | number>; value: number; metricName?: string }[];
+
+/** A metric whose values `values` gives at each scrape. */
+function exposed(name: string, help: string, type: 'counter' | 'gauge', values: () => Values): Exposed {
+  return { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) };
 }
 
 /** A counter by label values, counted here (prom-client's Counter hashes its labels at every inc). */

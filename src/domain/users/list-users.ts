@@ -99,18 +99,13 @@ export async function listUsers(app: App, input: ListUsersRequest): Promise<List
     const rendered = await app.store.users.listRendered(pool.id, filter, after, limit + 1);
     const users = renderedUserTypes(rendered, limit);
     if (users !== undefined) {
-      let text = `{"Users":${users}`;
-      if (rendered.length > limit) text += `,"PaginationToken":"${encodeCursor(renderedCursor(rendered[limit - 1]!, filter))}"`;
-      return jsonAnswer<ListUsersResponse>(`${text}}`);
+      return page(users, 'PaginationToken', rendered.length > limit ? encodeCursor(renderedCursor(rendered[limit - 1]!, filter)) : undefined);
     }
   }
   const rows = await app.store.users.listRows(pool.id, filter, after, limit + 1);
   const count = Math.min(rows.length, limit);
   const users = (only === undefined ? userTypesJsonOfRows(rows, count) : undefined) ?? userTypesJson(rows.slice(0, count).map((r) => listedUser(pool.id, r)), only);
-  let text = `{"Users":${users}`;
-  // A base64url token needs no escape in JSON.
-  if (rows.length > limit) text += `,"PaginationToken":"${encodeCursor(cursorAfter(rows[limit - 1], filter))}"`;
-  return jsonAnswer<ListUsersResponse>(`${text}}`);
+  return page(users, 'PaginationToken', rows.length > limit ? encodeCursor(cursorAfter(rows[limit - 1], filter)) : undefined);
 }
 
 /**
@@ -125,15 +120,20 @@ export async function listUsersInGroup(app: App, input: ListUsersInGroupRequest)
   const rendered = await app.store.users.listInGroupRendered(input.UserPoolId, input.GroupName, after, limit + 1);
   const users = renderedUserTypes(rendered, limit);
   if (users !== undefined) {
-    let text = `{"Users":${users}`;
-    if (rendered.length > limit) text += `,"NextToken":"${encodeToken(renderedCursor(rendered[limit - 1]!, null).key)}"`;
-    return jsonAnswer<ListUsersInGroupResponse>(`${text}}`);
+    return page(users, 'NextToken', rendered.length > limit ? encodeToken(renderedCursor(rendered[limit - 1]!, null).key) : undefined);
   }
   const rows = await app.store.users.listInGroup(input.UserPoolId, input.GroupName, after, limit + 1);
   const count = Math.min(rows.length, limit);
-  let text = `{"Users":${userTypesJsonOfRows(rows, count) ?? userTypesJson(rows.slice(0, count).map((r) => listedUser(input.UserPoolId, r)))}`;
-  if (rows.length > limit) text += `,"NextToken":"${encodeToken(listedKey(rows[limit - 1]))}"`;
-  return jsonAnswer<ListUsersInGroupResponse>(`${text}}`);
+  const fromRows = userTypesJsonOfRows(rows, count) ?? userTypesJson(rows.slice(0, count).map((r) => listedUser(input.UserPoolId, r)));
+  return page(fromRows, 'NextToken', rows.length > limit ? encodeToken(listedKey(rows[limit - 1])) : undefined);
+}
+
+/**
+ * A page's answer as JSON text: the UserType list, and the token that continues it when more
+ * follow (base64url, which needs no escape in JSON).
+ */
+function page<T extends object>(users: string, tokenName: 'PaginationToken' | 'NextToken', token: string | undefined): T {
+  return jsonAnswer<T>(token === undefined ? `{"Users":${users}}` : `{"Users":${users},"${tokenName}":"${token}"}`);
 }
 
 /** The JSON list of the UserTypes of the first `limit` rows, or undefined when one of them keeps none. */

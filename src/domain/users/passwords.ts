@@ -12,7 +12,7 @@ const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, 
  * sizes the pool to the cores (bin/tobira.cjs; each worker of `--workers N` to its share), and one
  * more hash is handed over than there are threads, so that a thread that finishes starts the next
  * at once instead of idling while the event loop hands the turn on (with exactly one per core the
- * cores idled ~10% of the time). On two cores, two threads and three hashes at once gave 0.81-0.87
+ * cores idled ~10% of the time). On two cores, two threads and three hashes at once gave 0.81-0.96
  * of the argon2id ceiling at 140 MiB peak, where libuv's default four threads ran all three at once
  * (19 MiB more, and fewer hashes per CPU-second: bench/README.md). TOBIRA_CLUSTER_SIZE is set by
  * cli/workers.ts; TOBIRA_PASSWORD_HASHES_AT_ONCE overrides.
