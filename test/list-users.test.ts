@@ -195,7 +195,7 @@ describe('ListUsers', needs('aws'), () => {
     assert.equal(typeof paged.json.PaginationToken, 'string');
 
     // The console calls the handler itself and reads the answer as objects.
-    const ctx = { app: t.app, requestId: 'test', region: 'us-east-1', sourceIp: '127.0.0.1' };
+    const ctx = { app: t.app, requestId: 'test', region: 'us-east-1', sourceIp: '127.0.0.1', origin: { sourceIp: '127.0.0.1', requestId: 'test' } };
     const answer = await handlers.ListUsers!({ UserPoolId: pool, Filter: 'username ^= "e"', Limit: 1 }, ctx);
     assert.equal('Users' in answer && answer.Users?.[0].Username, 'erin');
     assert.deepEqual({ ...answer }, paged.json);

@@ -1,6 +1,7 @@
 import type { App } from '../app.ts';
 import type { OperationIO, OperationName } from '../generated/cognito-idp.ts';
 import type { OperationIO as IdentityIO, OperationName as IdentityOperation } from '../generated/cognito-identity.ts';
+import type { RequestOrigin } from '../domain/threat/origin.ts';
 
 /** What one request knows besides its input. */
 export interface RequestContext {
@@ -10,8 +11,12 @@ export interface RequestContext {
   region: string;
   /** The caller's address, for loopback-only endpoints and rate limits. */
   sourceIp: string;
-  /** The caller's User-Agent header, for threat protection's device (domain/threat/origin.ts). */
-  userAgent?: string;
+  /**
+   * Where the call comes from, as threat protection sees it (domain/threat/origin.ts). Passed down
+   * as an argument, not kept in an AsyncLocalStorage: while any of those is on, Node runs hooks at
+   * every promise of the process.
+   */
+  origin: RequestOrigin;
 }
 
 export type Handler<K extends OperationName> = (

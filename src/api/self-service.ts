@@ -7,7 +7,7 @@ import { tokenCall } from '../domain/self-service/client.ts';
 
 /** Sign-up, confirmation, account recovery and the user's own attributes. */
 export const selfServiceHandlers: Handlers = {
-  SignUp: (input, ctx) => signUp(ctx.app, input),
+  SignUp: (input, ctx) => signUp(ctx.app, input, ctx.origin),
 
   async ConfirmSignUp(input, ctx) {
     const session = await confirmSignUp(ctx.app, input);
@@ -15,15 +15,15 @@ export const selfServiceHandlers: Handlers = {
   },
 
   async ResendConfirmationCode(input, ctx) {
-    return { CodeDeliveryDetails: await resendConfirmationCode(ctx.app, input) };
+    return { CodeDeliveryDetails: await resendConfirmationCode(ctx.app, input, ctx.origin) };
   },
 
   async ForgotPassword(input, ctx) {
-    return { CodeDeliveryDetails: await forgotPassword(ctx.app, input) };
+    return { CodeDeliveryDetails: await forgotPassword(ctx.app, input, ctx.origin) };
   },
 
   async ConfirmForgotPassword(input, ctx) {
-    await confirmForgotPassword(ctx.app, input);
+    await confirmForgotPassword(ctx.app, input, ctx.origin);
     return {};
   },
 

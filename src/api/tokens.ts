@@ -12,7 +12,7 @@ export const tokenHandlers: Handlers = {
   },
 
   async ChangePassword(input, ctx) {
-    await changePassword(ctx.app, input.AccessToken, input.PreviousPassword, input.ProposedPassword);
+    await changePassword(ctx.app, input.AccessToken, input.PreviousPassword, input.ProposedPassword, ctx.origin);
     return {};
   },
 

@@ -8,7 +8,7 @@ import * as idpModel from '../generated/cognito-idp.ts';
 import * as identityModel from '../generated/cognito-identity.ts';
 import { authorizeAdminCall, callTarget } from '../http/admin-credentials.ts';
 import { ModelValidator } from '../http/validate.ts';
-import { originOfCall, withOrigin } from '../domain/threat/origin.ts';
+import { originOfCall } from '../domain/threat/origin.ts';
 import type { Principal } from './access.ts';
 
 /**
@@ -47,14 +47,15 @@ async function run(
     }
     validator.validate(shape, body);
     if (!handler) throw new CognitoError('InvalidParameterException', `Tobira does not support the ${operation} operation yet.`);
+    const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
     const ctx: RequestContext = {
       app,
       requestId,
       region: app.config.region,
       sourceIp: req.ip,
-      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+      origin: originOfCall({ sourceIp: req.ip, userAgent, requestId }, body),
     };
-    const result = (await withOrigin(originOfCall(ctx, body), () => handler(body, ctx))) ?? {};
+    const result = (await handler(body, ctx)) ?? {};
     app.log.info({ requestId, operation, via: 'console', status: 200 }, 'request');
     return result;
   } catch (err) {

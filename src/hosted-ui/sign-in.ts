@@ -11,6 +11,7 @@ import type { AppClient, User, UserPool } from '../domain/types.ts';
 import { findUser } from '../domain/users/users.ts';
 import { assessSignIn, trackSignIn } from '../domain/threat/sign-in.ts';
 import type { SignInContext } from '../domain/sign-in/sign-in.ts';
+import type { RequestOrigin } from '../domain/threat/origin.ts';
 
 /**
  * The password step of /login, made of the same domain steps as USER_PASSWORD_AUTH
@@ -22,10 +23,17 @@ import type { SignInContext } from '../domain/sign-in/sign-in.ts';
  */
 export type HostedSignIn = { user: User; challenge?: undefined } | { challenge: AuthOutcome; user?: undefined };
 
-export async function hostedPasswordSignIn(app: App, pool: UserPool, client: AppClient, username: string, password: string): Promise<HostedSignIn> {
+export async function hostedPasswordSignIn(
+  app: App,
+  pool: UserPool,
+  client: AppClient,
+  origin: RequestOrigin,
+  username: string,
+  password: string,
+): Promise<HostedSignIn> {
   // Threat protection records /login as a password sign-in, and may refuse it (domain/threat/).
   const step = { kind: 'initiate' as const, flow: 'USER_PASSWORD_AUTH' as const, username };
-  return trackSignIn(app, pool, client, step, () => passwordStep(app, pool, client, username, password), (h) => ({ passed: !!h.user, session: h.challenge?.Session }));
+  return trackSignIn(app, pool, client, origin, step, () => passwordStep(app, pool, client, username, password), (h) => ({ passed: !!h.user, session: h.challenge?.Session }));
 }
 
 async function passwordStep(app: App, pool: UserPool, client: AppClient, username: string, password: string): Promise<HostedSignIn> {

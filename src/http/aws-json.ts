@@ -9,7 +9,7 @@ import { jsonTextOf } from '../api/json-answer.ts';
 import { ModelValidator } from './validate.ts';
 import { parseJsonObject } from '../util/json.ts';
 import { authenticate } from './sigv4.ts';
-import { originOfCall, UNWATCHED_OPERATIONS, withOrigin } from '../domain/threat/origin.ts';
+import { originOfCall } from '../domain/threat/origin.ts';
 import { authorizeAdminCall, callTarget } from './admin-credentials.ts';
 
 export interface WireRequest {
@@ -108,18 +108,16 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
         `Tobira does not support the ${operation} operation yet.`,
       );
     }
+    const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
     const ctx: RequestContext = {
       app,
       requestId,
       region: scope?.region ?? app.config.region,
       sourceIp: req.sourceIp,
-      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+      // Built for every operation, though only the sign-in, sign-up, recovery and password ones read it.
+      origin: originOfCall({ sourceIp: req.sourceIp, userAgent, requestId }, body),
     };
-    // Threat protection reads where the call comes from (domain/threat/origin.ts).
-    const running = UNWATCHED_OPERATIONS.has(operation) && service === SERVICES[idp.TARGET_PREFIX]
-      ? handler(body, ctx)
-      : withOrigin(originOfCall({ ...ctx, requestId }, body), () => handler(body, ctx));
-    const result = (await running) ?? {};
+    const result = (await handler(body, ctx)) ?? {};
     const seconds = (performance.now() - started) / 1000;
     app.metrics.request(signingName, known, 'OK', seconds, body, result);
     app.log.info({ requestId, operation, status: 200, ms: Math.round(seconds * 1000) }, 'request');

@@ -13,6 +13,7 @@ import { countAttempt } from './limits.ts';
 import { postConfirmation } from '../triggers/post-confirmation.ts';
 import { checkCompromisedPassword } from '../threat/sign-in.ts';
 import { recordUserEvent } from '../threat/events.ts';
+import type { RequestOrigin } from '../threat/origin.ts';
 
 /**
  * Account recovery: ForgotPassword / ConfirmForgotPassword for users, AdminResetUserPassword for
@@ -48,7 +49,7 @@ export function recoveryAttribute(pool: UserPool, user: User, opts: { admin?: bo
  * unknown user may be brought in first by the pool's UserMigration trigger
  * (UserMigration_ForgotPassword, triggers/user-migration.ts); it needs a verified email or phone.
  */
-export async function forgotPassword(app: App, input: ForgotPasswordRequest): Promise<CodeDeliveryDetailsType> {
+export async function forgotPassword(app: App, input: ForgotPasswordRequest, origin: RequestOrigin | undefined): Promise<CodeDeliveryDetailsType> {
   const call = await clientCall(app.store, input.ClientId, input.Username, input.SecretHash);
   const { pool } = call;
   const user =
@@ -71,7 +72,7 @@ export async function forgotPassword(app: App, input: ForgotPasswordRequest): Pr
   if (!attr) throw noRecoveryChannel();
   await countAttempt(app, app.store, 'ForgotPassword', pool.id, user.usernameKey);
   const code = await issueCode(app, app.store, { poolId: pool.id, usernameKey: user.usernameKey, purpose: 'forgot-password', data: { attribute: attr } });
-  await recordUserEvent(app, pool, user, { type: 'ForgotPassword', client: call.client });
+  await recordUserEvent(app, pool, user, { type: 'ForgotPassword', client: call.client, origin });
   return sendCode(app, pool, {
     user,
     attr,
@@ -86,7 +87,7 @@ export async function forgotPassword(app: App, input: ForgotPasswordRequest): Pr
  * ConfirmForgotPassword: the code is checked before the (slow) hashing of the new password, then
  * redeemed in the transaction that sets it, so a code sets at most one password.
  */
-export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswordRequest): Promise<void> {
+export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswordRequest, origin: RequestOrigin | undefined): Promise<void> {
   const call = await clientCall(app.store, input.ClientId, input.Username, input.SecretHash);
   const { pool } = call;
   const found = await findUser(app.store, pool, input.Username);
@@ -97,7 +98,7 @@ export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswo
   await countAttempt(app, app.store, 'ConfirmForgotPassword', pool.id, found.usernameKey);
   const first = await checkCode(app, app.store, pool.id, found.usernameKey, 'forgot-password', input.ConfirmationCode);
   if (!first.ok) throw await countWrongEntry(app.store, pool.id, found.usernameKey, 'forgot-password', first.error);
-  const compromised = await checkCompromisedPassword(app, pool, call.client, input.Password, 'PASSWORD_CHANGE');
+  const compromised = await checkCompromisedPassword(app, pool, call.client, origin, input.Password, 'PASSWORD_CHANGE');
   const prepared = await preparePassword(app, pool, found, input.Password, { setting: 'ConfirmForgotPassword' });
   let reset: User | undefined;
   const failure = await app.store.tx(async (s) => {
@@ -112,7 +113,7 @@ export async function confirmForgotPassword(app: App, input: ConfirmForgotPasswo
     return null;
   });
   if (failure) throw failure;
-  await recordUserEvent(app, pool, reset!, { type: 'PasswordChange', client: call.client, compromised });
+  await recordUserEvent(app, pool, reset!, { type: 'PasswordChange', client: call.client, compromised, origin });
   // After the commit: a failing PostConfirmation leaves the new password set (triggers/post-confirmation.ts).
   await postConfirmation(app, pool, {
     source: 'PostConfirmation_ConfirmForgotPassword',

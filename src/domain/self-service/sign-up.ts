@@ -25,13 +25,14 @@ import { postConfirmation } from '../triggers/post-confirmation.ts';
 import { preSignUp, validationDataMap } from '../triggers/pre-sign-up.ts';
 import { checkCompromisedPassword } from '../threat/sign-in.ts';
 import { recordUserEvent } from '../threat/events.ts';
+import type { RequestOrigin } from '../threat/origin.ts';
 
 /**
  * SignUp: a new UNCONFIRMED user with a password, its attributes checked against the schema and
  * the client's WriteAttributes, and a confirmation code sent to the attribute the pool
  * auto-verifies (none: the user waits for AdminConfirmSignUp, and no code is sent).
  */
-export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResponse> {
+export async function signUp(app: App, input: SignUpRequest, origin: RequestOrigin | undefined): Promise<SignUpResponse> {
   const call = await clientCall(app.store, input.ClientId, input.Username, input.SecretHash);
   const { pool, client } = call;
   if (pool.config.AdminCreateUserConfig?.AllowAdminCreateUserOnly) {
@@ -53,7 +54,7 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
   // SignUp's Password: "omit this parameter or submit a blank value"; mfa/user-auth.ts).
   const passwordless = !input.Password && allowedFirstFactors(pool).some((f) => f === 'EMAIL_OTP' || f === 'SMS_OTP');
   if (input.Password === undefined && !passwordless) throw invalidParameter('Password is required.');
-  const compromised = input.Password ? await checkCompromisedPassword(app, pool, client, input.Password, 'SIGN_UP') : false;
+  const compromised = input.Password ? await checkCompromisedPassword(app, pool, client, origin, input.Password, 'SIGN_UP') : false;
 
   const now = app.clock.now();
   const user = newUser(pool, { username, sub, status: 'UNCONFIRMED', attributes: attrs, now });
@@ -87,7 +88,7 @@ export async function signUp(app: App, input: SignUpRequest): Promise<SignUpResp
     return issueCode(app, s, { poolId: pool.id, usernameKey: user.usernameKey, purpose: 'sign-up', data: { attribute: deliverTo } });
   });
 
-  await recordUserEvent(app, pool, user, { type: 'SignUp', client, compromised });
+  await recordUserEvent(app, pool, user, { type: 'SignUp', client, compromised, origin });
   const out: SignUpResponse = { UserConfirmed: user.status === 'CONFIRMED', UserSub: sub };
   if (user.status === 'CONFIRMED') {
     // An auto-confirmed user is confirmed at sign-up, and PostConfirmation runs then.
@@ -190,7 +191,7 @@ export async function confirmSignUpFromLink(app: App, clientId: string, username
 }
 
 /** ResendConfirmationCode: a new sign-up code (the old one stops working) for an UNCONFIRMED user. */
-export async function resendConfirmationCode(app: App, input: ResendConfirmationCodeRequest): Promise<CodeDeliveryDetailsType> {
+export async function resendConfirmationCode(app: App, input: ResendConfirmationCodeRequest, origin: RequestOrigin): Promise<CodeDeliveryDetailsType> {
   const call = await clientCall(app.store, input.ClientId, input.Username, input.SecretHash);
   const { pool } = call;
   const user = await findUser(app.store, pool, input.Username);
@@ -208,7 +209,7 @@ export async function resendConfirmationCode(app: App, input: ResendConfirmation
     purpose: 'sign-up',
     data: { attribute: attr },
   });
-  await recordUserEvent(app, pool, user, { type: 'ResendCode', client: call.client });
+  await recordUserEvent(app, pool, user, { type: 'ResendCode', client: call.client, origin });
   return sendSignUpCode(app, call, user, attr, code, { event: 'ResendCode', clientMetadata: input.ClientMetadata });
 }
 

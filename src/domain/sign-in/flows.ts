@@ -20,12 +20,18 @@ import { triggerFunction } from '../triggers/invoke.ts';
 import { preAuthentication } from '../triggers/pre-authentication.ts';
 import { findUser } from '../users/users.ts';
 import { trackSignIn } from '../threat/sign-in.ts';
+import type { RequestOrigin } from '../threat/origin.ts';
 
 /** The flows that start a sign-in with a user's name (PreAuthentication runs for them). */
 const SIGN_IN_FLOWS = new Set<AuthFlowType>(['USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'ADMIN_NO_SRP_AUTH', 'USER_SRP_AUTH', 'USER_AUTH']);
 
-/** Who is calling: the public operations name only a client; the Admin ones a pool too. */
-export type Caller = { admin: false; clientId: string } | { admin: true; poolId: string; clientId: string };
+/**
+ * Who is calling: the public operations name only a client; the Admin ones a pool too. The
+ * origin is where the call comes from, which threat protection judges (threat/origin.ts).
+ */
+export type Caller =
+  | { admin: false; clientId: string; origin: RequestOrigin }
+  | { admin: true; poolId: string; clientId: string; origin: RequestOrigin };
 
 async function poolAndClient(app: App, caller: Caller): Promise<{ pool: UserPool; client: AppClient }> {
   const client = caller.admin ? await getPoolClient(app.store, caller.poolId, caller.clientId) : await getClient(app.store, caller.clientId);
@@ -91,7 +97,7 @@ export async function initiateAuth(
   }
   const p = params ?? {};
   // Threat protection records the step as the user's SignIn event, and may refuse it (threat/).
-  return trackSignIn(app, pool, client, { kind: 'initiate', flow, username: p.USERNAME }, () => dispatchFlow(app, pool, client, flow, p, session, clientMetadata));
+  return trackSignIn(app, pool, client, caller.origin, { kind: 'initiate', flow, username: p.USERNAME }, () => dispatchFlow(app, pool, client, flow, p, session, clientMetadata));
 }
 
 async function dispatchFlow(
@@ -145,7 +151,7 @@ async function respondWithin(
   const { pool, client } = await poolAndClient(app, caller);
   const r = responses ?? {};
   const step = { kind: 'respond' as const, challenge, username: r.USERNAME, session, responses: r };
-  return trackSignIn(app, pool, client, step, () => dispatchChallenge(app, pool, client, challenge, r, session));
+  return trackSignIn(app, pool, client, caller.origin, step, () => dispatchChallenge(app, pool, client, challenge, r, session));
 }
 
 async function dispatchChallenge(

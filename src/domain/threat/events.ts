@@ -9,7 +9,7 @@ import { getPool } from '../pools/user-pools.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import { requireUser } from '../users/users.ts';
 import { requireAddOn, securityMode } from './config.ts';
-import { currentOrigin, deviceOf, effectiveIp } from './origin.ts';
+import { deviceOf, effectiveIp, type RequestOrigin } from './origin.ts';
 
 /** What threat protection concluded about one event (EventRiskType). */
 export interface RiskAssessment {
@@ -26,9 +26,17 @@ export const riskOf = (r: RiskAssessment) => ({
   CompromisedCredentialsDetected: r.compromised,
 });
 
-/** A new event of this user, with the request's address and device (origin.ts). */
-export function newEvent(app: App, pool: UserPool, user: User, o: { type: EventType; client?: AppClient; risk?: RiskAssessment }): StoredAuthEvent {
-  const origin = currentOrigin();
+/**
+ * A new event of this user, with the request's address and device (origin.ts). Without an origin
+ * (the hosted UI's sign-up and password-reset pages give none) the event has neither.
+ */
+export function newEvent(
+  app: App,
+  pool: UserPool,
+  user: User,
+  o: { type: EventType; client?: AppClient; risk?: RiskAssessment; origin: RequestOrigin | undefined },
+): StoredAuthEvent {
+  const { origin } = o;
   const now = app.clock.now();
   const ip = origin ? effectiveIp(origin, o.client) : null;
   const device = origin ? deviceOf(origin) : undefined;
@@ -81,10 +89,10 @@ export async function recordUserEvent(
   app: App,
   pool: UserPool,
   user: User,
-  o: { type: EventType; client?: AppClient; compromised?: boolean },
+  o: { type: EventType; client?: AppClient; compromised?: boolean; origin: RequestOrigin | undefined },
 ): Promise<void> {
   if (securityMode(pool) === 'OFF') return;
-  const e = newEvent(app, pool, user, { type: o.type, client: o.client, risk: { ...NO_RISK, compromised: !!o.compromised } });
+  const e = newEvent(app, pool, user, { type: o.type, client: o.client, risk: { ...NO_RISK, compromised: !!o.compromised }, origin: o.origin });
   e.response = 'Pass';
   await saveEvent(app, pool, user, e);
 }

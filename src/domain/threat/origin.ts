@@ -1,13 +1,15 @@
 import { isIP } from 'node:net';
 import type { AppClient } from '../types.ts';
-import { ScopedStorage } from '../../util/scoped-storage.ts';
 
 /**
  * Where a request comes from, as threat protection sees it: the connection's address and
  * User-Agent, and what the caller says of its user's device (UserContextData on the public
  * operations, ContextData on AdminInitiateAuth / AdminRespondToAuthChallenge). The HTTP layer
- * sets it around each call but the plain reads (http/aws-json.ts, UNWATCHED_OPERATIONS), so the
- * sign-in, sign-up and recovery code reads it without every signature growing a parameter.
+ * builds it once per call (http/aws-json.ts: RequestContext.origin) and the handlers pass it down
+ * to the sign-in, sign-up, recovery and password code as an argument. It is not kept in an
+ * AsyncLocalStorage: while one is on, Node runs hooks at every promise of the process, which cost
+ * about 3.5% of a REFRESH_TOKEN_AUTH's CPU. The hosted UI's sign-up and password-reset pages pass
+ * none (README.md: recorded without the address).
  */
 export interface RequestOrigin {
   sourceIp: string;
@@ -23,38 +25,6 @@ export interface RequestOrigin {
   /** UserContextData / ContextData EncodedData: the device fingerprint of Cognito's context-data library. */
   encodedData?: string;
 }
-
-/** Switched off whenever no call is inside withOrigin (ScopedStorage). */
-const storage = new ScopedStorage<RequestOrigin>();
-
-/** Runs fn with its origin in scope. */
-export const withOrigin = <T>(origin: RequestOrigin, fn: () => Promise<T>): Promise<T> => storage.run(origin, fn);
-
-/**
- * The operations that only read (users, groups, pools, clients, devices, settings): threat
- * protection records nothing for them and refuses none of them, so the HTTP layer runs them
- * without withOrigin. Every other operation runs with its origin in scope.
- */
-export const UNWATCHED_OPERATIONS: ReadonlySet<string> = new Set([
-  'AdminGetUser',
-  'GetUser',
-  'ListUsers',
-  'ListUsersInGroup',
-  'AdminListGroupsForUser',
-  'ListGroups',
-  'GetGroup',
-  'DescribeUserPool',
-  'DescribeUserPoolClient',
-  'ListUserPools',
-  'ListUserPoolClients',
-  'AdminGetDevice',
-  'AdminListDevices',
-  'GetDevice',
-  'ListDevices',
-  'GetUserPoolMfaConfig',
-]);
-
-export const currentOrigin = (): RequestOrigin | undefined => storage.get();
 
 /** The origin of one API call: the connection, and the body's UserContextData or ContextData. */
 export function originOfCall(

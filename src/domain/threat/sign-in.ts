@@ -15,7 +15,7 @@ import { inRanges } from './cidr.ts';
 import { effectiveRiskConfig, type RiskConfig, securityMode } from './config.ts';
 import { feedbackTokenHash, NO_RISK, newEvent, type RiskAssessment, riskOf, saveEvent } from './events.ts';
 import { sendRiskNotification } from './notify.ts';
-import { currentOrigin, deviceOf, effectiveIp } from './origin.ts';
+import { deviceOf, effectiveIp, type RequestOrigin } from './origin.ts';
 import { inPwnedFile } from './pwned.ts';
 import { levelOf, signalsFor } from './risk.ts';
 
@@ -31,6 +31,8 @@ interface Attempt {
   pool: UserPool;
   client: AppClient;
   config: RiskConfig;
+  /** For the event this step starts (its device and request id). */
+  origin: RequestOrigin;
   ip: string;
   device: ReturnType<typeof deviceOf>;
   /** The address is on SkippedIPRangeList: no risk evaluation. */
@@ -75,13 +77,13 @@ export async function trackSignIn<T = AuthOutcome>(
   app: App,
   pool: UserPool,
   client: AppClient,
+  origin: RequestOrigin,
   step: SignInStep,
   run: () => Promise<T>,
   end: (out: T) => StepEnd = apiStepEnd as unknown as (out: T) => StepEnd,
 ): Promise<T> {
   const mode = securityMode(pool);
-  const origin = currentOrigin();
-  if (mode === 'OFF' || !origin || (step.kind === 'initiate' && UNTRACKED_FLOWS.has(step.flow))) return run();
+  if (mode === 'OFF' || (step.kind === 'initiate' && UNTRACKED_FLOWS.has(step.flow))) return run();
   let config: RiskConfig;
   try {
     config = await effectiveRiskConfig(app, pool.id, client.clientId);
@@ -90,7 +92,7 @@ export async function trackSignIn<T = AuthOutcome>(
     return run();
   }
   const ip = effectiveIp(origin, client);
-  const attempt: Attempt = { mode, pool, client, config, ip, device: deviceOf(origin), skipped: inRanges(config.RiskExceptionConfiguration?.SkippedIPRangeList, ip) };
+  const attempt: Attempt = { mode, pool, client, config, origin, ip, device: deviceOf(origin), skipped: inRanges(config.RiskExceptionConfiguration?.SkippedIPRangeList, ip) };
   if (inRanges(config.RiskExceptionConfiguration?.BlockedIPRangeList, ip)) {
     attempt.assessment = { decision: 'Block', compromised: false };
     if (mode === 'ENFORCED') {
@@ -146,7 +148,7 @@ async function finish(app: App, a: Attempt, step: SignInStep, out: StepEnd | und
         recent.find((e) => answered !== undefined && e.context.session === answered) ??
         recent.find((e) => e.eventType === 'SignIn' && e.response === 'InProgress' && e.clientId === a.client.clientId);
     }
-    event ??= newEvent(app, a.pool, user, { type: 'SignIn', client: a.client });
+    event ??= newEvent(app, a.pool, user, { type: 'SignIn', client: a.client, origin: a.origin });
     // The address and device risk was judged on (a trusted UserContextData / ContextData one).
     event.ip = a.ip;
     event.context.IpAddress = a.ip;
@@ -222,11 +224,17 @@ export async function checkCompromisedSignIn(app: App, pool: UserPool, user: Use
  * ConfirmForgotPassword). Returns whether the password is in the list; under ENFORCED with
  * BLOCK it is refused instead.
  */
-export async function checkCompromisedPassword(app: App, pool: UserPool, client: AppClient | undefined, password: string, filter: EventFilterType): Promise<boolean> {
+export async function checkCompromisedPassword(
+  app: App,
+  pool: UserPool,
+  client: AppClient | undefined,
+  origin: RequestOrigin | undefined,
+  password: string,
+  filter: EventFilterType,
+): Promise<boolean> {
   const mode = securityMode(pool);
   if (mode === 'OFF' || !app.config.compromisedPasswordsFile) return false;
   const config = await effectiveRiskConfig(app, pool.id, client?.clientId ?? '');
-  const origin = currentOrigin();
   if (origin && inRanges(config.RiskExceptionConfiguration?.SkippedIPRangeList, effectiveIp(origin, client))) return false;
   if (!(await isCompromised(app, config, password, filter))) return false;
   if (mode === 'ENFORCED' && config.CompromisedCredentialsRiskConfiguration?.Actions.EventAction === 'BLOCK') {

@@ -12,6 +12,7 @@ import { requireUser } from '../users/users.ts';
 import { mfaOptionsOf } from '../users/user-type.ts';
 import { checkCompromisedPassword } from '../threat/sign-in.ts';
 import { recordUserEvent } from '../threat/events.ts';
+import type { RequestOrigin } from '../threat/origin.ts';
 
 /** The operations a user calls with their access token: GetUser, ChangePassword, GlobalSignOut. */
 
@@ -40,7 +41,7 @@ export const CHANGE_PASSWORD_PER_HOUR = 5;
  * wrong password at sign-in), the new one meet the policy and history; then it replaces the old.
  * Other sessions stay signed in, as in Cognito. Calls past 5 an hour get LimitExceededException.
  */
-export async function changePassword(app: App, accessToken: string, previous: string | undefined, proposed: string): Promise<void> {
+export async function changePassword(app: App, accessToken: string, previous: string | undefined, proposed: string, origin: RequestOrigin): Promise<void> {
   const { pool, user } = await verifyAccessToken(app, accessToken);
   const calls = await app.store.counters.hit(`ChangePassword:${pool.id}:${user.usernameKey}`, app.clock.now(), HOUR);
   if (calls > CHANGE_PASSWORD_PER_HOUR) {
@@ -50,9 +51,9 @@ export async function changePassword(app: App, accessToken: string, previous: st
   if (user.passwordHash !== null && (previous === undefined || !(await verifyPassword(user.passwordHash, previous)))) {
     throw notAuthorized('Incorrect username or password.');
   }
-  const compromised = await checkCompromisedPassword(app, pool, undefined, proposed, 'PASSWORD_CHANGE');
+  const compromised = await checkCompromisedPassword(app, pool, undefined, origin, proposed, 'PASSWORD_CHANGE');
   await setPassword(app, pool, user, proposed, { permanent: true });
-  await recordUserEvent(app, pool, user, { type: 'PasswordChange', compromised });
+  await recordUserEvent(app, pool, user, { type: 'PasswordChange', compromised, origin });
 }
 
 /** GlobalSignOut: every token of the caller's user is revoked, this access token included. */

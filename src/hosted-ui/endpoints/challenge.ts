@@ -12,7 +12,7 @@ import { errorBox, html, page, type SafeHtml } from '../html.ts';
 import { answerRefusal } from '../refusal.ts';
 import { Params, queryString, sendPage } from '../request.ts';
 import { startSession } from '../sessions.ts';
-import { hostedOrigin, withOrigin } from '../../domain/threat/origin.ts';
+import { hostedOrigin } from '../../domain/threat/origin.ts';
 
 export const parameters = new Set(['_challenge', '_session', '_username', '_secret', '_choices', 'new_password', 'code', 'answer', 'email', CSRF_FIELD]);
 
@@ -172,7 +172,13 @@ export async function challengeSubmit(ctx: HostedContext) {
       // Session then answers MFA_SETUP, as an API client would.
       answered = (await verifySoftwareToken(app, { Session: session, UserCode: form.get('code') ?? '' })).Session ?? '';
     }
-    outcome = await withOrigin(hostedOrigin(req), () => respondToAuthChallenge(app, { admin: true, poolId: hd.pool.id, clientId: ar.client.clientId }, current.ChallengeName!, responses, answered));
+    outcome = await respondToAuthChallenge(
+      app,
+      { admin: true, poolId: hd.pool.id, clientId: ar.client.clientId, origin: hostedOrigin(req) },
+      current.ChallengeName!,
+      responses,
+      answered,
+    );
     if (!outcome.ChallengeName && !outcome.AuthenticationResult) throw notAuthorized('Invalid session for the user.');
   } catch (err) {
     if (!(err instanceof CognitoError)) throw err;

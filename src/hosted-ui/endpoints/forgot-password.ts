@@ -12,7 +12,9 @@ export const forgot = formEndpoints({
   intro: () => html`<p>Enter your username and we will send a code to reset your password.</p>`,
   fields: () => [{ name: 'username', label: 'Username', autocomplete: 'username' }],
   act: async (ctx, ar, v) => {
-    await forgotPassword(ctx.app, { ClientId: ar.client.clientId, Username: v.username!, SecretHash: secretHashFor(ar.client, v.username!) });
+    // No origin: the hosted UI's password reset is recorded without the address or device
+    // (domain/threat/README.md), as it always was.
+    await forgotPassword(ctx.app, { ClientId: ar.client.clientId, Username: v.username!, SecretHash: secretHashFor(ar.client, v.username!) }, undefined);
     return withQuery(ctx, '/confirmForgotPassword', { username: v.username! });
   },
 });
@@ -28,13 +30,18 @@ export const confirmForgot = formEndpoints({
     { name: 'password', label: 'New password', type: 'password', autocomplete: 'new-password' },
   ],
   act: async (ctx, ar, v) => {
-    await confirmForgotPassword(ctx.app, {
-      ClientId: ar.client.clientId,
-      Username: v.username!,
-      ConfirmationCode: v.code!,
-      Password: v.password!,
-      SecretHash: secretHashFor(ar.client, v.username!),
-    });
+    // No origin, as for /forgotPassword (so SkippedIPRangeList does not spare the compromised-password check).
+    await confirmForgotPassword(
+      ctx.app,
+      {
+        ClientId: ar.client.clientId,
+        Username: v.username!,
+        ConfirmationCode: v.code!,
+        Password: v.password!,
+        SecretHash: secretHashFor(ar.client, v.username!),
+      },
+      undefined,
+    );
     return withQuery(ctx, '/login', { username: v.username! });
   },
 });

@@ -8,7 +8,7 @@ import { answerRefusal, ERROR_PAGE_TEXT } from '../refusal.ts';
 import { Params, queryString, sendPage } from '../request.ts';
 import { currentSession, startSession } from '../sessions.ts';
 import { hostedPasswordSignIn } from '../sign-in.ts';
-import { hostedOrigin, withOrigin } from '../../domain/threat/origin.ts';
+import { hostedOrigin } from '../../domain/threat/origin.ts';
 import { showChallenge } from './challenge.ts';
 
 /** The form fields of POST /login (the authorization request stays in the query). */
@@ -100,7 +100,7 @@ export async function loginSubmit(ctx: HostedContext) {
   const password = form.get('password') ?? '';
   if (!username || !password) return sendPage(reply, 200, loginForm(ctx, ar, { username, error: 'Please enter your username and password.' }));
   try {
-    const { user, challenge } = await withOrigin(hostedOrigin(req), () => hostedPasswordSignIn(app, hd.pool, ar.client, username, password));
+    const { user, challenge } = await hostedPasswordSignIn(app, hd.pool, ar.client, hostedOrigin(req), username, password);
     if (challenge) return sendPage(reply, 200, await showChallenge(ctx, ar, challenge, username));
     const authTime = app.clock.now();
     await startSession(app, hd, req, reply, user, authTime);

@@ -39,13 +39,20 @@ export const signup = formEndpoints({
   act: async (ctx, ar, v) => {
     const username = v.username ?? v.email ?? v.phone_number ?? '';
     const attributes = ['email', 'phone_number'].filter((n) => v[n] !== undefined).map((Name) => ({ Name, Value: v[Name] }));
-    const r = await signUp(ctx.app, {
-      ClientId: ar.client.clientId,
-      Username: username,
-      Password: v.password,
-      UserAttributes: attributes,
-      SecretHash: secretHashFor(ar.client, username),
-    });
+    // No origin: the hosted UI's sign-up is recorded without the address or device
+    // (domain/threat/README.md), as it always was, and SkippedIPRangeList does not spare its
+    // compromised-password check.
+    const r = await signUp(
+      ctx.app,
+      {
+        ClientId: ar.client.clientId,
+        Username: username,
+        Password: v.password,
+        UserAttributes: attributes,
+        SecretHash: secretHashFor(ar.client, username),
+      },
+      undefined,
+    );
     return withQuery(ctx, r.UserConfirmed ? '/login' : '/confirm', { username });
   },
 });
