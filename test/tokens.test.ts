@@ -4,6 +4,7 @@ import {
   AdminAddUserToGroupCommand,
   CreateGroupCommand,
   GetTokensFromRefreshTokenCommand,
+  InitiateAuthCommand,
   GetUserCommand,
   GlobalSignOutCommand,
   type CognitoIdentityProviderClient,
@@ -409,4 +410,23 @@ describe('refreshing tokens', () => {
     const later = await sdkError(refresh());
     assert.deepEqual(later, { name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });
   });
+
+  // A revocation marks the sign-in (revoked_tokens) before its refresh tokens; a refresh that reads
+  // between the two (another node's, mid-commit) must still see it. Here only the mark is written.
+  for (const rotation of [false, true]) {
+    test(`a sign-in revoked by its origin_jti alone refuses its refresh token (rotation ${rotation ? 'on: read in a transaction' : 'off: one joined read'})`, async () => {
+      const { poolId, clientId } = await createPoolAndClient(idp, {}, rotation ? { RefreshTokenRotation: { Feature: 'ENABLED', RetryGracePeriodSeconds: 0 } } : {});
+      await createUser(idp, poolId, 'olga');
+      const first = await signIn(idp, clientId, 'olga');
+      const other = await signIn(idp, clientId, 'olga');
+      const originJti = decodeJwt(first.AccessToken).payload.origin_jti as string;
+      const now = Date.now();
+      await t.app.store.tokens.revokeOrigin(originJti, poolId, now, now + 3_600_000);
+      const refresh = (token: string) =>
+        idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: token } }));
+      assert.deepEqual(await sdkError(refresh(first.RefreshToken)), { name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });
+      // The user's other sign-in goes on.
+      assert.ok((await refresh(other.RefreshToken)).AuthenticationResult?.AccessToken);
+    });
+  }
 });

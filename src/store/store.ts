@@ -77,7 +77,8 @@ export class Store {
     readonly db: Database,
     readonly sealer: Sealer = clearSealer,
     private readonly sql: Sql = db,
-    private readonly inTransaction = false,
+    /** True for the store a transaction's function gets. */
+    readonly inTransaction = false,
   ) {
     // Outside a transaction, pools and clients come with shared, frozen settings (repos/pools.ts).
     this.pools = new PoolRepo(sql, !inTransaction);
@@ -87,7 +88,7 @@ export class Store {
     this.groups = new GroupRepo(sql);
     this.keys = new KeyRepo(sql, sealer);
     this.sessions = new SessionRepo(sql, sealer);
-    this.tokens = new TokenRepo(sql);
+    this.tokens = new TokenRepo(sql, !inTransaction);
     this.codes = new CodeRepo(sql);
     this.outbox = new OutboxRepo(sql);
     this.counters = new CounterRepo(sql);

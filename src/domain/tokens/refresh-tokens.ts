@@ -45,13 +45,23 @@ export function rotation(client: AppClient): { enabled: boolean; graceMs: number
  * `clientPool`: the client's pool when the caller has read it already.
  */
 export async function redeemRefreshToken(app: App, store: Store, client: AppClient, token: string, clientPool?: UserPool): Promise<RedeemedRefreshToken> {
-  const rec = typeof token === 'string' ? await store.tokens.getRefresh(refreshTokenHash(token)) : undefined;
+  // Outside a transaction the token, its user and its sign-in's revocation come in one statement
+  // (repos/tokens.ts). Inside one they are read one by one, the user (locked on PostgreSQL) only
+  // once the token is known to be this client's.
+  let rec: RefreshTokenRecord | undefined;
+  let joined: Awaited<ReturnType<Store['tokens']['getForRedeem']>>;
+  if (typeof token === 'string' && store.inTransaction) {
+    rec = await store.tokens.getRefresh(refreshTokenHash(token));
+  } else if (typeof token === 'string') {
+    joined = await store.tokens.getForRedeem(refreshTokenHash(token));
+    rec = joined?.record;
+  }
   // A token of another pool is as unknown to this client as a made-up one.
   if (!rec || rec.poolId !== client.poolId) throw invalidRefreshToken();
   if (rec.clientId !== client.clientId) throw otherClientsRefreshToken();
   const now = app.clock.now();
   const pool = clientPool?.id === rec.poolId ? clientPool : await getPool(store, rec.poolId);
-  const user = await store.users.get(rec.poolId, rec.usernameKey);
+  const user = joined ? joined.user : await store.users.get(rec.poolId, rec.usernameKey);
   // Same name, other sub: the user was deleted and another created in its place.
   if (!user || user.sub !== rec.data.sub) throw userNotFound();
   // Disabling also revokes the user's tokens; a disabled user is told so first.
@@ -60,7 +70,7 @@ export async function redeemRefreshToken(app: App, store: Store, client: AppClie
   if (rec.data.rotatedAt !== undefined && now >= rec.data.rotatedAt + rotation(client).graceMs) throw revokedRefreshToken();
   if (rec.expiresAt <= now) throw expiredRefreshToken();
   if (user.tokensRevokedBefore !== null && rec.createdAt < user.tokensRevokedBefore) throw revokedRefreshToken();
-  if (await store.tokens.isOriginRevoked(rec.originJti)) throw revokedRefreshToken();
+  if (joined ? joined.originRevoked : await store.tokens.isOriginRevoked(rec.originJti)) throw revokedRefreshToken();
   return { pool, user, originJti: rec.originJti, authTime: rec.data.authTime, deviceKey: rec.data.deviceKey, record: rec };
 }
 
