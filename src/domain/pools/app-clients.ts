@@ -10,7 +10,7 @@ import type {
 import type { Store } from '../../store/store.ts';
 import { newClientId, randomString } from '../../util/ids.ts';
 import { clientSettings } from './app-client-settings.ts';
-import type { AppClient } from '../types.ts';
+import type { AppClient, UserPool } from '../types.ts';
 import { getPool } from './user-pools.ts';
 import { resourceServerScopes } from './resource-servers.ts';
 
@@ -33,10 +33,15 @@ export async function getClient(store: Store, clientId: string): Promise<AppClie
  * a client of another pool is answered as if it did not exist, as Cognito does.
  */
 export async function getPoolClient(store: Store, poolId: string, clientId: string): Promise<AppClient> {
-  await getPool(store, poolId);
+  return (await getPoolAndClient(store, poolId, clientId)).client;
+}
+
+/** getPoolClient, with the pool it read. */
+export async function getPoolAndClient(store: Store, poolId: string, clientId: string): Promise<{ pool: UserPool; client: AppClient }> {
+  const pool = await getPool(store, poolId);
   const client = await store.clients.get(clientId);
   if (!client || client.poolId !== poolId) throw clientNotFound(clientId);
-  return client;
+  return { pool, client };
 }
 
 /** The client as CreateUserPoolClient, DescribeUserPoolClient and UpdateUserPoolClient answer it. */

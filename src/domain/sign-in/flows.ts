@@ -1,7 +1,7 @@
 import type { App } from '../../app.ts';
 import { invalidParameter } from '../../errors.ts';
 import type { AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType } from '../../generated/cognito-idp.ts';
-import { allowedAuthFlows, getClient, getPoolClient, preventUserExistenceErrors } from '../pools/app-clients.ts';
+import { allowedAuthFlows, getClient, getPoolAndClient, preventUserExistenceErrors } from '../pools/app-clients.ts';
 import type { AppClient, UserPool } from '../types.ts';
 import { getPool } from '../pools/user-pools.ts';
 import { respondNewPassword } from './new-password.ts';
@@ -34,7 +34,8 @@ export type Caller =
   | { admin: true; poolId: string; clientId: string; origin: RequestOrigin };
 
 async function poolAndClient(app: App, caller: Caller): Promise<{ pool: UserPool; client: AppClient }> {
-  const client = caller.admin ? await getPoolClient(app.store, caller.poolId, caller.clientId) : await getClient(app.store, caller.clientId);
+  if (caller.admin) return getPoolAndClient(app.store, caller.poolId, caller.clientId);
+  const client = await getClient(app.store, caller.clientId);
   return { pool: await getPool(app.store, client.poolId), client };
 }
 
