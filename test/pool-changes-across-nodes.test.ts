@@ -83,6 +83,27 @@ for (const store of ['sqlite', 'postgres'] as const) {
       assert.equal((await call(1, 'GetUserPoolMfaConfig', { UserPoolId: poolId })).MfaConfiguration, 'OPTIONAL');
     });
 
+    test('SignUp and InitiateAuth, which name only a ClientId (its row and its pool read together), after UpdateUserPool', async () => {
+      const poolId = (await call(0, 'CreateUserPool', { PoolName: 'by-client', Policies: { PasswordPolicy: { MinimumLength: 8 } } })).UserPool.Id;
+      const clientId = (await call(0, 'CreateUserPoolClient', { UserPoolId: poolId, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] })).UserPoolClient.ClientId;
+      const signUp = (username: string) => rawCall(nodes[1].url, 'SignUp', { ClientId: clientId, Username: username, Password: 'Abcdef12!' });
+      // Twice on node 1: the second read asks for the pool's settings only if they changed.
+      assert.equal((await signUp('first')).status, 200);
+      assert.equal((await signUp('second')).status, 200);
+      await call(0, 'UpdateUserPool', { UserPoolId: poolId, Policies: { PasswordPolicy: { MinimumLength: 12 } } });
+      const refused = await signUp('third');
+      assert.equal(refused.status, 400);
+      assert.equal(refused.json.__type, 'InvalidPasswordException');
+      // A pool setting InitiateAuth reads: users must confirm first, then admin-confirmed may sign in.
+      await call(0, 'AdminConfirmSignUp', { UserPoolId: poolId, Username: 'first' });
+      const signIn = () => rawCall(nodes[1].url, 'InitiateAuth', { ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'first', PASSWORD: 'Abcdef12!' } });
+      assert.equal((await signIn()).status, 200);
+      await call(0, 'DeleteUserPool', { UserPoolId: poolId });
+      const gone = await signIn();
+      assert.equal(gone.status, 400);
+      assert.equal(gone.json.__type, 'ResourceNotFoundException');
+    });
+
     /** `tobira start --config` with these pools, by a third process, until it serves (the config is applied before). */
     const apply = async (userPools: unknown[]) => {
       const file = join(dir, 'tobira.json');

@@ -1,5 +1,5 @@
 import type { Handlers } from './context.ts';
-import { getClient } from '../domain/pools/app-clients.ts';
+import { getClientAndPool } from '../domain/pools/app-clients.ts';
 import { notAuthorized } from '../errors.ts';
 import { refreshTokens } from '../domain/tokens/refresh-tokens.ts';
 import { clientSecretMatches, revokeRefreshToken } from '../domain/tokens/revocation.ts';
@@ -32,7 +32,7 @@ export const tokenHandlers: Handlers = {
   },
 
   async GetTokensFromRefreshToken(input, ctx) {
-    const client = await getClient(ctx.app.store, input.ClientId);
+    const { client, pool } = await getClientAndPool(ctx.app.store, input.ClientId);
     // The texts mirror Cognito's SECRET_HASH ones; none for ClientSecret is in our sources.
     if (client.clientSecret !== null && input.ClientSecret === undefined) {
       throw notAuthorized(`Client ${client.clientId} is configured with secret but ClientSecret was not received`);
@@ -40,7 +40,7 @@ export const tokenHandlers: Handlers = {
     if (client.clientSecret !== null && !clientSecretMatches(client, input.ClientSecret)) {
       throw notAuthorized(`Unable to verify client secret for client ${client.clientId}`);
     }
-    const result = await refreshTokens(ctx.app, client, input.RefreshToken, { deviceKey: input.DeviceKey });
+    const result = await refreshTokens(ctx.app, client, input.RefreshToken, { deviceKey: input.DeviceKey, pool });
     return { AuthenticationResult: result };
   },
 };

@@ -29,6 +29,20 @@ export async function getClient(store: Store, clientId: string): Promise<AppClie
 }
 
 /**
+ * The client a call names by its ClientId alone, and the client's pool: one read outside a
+ * transaction (repos/pools.ts getByClient), the client's added secrets aside.
+ */
+export async function getClientAndPool(store: Store, clientId: string): Promise<{ pool: UserPool; client: AppClient }> {
+  if (store.inTransaction) {
+    const client = await getClient(store, clientId);
+    return { pool: await getPool(store, client.poolId), client };
+  }
+  const found = await store.pools.getByClient(clientId);
+  if (!found) throw clientNotFound(clientId);
+  return { pool: found.pool, client: await store.clients.withSecrets(found.client) };
+}
+
+/**
  * The client of the given pool. The pool is checked first (its own ResourceNotFound message);
  * a client of another pool is answered as if it did not exist, as Cognito does.
  */

@@ -2,11 +2,10 @@ import type { AttributeType } from '../../generated/cognito-idp.ts';
 import { CognitoError, notAuthorized } from '../../errors.ts';
 import { checkSecretHash } from '../sign-in/secret-hash.ts';
 import type { Store } from '../../store/store.ts';
-import { getClient, preventUserExistenceErrors } from '../pools/app-clients.ts';
+import { getClientAndPool, preventUserExistenceErrors } from '../pools/app-clients.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import type { App } from '../../app.ts';
 import { verifyAccessToken } from '../tokens/access-tokens.ts';
-import { getPool } from '../pools/user-pools.ts';
 
 /** The app client a user-facing call names, its pool, and whether it hides unknown users. */
 export interface ClientCall {
@@ -21,8 +20,7 @@ export interface ClientCall {
  * checks SecretHash for clients with a secret, over the username the caller sent.
  */
 export async function clientCall(store: Store, clientId: string, username: string, secretHash: string | undefined): Promise<ClientCall> {
-  const client = await getClient(store, clientId);
-  const pool = await getPool(store, client.poolId);
+  const { client, pool } = await getClientAndPool(store, clientId);
   checkSecretHash(client, [username], secretHash);
   return { client, pool, hideUnknownUsers: preventUserExistenceErrors(client) === 'ENABLED' };
 }

@@ -10,8 +10,7 @@ import type {
 import { uuid } from '../../util/ids.ts';
 import { validateAttributes } from '../users/attributes.ts';
 import { codeMismatch, issueCode, redeemCode } from './codes.ts';
-import { getClient } from '../pools/app-clients.ts';
-import { getPool } from '../pools/user-pools.ts';
+import { getClientAndPool } from '../pools/app-clients.ts';
 import type { User, UserPool } from '../types.ts';
 import { resolveNewUsername } from '../users/user-create.ts';
 import { applyPassword, preparePassword } from '../users/user-passwords.ts';
@@ -184,8 +183,7 @@ async function confirmFound(
  * not either): the code itself is the proof, so the client's secret is not asked for.
  */
 export async function confirmSignUpFromLink(app: App, clientId: string, username: string, code: string): Promise<void> {
-  const client = await getClient(app.store, clientId);
-  const pool = await getPool(app.store, client.poolId);
+  const { client, pool } = await getClientAndPool(app.store, clientId);
   const confirmed = await confirmFound(app, { client, pool, hideUnknownUsers: true }, username, code, false);
   await postConfirmation(app, pool, { source: 'PostConfirmation_ConfirmSignUp', user: confirmed.user, clientId });
 }

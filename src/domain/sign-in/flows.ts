@@ -1,9 +1,8 @@
 import type { App } from '../../app.ts';
 import { invalidParameter } from '../../errors.ts';
 import type { AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType } from '../../generated/cognito-idp.ts';
-import { allowedAuthFlows, getClient, getPoolAndClient, preventUserExistenceErrors } from '../pools/app-clients.ts';
+import { allowedAuthFlows, getClientAndPool, getPoolAndClient, preventUserExistenceErrors } from '../pools/app-clients.ts';
 import type { AppClient, UserPool } from '../types.ts';
-import { getPool } from '../pools/user-pools.ts';
 import { respondNewPassword } from './new-password.ts';
 import { passwordSignIn } from './password.ts';
 import { refreshSignIn } from './refresh.ts';
@@ -34,9 +33,7 @@ export type Caller =
   | { admin: true; poolId: string; clientId: string; origin: RequestOrigin };
 
 async function poolAndClient(app: App, caller: Caller): Promise<{ pool: UserPool; client: AppClient }> {
-  if (caller.admin) return getPoolAndClient(app.store, caller.poolId, caller.clientId);
-  const client = await getClient(app.store, caller.clientId);
-  return { pool: await getPool(app.store, client.poolId), client };
+  return caller.admin ? getPoolAndClient(app.store, caller.poolId, caller.clientId) : getClientAndPool(app.store, caller.clientId);
 }
 
 /** The ALLOW_* value that enables each flow. */

@@ -3,7 +3,8 @@ import { clearSealer, type Sealer } from '../sealing.ts';
 import type { AppClient, ClientSecret } from '../../domain/types.ts';
 import { SharedJson } from '../../util/freeze.ts';
 
-interface Row {
+/** A user_pool_clients row. */
+export interface ClientRow {
   client_id: string;
   pool_id: string;
   config: string;
@@ -31,7 +32,7 @@ export const sealedSecretRow = (clientId: string, secretId: string) => `user_poo
  */
 export const firstSecretId = (clientId: string, createdAt: number) => `${clientId}--${createdAt}`;
 
-const fromRow = (r: Row, sealer: Sealer, shared: boolean): AppClient => ({
+const fromRow = (r: ClientRow, sealer: Sealer, shared: boolean): AppClient => ({
   clientId: r.client_id,
   poolId: r.pool_id,
   config: shared ? parsedConfigs.get(r.client_id, r.config) : JSON.parse(r.config),
@@ -66,8 +67,13 @@ export class ClientRepo {
 
   /** The client with every current secret (AppClient.secrets). */
   async get(clientId: string): Promise<AppClient | undefined> {
-    const row = await this.sql.get<Row>('SELECT * FROM user_pool_clients WHERE client_id = ?', [clientId]);
-    if (!row) return undefined;
+    const row = await this.sql.get<ClientRow>('SELECT * FROM user_pool_clients WHERE client_id = ?', [clientId]);
+    return row && this.withSecrets(row);
+  }
+
+  /** The client of a row read here or with its pool (repos/pools.ts getByClient), with every current secret. */
+  async withSecrets(row: ClientRow): Promise<AppClient> {
+    const clientId = row.client_id;
     const client = fromRow(row, this.sealer, this.shared);
     if (client.clientSecret === null) return client;
     const added = await this.sql.all<SecretRow>(
@@ -131,7 +137,7 @@ export class ClientRepo {
   }
 
   async list(poolId: string, after: string | null, limit: number): Promise<AppClient[]> {
-    const rows = await this.sql.all<Row>(
+    const rows = await this.sql.all<ClientRow>(
       'SELECT * FROM user_pool_clients WHERE pool_id = ? AND client_id > ? ORDER BY client_id LIMIT ?',
       [poolId, after ?? '', limit],
     );

@@ -3,7 +3,7 @@ import type { Sql } from '../db.ts';
 import type { User, UserPool } from '../../domain/types.ts';
 import { deepFreeze } from '../../util/freeze.ts';
 import { USER_COLUMNS_READ, fromRow as userFromRow, type UserRow } from './users.ts';
-import { sharedClientConfig, type ClientSettings } from './clients.ts';
+import { sharedClientConfig, type ClientRow, type ClientSettings } from './clients.ts';
 
 interface Row {
   id: string;
@@ -59,6 +59,28 @@ const FOR_ACCESS_TOKEN_SELECT = `SELECT ${POOL_AND_USER_COLUMNS},
   FROM ${POOL_AND_USER} LEFT JOIN user_pool_clients c ON c.client_id = ? WHERE p.id = ?`;
 type ForAccessTokenRow = [...VersionedRow, ...UserRow, revoked: number | boolean, client_pool_id: string | null, client_config: string | null];
 
+/** An app client's row (repos/clients.ts), then VERSIONED_SELECT's columns of its pool. */
+const BY_CLIENT_SELECT = `SELECT c.client_id, c.pool_id, c.config, c.client_secret, c.created_at, c.updated_at, c.client_secret_id, c.client_secret_created_at,
+  p.region, p.name, p.created_at, p.updated_at, p.version, CASE WHEN p.version = ? AND p.updated_at = ? THEN NULL ELSE p.config END
+  FROM user_pool_clients c JOIN user_pools p ON p.id = c.pool_id WHERE c.client_id = ?`;
+type ByClientRow = [
+  client_id: string,
+  pool_id: string,
+  config: string,
+  client_secret: string | null,
+  created_at: number,
+  updated_at: number,
+  client_secret_id: string | null,
+  client_secret_created_at: number | null,
+  ...VersionedRow,
+];
+
+/**
+ * The pool of each app client read by getByClient (a client never moves to another pool), so
+ * that the next read of the client asks for its pool's settings only when they changed.
+ */
+const poolOfClient = new Map<string, string>();
+
 /** The kept settings of a pool, unless its row has no version. Taken before a read: a concurrent read may replace the entry meanwhile. */
 function keptConfig(id: string) {
   const kept = parsedConfigs.get(id);
@@ -108,6 +130,28 @@ export class PoolRepo {
     if (!row) return undefined;
     const pool = poolOf(id, row, known);
     return { pool, user: await this.joinedUser(pool, known, key, keyOf, row) };
+  }
+
+  /**
+   * An app client's row and its pool, in one statement: what every call naming only a ClientId
+   * (InitiateAuth, SignUp, ForgotPassword ...) reads first, one round trip to PostgreSQL instead
+   * of two. The pool's settings come as getWithUser's do. Outside a transaction only.
+   */
+  async getByClient(clientId: string): Promise<{ pool: UserPool; client: ClientRow } | undefined> {
+    if (!this.shared) throw new Error('PoolRepo.getByClient reads outside a transaction');
+    const hinted = poolOfClient.get(clientId);
+    const known = hinted === undefined ? undefined : keptConfig(hinted);
+    const [row] = await this.sql.rows<ByClientRow>(BY_CLIENT_SELECT, [known?.version ?? null, known?.updatedAt ?? null, clientId]);
+    if (!row) return undefined;
+    const [client_id, pool_id, config, client_secret, created_at, updated_at, client_secret_id, client_secret_created_at] = row;
+    const client = { client_id, pool_id, config, client_secret, created_at, updated_at, client_secret_id, client_secret_created_at };
+    if (hinted === pool_id) return { pool: poolOf(pool_id, row.slice(8) as VersionedRow, known), client };
+    if (poolOfClient.size >= PARSED_MAX) poolOfClient.clear();
+    poolOfClient.set(clientId, pool_id);
+    // Settings asked for by another pool's version come as text (versions are random), but
+    // should they not, the pool is read again.
+    const pool = row[13] !== null ? poolOf(pool_id, row.slice(8) as VersionedRow, undefined) : await this.get(pool_id);
+    return pool && { pool, client };
   }
 
   /**
