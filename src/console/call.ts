@@ -47,13 +47,12 @@ async function run(
     }
     validator.validate(shape, body);
     if (!handler) throw new CognitoError('InvalidParameterException', `Tobira does not support the ${operation} operation yet.`);
-    const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
     const ctx: RequestContext = {
       app,
       requestId,
       region: app.config.region,
       sourceIp: req.ip,
-      origin: originOfCall({ sourceIp: req.ip, userAgent, requestId }, body),
+      origin: originOfCall({ sourceIp: req.ip, headers: req.headers, requestId }, body),
     };
     const result = (await handler(body, ctx)) ?? {};
     app.log.info({ requestId, operation, via: 'console', status: 200 }, 'request');

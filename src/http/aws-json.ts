@@ -108,14 +108,13 @@ export async function handleAwsJson(app: App, req: WireRequest): Promise<WireRes
         `Tobira does not support the ${operation} operation yet.`,
       );
     }
-    const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
     const ctx: RequestContext = {
       app,
       requestId,
       region: scope?.region ?? app.config.region,
       sourceIp: req.sourceIp,
       // Built for every operation, though only the sign-in, sign-up, recovery and password ones read it.
-      origin: originOfCall({ sourceIp: req.sourceIp, userAgent, requestId }, body),
+      origin: originOfCall({ sourceIp: req.sourceIp, headers: req.headers, requestId }, body),
     };
     const result = (await handler(body, ctx)) ?? {};
     const seconds = (performance.now() - started) / 1000;

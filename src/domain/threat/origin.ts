@@ -26,12 +26,17 @@ export interface RequestOrigin {
   encodedData?: string;
 }
 
+type Headers = Record<string, string | string[] | undefined>;
+
+/** The connection's address and User-Agent header (a repeated header is not taken). */
+const connectionOf = (sourceIp: string, headers: Headers): RequestOrigin => ({
+  sourceIp,
+  userAgent: typeof headers['user-agent'] === 'string' ? headers['user-agent'] : undefined,
+});
+
 /** The origin of one API call: the connection, and the body's UserContextData or ContextData. */
-export function originOfCall(
-  call: { sourceIp: string; userAgent?: string; requestId?: string },
-  body: Record<string, unknown>,
-): RequestOrigin {
-  const origin: RequestOrigin = { ...call };
+export function originOfCall(call: { sourceIp: string; headers: Headers; requestId: string }, body: Record<string, unknown>): RequestOrigin {
+  const origin: RequestOrigin = { ...connectionOf(call.sourceIp, call.headers), requestId: call.requestId };
   const ucd = body.UserContextData as { IpAddress?: unknown; EncodedData?: unknown } | undefined;
   if (ucd && typeof ucd === 'object') {
     if (typeof ucd.IpAddress === 'string' && isIP(ucd.IpAddress)) origin.claimedIp = ucd.IpAddress;
@@ -50,10 +55,7 @@ export function originOfCall(
 }
 
 /** The origin of a hosted UI page's request (its form carries no context data). */
-export const hostedOrigin = (req: { ip: string; headers: Record<string, string | string[] | undefined> }): RequestOrigin => ({
-  sourceIp: req.ip,
-  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
-});
+export const hostedOrigin = (req: { ip: string; headers: Headers }): RequestOrigin => connectionOf(req.ip, req.headers);
 
 /**
  * The address risk is judged on. Cognito takes UserContextData.IpAddress only from a client with

@@ -145,13 +145,13 @@ export class PoolRepo {
     if (!row) return undefined;
     const [client_id, pool_id, config, client_secret, created_at, updated_at, client_secret_id, client_secret_created_at] = row;
     const client = { client_id, pool_id, config, client_secret, created_at, updated_at, client_secret_id, client_secret_created_at };
-    if (hinted === pool_id) return { pool: poolOf(pool_id, row.slice(8) as VersionedRow, known), client };
-    if (poolOfClient.size >= PARSED_MAX) poolOfClient.clear();
-    poolOfClient.set(clientId, pool_id);
-    // Settings asked for by another pool's version come as text (versions are random), but
-    // should they not, the pool is read again.
-    const pool = row[13] !== null ? poolOf(pool_id, row.slice(8) as VersionedRow, undefined) : await this.get(pool_id);
-    return pool && { pool, client };
+    // A remembered pool that is not the client's (a client id made anew in another pool, by an
+    // import) has another version (versions are random): its settings come as text all the same.
+    if (hinted !== pool_id) {
+      if (poolOfClient.size >= PARSED_MAX) poolOfClient.clear();
+      poolOfClient.set(clientId, pool_id);
+    }
+    return { pool: poolOf(pool_id, row.slice(8) as VersionedRow, known), client };
   }
 
   /**
