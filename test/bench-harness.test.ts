@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cpuSeconds, parseStatTicks, parseStatusKb, peakRssBytes } from '../bench/harness/proc.ts';
 import { COLUMNS, END, replaceBetweenMarkers, START } from '../bench/harness/table.ts';
+import { RawConnection, requestBytes } from '../bench/harness/raw-http.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /**
  * The benchmark harness of `npm run bench -- paths` (bench/paths.bench.ts) does what it says: its
@@ -36,6 +39,50 @@ describe('the bench harness', () => {
     const text = `# Bench\n\nintro\n\n${START}\nold table\n${END}\n\nafter\n`;
     assert.equal(replaceBetweenMarkers(text, 'new'), `# Bench\n\nintro\n\n${START}\nnew\n${END}\n\nafter\n`);
     assert.equal(replaceBetweenMarkers('# Bench\n', 'new'), `# Bench\n\n${START}\nnew\n${END}\n`);
+  });
+
+  it("reads answers with the load generator's raw HTTP client: split, in a row, after Connection: close, and refuses other framing", async () => {
+    const seen: { method: string; url: string; host: string | undefined; type: string | undefined; body: string }[] = [];
+    let connections = 0;
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, host: req.headers.host, type: req.headers['content-type'], body });
+        if (body === 'chunked') {
+          res.write('no '); // written before its end, its length unknown: Node frames it chunked
+          res.end('length');
+          return;
+        }
+        const answer = Buffer.from(`{"echo":${JSON.stringify(body)},"é":"${'x'.repeat(body === 'big' ? 200_000 : 3)}"}`);
+        res.writeHead(body === 'teapot' ? 418 : 200, { 'content-length': answer.length, ...(body === 'close' ? { connection: 'close' } : {}) });
+        // The head and the body in separate writes, the body in two halves: reads see them split.
+        res.flushHeaders();
+        res.write(answer.subarray(0, 5));
+        setTimeout(() => res.end(answer.subarray(5)), 5);
+      });
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const c = new RawConnection('127.0.0.1', port);
+    const bytes = (body: string) => requestBytes(`127.0.0.1:${port}`, '/x', { 'content-type': 'application/x-amz-json-1.1' }, body);
+    try {
+      assert.deepEqual(await c.send(bytes('é1')), { status: 200, body: '{"echo":"é1","é":"xxx"}' });
+      assert.equal((await c.send(bytes('teapot'))).status, 418);
+      assert.equal(JSON.parse((await c.send(bytes('big'))).body)['é'].length, 200_000);
+      assert.equal(connections, 1, 'one keep-alive connection for three requests');
+      assert.equal((await c.send(bytes('close'))).status, 200);
+      assert.equal((await c.send(bytes('after'))).status, 200);
+      assert.equal(connections, 2, 'a new connection after the server said close');
+      assert.deepEqual(seen[0], { method: 'POST', url: '/x', host: `127.0.0.1:${port}`, type: 'application/x-amz-json-1.1', body: 'é1' });
+      await assert.rejects(c.send(bytes('chunked')), /transfer-encoding chunked/);
+      assert.equal((await c.send(bytes('again'))).status, 200, 'usable again after a refused answer');
+      await assert.rejects(Promise.all([c.send(bytes('a')), c.send(bytes('b'))]), /one request at a time/);
+    } finally {
+      c.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('runs AdminGetUser and GetUser against a server process and prints well-formed rows', async () => {

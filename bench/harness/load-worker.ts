@@ -1,6 +1,7 @@
 // The load generator: forked by load.ts, it runs one job at a time and reports back count and
-// latencies. Requests are serialized by the parent once and replayed here, over keep-alive
-// node:http agents, so that what it costs per request is a write and a read.
+// latencies. Requests are serialized by the parent once and replayed here, each loop on its own
+// keep-alive connection (raw-http.ts), so that what it costs per request is a write and a read.
+// USER_SRP_AUTH's two round trips, a few hundred a second, go through node:http.
 import { Agent, request } from 'node:http';
 import { createSign, createVerify, generateKeyPairSync } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
@@ -10,6 +11,7 @@ import { fastSrpClient } from './srp-fast-client.ts';
 import { EPHEMERAL_SECRET_BYTES, g, modPowN } from '../../src/domain/sign-in/srp-math.ts';
 import { randomBytes } from 'node:crypto';
 import type { Job, JobResult, WireRequest } from './jobs.ts';
+import { RawConnection, requestBytes } from './raw-http.ts';
 import { percentile } from '../util.ts';
 
 let unique = 0;
@@ -73,16 +75,30 @@ async function loop(concurrency: number, seconds: number, op: (i: number) => Pro
 
 async function runHttp(job: Extract<Job, { kind: 'http' }>): Promise<JobResult> {
   const url = new URL(job.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const host = url.host;
+  const prebuilt = job.requests.map((r) => (r.body.includes('{{n}}') ? undefined : requestBytes(host, r.path, r.headers, r.body)));
+  const bytes = (i: number) => {
+    const k = i % job.requests.length;
+    const r = job.requests[k];
+    return prebuilt[k] ?? requestBytes(host, r.path, r.headers, r.body.replace('{{n}}', String(unique++)));
+  };
+  // One connection a loop: a loop takes a free one for each request and gives it back.
+  const all = Array.from({ length: job.concurrency }, () => new RawConnection(url.hostname, Number(url.port)));
+  const free = [...all];
   try {
     return await loop(job.concurrency, job.seconds, async (i) => {
-      const t0 = performance.now();
-      const a = await send(agent, url, job.requests[i % job.requests.length]);
-      if (a.status !== 200) throw new Error(`HTTP ${a.status}: ${a.body.slice(0, 200)}`);
-      return performance.now() - t0;
+      const connection = free.pop()!;
+      try {
+        const t0 = performance.now();
+        const a = await connection.send(bytes(i));
+        if (a.status !== 200) throw new Error(`HTTP ${a.status}: ${a.body.slice(0, 200)}`);
+        return performance.now() - t0;
+      } finally {
+        free.push(connection);
+      }
     });
   } finally {
-    agent.destroy();
+    for (const c of all) c.close();
   }
 }
 
