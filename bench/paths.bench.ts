@@ -232,18 +232,35 @@ export async function run(argv: string[] = []): Promise<Row[]> {
     // this tells a slow spell from a slow path.
     const speeds: string[] = [];
     let speedBase = ceilings.sign?.opsPerCpuSec;
-    for (const c of cases) {
-      const probe = await gen.run({ kind: 'rs256-sign', seconds: 0.5 });
-      const signsPerCpuSec = probe.count / probe.generatorCpuSec;
-      speedBase ??= signsPerCpuSec;
-      speeds.push(`${c.name} ${fmt(signsPerCpuSec, 0)} (${fmt((100 * signsPerCpuSec) / speedBase, 0)}%)`);
-      const r = await measure(gen, c.job(ready, server.url, o), server.pid);
-      add(rowOf(c.path, r, ceilingOf(c, ceilings)));
-      if (r.r.errors) notes.push(`${c.name}: ${r.r.errors} requests failed (not counted), the first: ${r.r.firstError}`);
-      const genPct = (100 * r.r.generatorCpuSec) / r.r.elapsedSec;
-      if (genPct > 50) notes.push(`${c.name}: the load generator itself used ${fmt(genPct, 0)}% of a CPU`);
+    const runs = new Map<Case, { m: Awaited<ReturnType<typeof measure>>; speed: number }[]>();
+    for (let round = 1; round <= o.rounds; round++) {
+      for (const c of cases) {
+        const probe = await gen.run({ kind: 'rs256-sign', seconds: 0.5 });
+        const signsPerCpuSec = probe.count / probe.generatorCpuSec;
+        speedBase ??= signsPerCpuSec;
+        const r = await measure(gen, c.job(ready, server.url, o), server.pid);
+        runs.set(c, [...(runs.get(c) ?? []), { m: r, speed: signsPerCpuSec }]);
+        // One round: the row as soon as the case ends; several: each case's median row at the end.
+        if (o.rounds === 1) add(rowOf(c.path, r, ceilingOf(c, ceilings)));
+        else console.log(`(round ${round}: ${c.name} ${fmt(rates(r).opsPerCpuSec, 1)} per server CPU-s, machine speed ${fmt(signsPerCpuSec, 0)})`);
+        if (r.r.errors) notes.push(`${c.name}${o.rounds > 1 ? ` (round ${round})` : ''}: ${r.r.errors} requests failed (not counted), the first: ${r.r.firstError}`);
+        const genPct = (100 * r.r.generatorCpuSec) / r.r.elapsedSec;
+        if (genPct > 50) notes.push(`${c.name}${o.rounds > 1 ? ` (round ${round})` : ''}: the load generator itself used ${fmt(genPct, 0)}% of a CPU`);
+      }
     }
-    if (speeds.length) notes.push(`machine speed just before each case (RS256 signatures per CPU-s over 0.5 s, against ${ceilings.sign ? "the ceiling's" : "the first case's"}): ${speeds.join(', ')}`);
+    const pct = (speed: number) => `${fmt(speed, 0)} (${fmt((100 * speed) / speedBase!, 0)}%)`;
+    const spreads: string[] = [];
+    for (const c of cases) {
+      const all = runs.get(c)!;
+      // The median round by ops per server CPU-s (the lower middle of an even count).
+      const sorted = [...all].sort((a, b) => rates(a.m).opsPerCpuSec - rates(b.m).opsPerCpuSec);
+      const median = sorted[Math.floor((sorted.length - 1) / 2)];
+      if (o.rounds > 1) add(rowOf(c.path, median.m, ceilingOf(c, ceilings)));
+      speeds.push(`${c.name} ${all.map((x) => pct(x.speed)).join(' / ')}`);
+      if (all.length > 1) spreads.push(`${c.name} ${all.map((x) => fmt(rates(x.m).opsPerCpuSec, 1)).join(' / ')}`);
+    }
+    if (spreads.length) notes.push(`${o.rounds} rounds, each case's row its median round; ops per server CPU-s round by round: ${spreads.join('; ')}`);
+    if (speeds.length) notes.push(`machine speed just before each case${o.rounds > 1 ? ', round by round' : ''} (RS256 signatures per CPU-s over 0.5 s, against ${ceilings.sign ? "the ceiling's" : "the first case's"}): ${speeds.join(', ')}`);
     if (wanted('rss')) add({ path: `server peak RSS (VmHWM) after the cases: ${fmt(peakRssBytes(server.pid) / 2 ** 20, 0)} MiB` });
     await server.close();
     server = undefined;

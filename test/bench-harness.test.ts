@@ -16,6 +16,8 @@ import type { AddressInfo } from 'node:net';
  * checked against a speed.
  */
 const root = join(import.meta.dirname, '..');
+/** Of two printed figures, the smaller, as printed. */
+const fmtMin = (a: string, b: string) => (Number(a.replace(/,/g, '')) <= Number(b.replace(/,/g, '')) ? a : b);
 
 describe('the bench harness', () => {
   it('reads utime+stime from /proc/<pid>/stat, a command name with spaces and parentheses included', () => {
@@ -88,7 +90,7 @@ describe('the bench harness', () => {
   it('runs AdminGetUser and GetUser against a server process and prints well-formed rows', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', join(root, 'bench', 'run.ts'), 'paths', '--seconds', '1', '--users', '50', '--only', 'AdminGetUser,GetUser'],
+      ['--import', 'tsx', join(root, 'bench', 'run.ts'), 'paths', '--seconds', '1', '--users', '50', '--only', 'AdminGetUser,GetUser', '--rounds', '2'],
       { cwd: root, timeout: 240_000, maxBuffer: 1 << 24 },
     );
     assert.match(stdout, /^nproc \d+, .+, Node v\d+\.\d+\.\d+, load average at start [\d.]+ [\d.]+ [\d.]+/m);
@@ -114,6 +116,11 @@ describe('the bench harness', () => {
     assert.match(getUser[6], /^(Fastify \{\}|RS256 verify): [\d,.]+\/s, [\d,.]+\/CPU-s$/);
     assert.ok(number(getUser[7]) > 0);
     assert.ok(byPath.get('ceiling: RS256 verify (2048-bit, node:crypto, 1 thread)'));
+    // Two rounds: each case ran twice, and its row is the slower of the two (the lower middle).
+    const rounds = /^- 2 rounds, each case's row its median round; ops per server CPU-s round by round: GetUser ([\d,.]+) \/ ([\d,.]+); AdminGetUser ([\d,.]+) \/ ([\d,.]+)$/m.exec(stdout);
+    assert.ok(rounds, stdout);
+    assert.equal(getUser[5], fmtMin(rounds[1], rounds[2]));
+    assert.equal(byPath.get('AdminGetUser')![5], fmtMin(rounds[3], rounds[4]));
     // Cases not asked for are not run.
     assert.ok(!rows.some((r) => r[0].includes('USER_PASSWORD_AUTH')));
   });

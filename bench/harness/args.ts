@@ -8,6 +8,11 @@ export interface PathsOptions {
   users: number;
   /** Cold starts of each kind; the median is the figure (--starts). */
   starts: number;
+  /**
+   * Rounds of the cases (--rounds): each round runs every case once, so that a slow spell of a
+   * shared machine falls on all of them; a case's row is its median round by ops per server CPU-s.
+   */
+  rounds: number;
   /** Case names to run (--only a,b), all when absent. */
   only?: Set<string>;
   /** Rewrite the table in bench/README.md (--write-table), with --note under it. */
@@ -16,7 +21,7 @@ export interface PathsOptions {
 }
 
 export function parsePathsArgs(argv: string[]): PathsOptions {
-  const o: PathsOptions = { seconds: 10, concurrency: 8, users: 5000, starts: 3, writeTable: false };
+  const o: PathsOptions = { seconds: 10, concurrency: 8, users: 5000, starts: 3, rounds: 1, writeTable: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -33,10 +38,11 @@ export function parsePathsArgs(argv: string[]): PathsOptions {
     else if (a === '--concurrency') o.concurrency = Math.round(positive());
     else if (a === '--users') o.users = Math.round(positive());
     else if (a === '--starts') o.starts = Math.round(positive());
+    else if (a === '--rounds') o.rounds = Math.round(positive());
     else if (a === '--only') o.only = new Set(value().split(','));
     else if (a === '--write-table') o.writeTable = true;
     else if (a === '--note') o.note = value();
-    else throw new Error(`unknown flag ${a} (flags: --seconds N --concurrency N --users N --starts N --only a,b --write-table --note TEXT)`);
+    else throw new Error(`unknown flag ${a} (flags: --seconds N --concurrency N --users N --starts N --rounds N --only a,b --write-table --note TEXT)`);
   }
   return o;
 }
