@@ -62,7 +62,6 @@ export class KeyRepo {
     private readonly sealer: Sealer = clearSealer,
   ) {}
 
-  /** The key that signs a pool's tokens of one use now: the newest one not retired. */
   /**
    * The kids of the keys that sign a pool's ID and access tokens now (for each use the newest
    * not retired), in one read: what every issuing of tokens needs before it signs.
