@@ -21,6 +21,7 @@ import {
   ParameterValidationError,
 } from 'aws-jwt-verify/error';
 import { ManualClock } from '../src/clock.ts';
+import { rotatePoolKeys } from '../src/domain/tokens/keys.ts';
 import type { Running } from '../src/tobira.ts';
 import { idpClient, startTestServer } from './helpers/tobira.ts';
 import { addClient, createPoolAndClient, createUser, decodeJwt, httpJwksCache, sdkError, signIn } from './helpers/tokens.ts';
@@ -427,6 +428,36 @@ describe('refreshing tokens', () => {
       assert.deepEqual(await sdkError(refresh(first.RefreshToken)), { name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });
       // The user's other sign-in goes on.
       assert.ok((await refresh(other.RefreshToken)).AuthenticationResult?.AccessToken);
+    });
+  }
+
+  // Which keys sign now is read with the refresh token, in its one statement (outside a transaction),
+  // or on its own (inside one): either way a rotation made between two refreshes signs the second.
+  for (const rotation of [false, true]) {
+    test(`a refresh right after a key rotation signs with the new keys, each of its use (rotation ${rotation ? 'on' : 'off'})`, async () => {
+      const { poolId, clientId } = await createPoolAndClient(idp, {}, rotation ? { RefreshTokenRotation: { Feature: 'ENABLED', RetryGracePeriodSeconds: 60 } } : {});
+      await createUser(idp, poolId, 'pavel');
+      const first = await signIn(idp, clientId, 'pavel');
+      const refresh = async () =>
+        (await idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: first.RefreshToken } })))
+          .AuthenticationResult!;
+      const kidsOf = (r: { IdToken?: string; AccessToken?: string }) => ({ id: decodeJwt(r.IdToken!).header.kid, access: decodeJwt(r.AccessToken!).header.kid });
+      const before = kidsOf(await refresh());
+      assert.deepEqual(before, kidsOf(first));
+      const rotated = await rotatePoolKeys(t.app, poolId);
+      assert.notEqual(rotated.id, before.id);
+      const after = await refresh();
+      assert.deepEqual(kidsOf(after), { id: rotated.id, access: rotated.access });
+      // And they verify against the pool's JWKS as tokens of their use.
+      const issuer = `${t.url}/${poolId}`;
+      const verifier = (tokenUse: 'id' | 'access') =>
+        JwtRsaVerifier.create(
+          { issuer, audience: tokenUse === 'id' ? clientId : null, jwksUri: `${issuer}/.well-known/jwks.json`, customJwtCheck: ({ payload }) => assert.equal(payload.token_use, tokenUse) },
+          { jwksCache: httpJwksCache().cache },
+        );
+      assert.equal((await verifier('id').verify(after.IdToken!))['cognito:username'], 'pavel');
+      assert.equal((await verifier('access').verify(after.AccessToken!)).username, 'pavel');
+      assert.equal((await idp.send(new GetUserCommand({ AccessToken: after.AccessToken }))).Username, 'pavel');
     });
   }
 });

@@ -124,9 +124,11 @@ export interface SigningKey {
  * The keys that sign the pool's ID and access tokens now, made if the pool has none yet. Which
  * keys are current is read every time (one read for both), so a rotation by another process or
  * node takes effect at once; the private key is read, unsealed and imported once per kid.
+ * `known`: the current kids as the caller read them earlier in this call, with its other data in
+ * one statement (a refresh: repos/tokens.ts getForRedeem); read here when it lacks either.
  */
-export async function signingKeys(env: KeyEnv, poolId: string): Promise<Record<KeyUse, SigningKey>> {
-  let kids = await env.store.keys.currentKids(poolId);
+export async function signingKeys(env: KeyEnv, poolId: string, known?: Partial<Record<KeyUse, string>>): Promise<Record<KeyUse, SigningKey>> {
+  let kids = known?.id && known.access ? known : await env.store.keys.currentKids(poolId);
   if (!kids.id || !kids.access) {
     await ensurePoolKeys(env, poolId);
     kids = await env.store.keys.currentKids(poolId);

@@ -10,6 +10,7 @@ import type { AppClient, User, UserPool } from '../types.ts';
 import { tokenOverrides } from '../triggers/before-tokens.ts';
 import { triggerFunction } from '../triggers/invoke.ts';
 import type { TokenOverrides } from '../triggers/pre-token-generation.ts';
+import type { KeyUse } from '../../store/repos/keys.ts';
 
 /** What a valid refresh token continues: the sign-in's user, origin_jti and auth_time. */
 export interface RedeemedRefreshToken {
@@ -20,6 +21,8 @@ export interface RedeemedRefreshToken {
   authTime: number;
   deviceKey?: string;
   record: RefreshTokenRecord;
+  /** The kids of the keys that sign the pool's tokens now, when read with the token (outside a transaction). */
+  currentKids?: Partial<Record<KeyUse, string>>;
 }
 
 // Cognito's texts (reference cognito-quotas-and-errors.md: aws-sdk-cpp#1789, aws-sdk-net#1936).
@@ -71,7 +74,7 @@ export async function redeemRefreshToken(app: App, store: Store, client: AppClie
   if (rec.expiresAt <= now) throw expiredRefreshToken();
   if (user.tokensRevokedBefore !== null && rec.createdAt < user.tokensRevokedBefore) throw revokedRefreshToken();
   if (joined ? joined.originRevoked : await store.tokens.isOriginRevoked(rec.originJti)) throw revokedRefreshToken();
-  return { pool, user, originJti: rec.originJti, authTime: rec.data.authTime, deviceKey: rec.data.deviceKey, record: rec };
+  return { pool, user, originJti: rec.originJti, authTime: rec.data.authTime, deviceKey: rec.data.deviceKey, record: rec, currentKids: joined?.currentKids };
 }
 
 /**
@@ -111,7 +114,7 @@ export async function refreshTokens(
     // A refresh token from the OAuth endpoints keeps its granted scopes (and version 2) in the new access token.
     const scope = r.record.data.scope;
     const oauth = scope !== undefined ? { scope, oauth: true } : {};
-    const result = await issueTokens(app, s, { ...args, ...oauth, withRefreshToken: false, overrides });
+    const result = await issueTokens(app, s, { ...args, ...oauth, withRefreshToken: false, overrides, currentKids: r.currentKids });
     if (enabled) {
       if (r.record.data.rotatedAt === undefined) {
         await s.tokens.updateRefreshData(r.record.tokenHash, { ...r.record.data, rotatedAt: app.clock.now() });

@@ -7,6 +7,7 @@ import { tokenValidity } from '../pools/app-clients.ts';
 import { groupsOfUser } from '../users/groups.ts';
 import { signJwt } from './jwt.ts';
 import { signingKeys } from './keys.ts';
+import type { KeyUse } from '../../store/repos/keys.ts';
 import { accessTokenClaims, idTokenClaims } from './token-claims.ts';
 import type { AppClient, User, UserPool } from '../types.ts';
 import { applyTokenOverrides, type TokenOverrides } from '../triggers/pre-token-generation.ts';
@@ -31,6 +32,8 @@ export interface IssueTokensArgs {
   nonce?: string;
   /** The PreTokenGeneration trigger's answer (triggers/pre-token-generation.ts), asked before any transaction. */
   overrides?: TokenOverrides;
+  /** Which keys sign the pool's tokens now, when the caller read them with its own data in this call (keys.ts signingKeys). */
+  currentKids?: Partial<Record<KeyUse, string>>;
 }
 
 /**
@@ -97,7 +100,7 @@ export async function storeRefreshToken(
 export async function issueTokens(app: App, store: Store, args: IssueTokensArgs): Promise<AuthenticationResultType> {
   const { pool, client, user } = args;
   const env = { store, clock: app.clock, config: app.config };
-  const { id: idKey, access: accessKey } = await signingKeys(env, pool.id);
+  const { id: idKey, access: accessKey } = await signingKeys(env, pool.id, args.currentKids);
   const groups = await groupsOfUser(store, pool.id, user.usernameKey);
   const validity = tokenValidity(client);
   const iat = Math.floor(app.clock.now() / 1000);

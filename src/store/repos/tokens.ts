@@ -1,6 +1,7 @@
 import type { Sql } from '../db.ts';
 import type { User } from '../../domain/types.ts';
 import { USER_COLUMNS_READ, fromRow as userFromRow, type UserRow } from './users.ts';
+import type { KeyUse } from './keys.ts';
 
 /** What a refresh token carries besides its keys (JSON in refresh_tokens.data). */
 export interface RefreshTokenData {
@@ -53,11 +54,14 @@ const fromRow = (r: Row): RefreshTokenRecord => ({
 });
 
 /**
- * A refresh token's row, whether its sign-in (origin_jti) is revoked, then the columns of its
- * user (all NULL when there is none): what redeeming it reads, in one statement.
+ * A refresh token's row, whether its sign-in (origin_jti) is revoked, the columns of its user (all
+ * NULL when there is none), then the kids of the keys that sign its pool's ID and access tokens now
+ * (as KeyRepo.currentKids): what redeeming it and issuing the new tokens read, in one statement.
  */
+const currentKid = (use: 'id' | 'access') =>
+  `(SELECT k.kid FROM signing_keys k WHERE k.pool_id = r.pool_id AND k.token_use = '${use}' AND k.retired_at IS NULL ORDER BY k.created_at DESC, k.kid DESC LIMIT 1)`;
 const FOR_REDEEM_SELECT = `SELECT r.token_hash, r.pool_id, r.client_id, r.username_key, r.origin_jti, r.data, r.created_at, r.expires_at, r.revoked_at,
-  EXISTS (SELECT 1 FROM revoked_tokens v WHERE v.origin_jti = r.origin_jti), ${USER_COLUMNS_READ}
+  EXISTS (SELECT 1 FROM revoked_tokens v WHERE v.origin_jti = r.origin_jti), ${USER_COLUMNS_READ}, ${currentKid('id')}, ${currentKid('access')}
   FROM refresh_tokens r LEFT JOIN users u ON u.pool_id = r.pool_id AND u.username_key = r.username_key WHERE r.token_hash = ?`;
 type ForRedeemRow = [
   token_hash: string,
@@ -71,6 +75,8 @@ type ForRedeemRow = [
   revoked_at: number | null,
   revoked: number | boolean,
   ...user: UserRow,
+  idKid: string | null,
+  accessKid: string | null,
 ];
 
 /** Refresh tokens (refresh_tokens) and revoked sign-in sessions by origin_jti (revoked_tokens). */
@@ -96,11 +102,13 @@ export class TokenRepo {
 
   /**
    * What redeeming a refresh token reads (domain/tokens/refresh-tokens.ts): the token, the user
-   * it was issued to (by pool and username key), and whether its sign-in is revoked, in one
-   * statement: one round trip instead of three. Outside a transaction only: a transaction's user
+   * it was issued to (by pool and username key), whether its sign-in is revoked, and which keys
+   * sign its pool's tokens now, in one statement: one round trip instead of four. Outside a transaction only: a transaction's user
    * reads lock the row (repos/users.ts), which this read does not.
    */
-  async getForRedeem(tokenHash: string): Promise<{ record: RefreshTokenRecord; user: User | undefined; originRevoked: boolean } | undefined> {
+  async getForRedeem(
+    tokenHash: string,
+  ): Promise<{ record: RefreshTokenRecord; user: User | undefined; originRevoked: boolean; currentKids: Partial<Record<KeyUse, string>> } | undefined> {
     if (!this.shared) throw new Error('TokenRepo.getForRedeem reads outside a transaction');
     const [row] = await this.sql.rows<ForRedeemRow>(FOR_REDEEM_SELECT, [tokenHash]);
     if (!row) return undefined;
@@ -108,8 +116,12 @@ export class TokenRepo {
     const record = fromRow({ token_hash, pool_id, client_id, username_key, origin_jti, data, created_at, expires_at, revoked_at });
     // The token's 10 columns, then the user's 18; its username (never NULL in a stored user) is NULL when the LEFT JOIN found none.
     const user = row[11] === null ? undefined : userFromRow(pool_id, row.slice(10, 28) as UserRow);
+    const [idKid, accessKid] = row.slice(28, 30) as [string | null, string | null];
+    const currentKids: Partial<Record<KeyUse, string>> = {};
+    if (idKid !== null) currentKids.id = idKid;
+    if (accessKid !== null) currentKids.access = accessKid;
     // EXISTS gives 1 or 0 on SQLite, a boolean on PostgreSQL.
-    return { record, user, originRevoked: revoked === true || revoked === 1 };
+    return { record, user, originRevoked: revoked === true || revoked === 1, currentKids };
   }
 
   async updateRefreshData(tokenHash: string, data: RefreshTokenData): Promise<void> {
