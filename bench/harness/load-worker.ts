@@ -11,17 +11,12 @@ import { fastSrpClient } from './srp-fast-client.ts';
 import { EPHEMERAL_SECRET_BYTES, g, modPowN } from '../../src/domain/sign-in/srp-math.ts';
 import { randomBytes } from 'node:crypto';
 import type { Job, JobResult, WireRequest } from './jobs.ts';
-import { RawConnection, requestBytes } from './raw-http.ts';
+import { RawConnection, requestBytes, type RawAnswer } from './raw-http.ts';
 import { percentile } from '../util.ts';
 
 let unique = 0;
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function send(agent: Agent, url: URL, r: WireRequest): Promise<Answer> {
+function send(agent: Agent, url: URL, r: WireRequest): Promise<RawAnswer> {
   const body = r.body.includes('{{n}}') ? r.body.replace('{{n}}', String(unique++)) : r.body;
   return new Promise((resolve, reject) => {
     const req = request(

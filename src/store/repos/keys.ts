@@ -56,6 +56,25 @@ const fromRow = (r: Row, sealer: Sealer): SigningKeyRecord => {
 /** What a sealed private key is bound to. */
 export const sealedRow = (kid: string) => `signing_keys/${kid}`;
 
+/**
+ * The kids of the keys that sign a pool's ID and access tokens now, as two columns: for each use
+ * the newest key not retired (on signing_keys_by_pool). `pool`: the SQL of the pool's id, a
+ * placeholder or a column of the enclosing statement (repos/tokens.ts reads them with a refresh
+ * token). Read them with kidsOf.
+ */
+export const currentKidsColumns = (pool: string): string =>
+  (['id', 'access'] as const)
+    .map((use) => `(SELECT k.kid FROM signing_keys k WHERE k.pool_id = ${pool} AND k.token_use = '${use}' AND k.retired_at IS NULL ORDER BY k.created_at DESC, k.kid DESC LIMIT 1)`)
+    .join(', ');
+
+/** The two columns of currentKidsColumns as currentKids answers them: a use without a key left out. */
+export function kidsOf(id: string | null, access: string | null): Partial<Record<KeyUse, string>> {
+  const out: Partial<Record<KeyUse, string>> = {};
+  if (id !== null) out.id = id;
+  if (access !== null) out.access = access;
+  return out;
+}
+
 export class KeyRepo {
   constructor(
     private readonly sql: Sql,
@@ -67,14 +86,8 @@ export class KeyRepo {
    * not retired), in one read: what every issuing of tokens needs before it signs.
    */
   async currentKids(poolId: string): Promise<Partial<Record<KeyUse, string>>> {
-    const rows = await this.sql.all<{ kid: string; token_use: KeyUse }>(
-      `SELECT kid, token_use FROM signing_keys WHERE pool_id = ? AND retired_at IS NULL
-       ORDER BY created_at DESC, kid DESC`,
-      [poolId],
-    );
-    const out: Partial<Record<KeyUse, string>> = {};
-    for (const r of rows) out[r.token_use] ??= r.kid;
-    return out;
+    const [[id, access]] = await this.sql.rows<[string | null, string | null]>(`SELECT ${currentKidsColumns('?')}`, [poolId, poolId]);
+    return kidsOf(id, access);
   }
 
   async get(kid: string): Promise<SigningKeyRecord | undefined> {

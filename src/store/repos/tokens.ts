@@ -1,7 +1,7 @@
 import type { Sql } from '../db.ts';
 import type { User } from '../../domain/types.ts';
 import { USER_COLUMNS_READ, fromRow as userFromRow, type UserRow } from './users.ts';
-import type { KeyUse } from './keys.ts';
+import { currentKidsColumns, kidsOf, type KeyUse } from './keys.ts';
 
 /** What a refresh token carries besides its keys (JSON in refresh_tokens.data). */
 export interface RefreshTokenData {
@@ -56,12 +56,10 @@ const fromRow = (r: Row): RefreshTokenRecord => ({
 /**
  * A refresh token's row, whether its sign-in (origin_jti) is revoked, the columns of its user (all
  * NULL when there is none), then the kids of the keys that sign its pool's ID and access tokens now
- * (as KeyRepo.currentKids): what redeeming it and issuing the new tokens read, in one statement.
+ * (repos/keys.ts): what redeeming it and issuing the new tokens read, in one statement.
  */
-const currentKid = (use: 'id' | 'access') =>
-  `(SELECT k.kid FROM signing_keys k WHERE k.pool_id = r.pool_id AND k.token_use = '${use}' AND k.retired_at IS NULL ORDER BY k.created_at DESC, k.kid DESC LIMIT 1)`;
 const FOR_REDEEM_SELECT = `SELECT r.token_hash, r.pool_id, r.client_id, r.username_key, r.origin_jti, r.data, r.created_at, r.expires_at, r.revoked_at,
-  EXISTS (SELECT 1 FROM revoked_tokens v WHERE v.origin_jti = r.origin_jti), ${USER_COLUMNS_READ}, ${currentKid('id')}, ${currentKid('access')}
+  EXISTS (SELECT 1 FROM revoked_tokens v WHERE v.origin_jti = r.origin_jti), ${USER_COLUMNS_READ}, ${currentKidsColumns('r.pool_id')}
   FROM refresh_tokens r LEFT JOIN users u ON u.pool_id = r.pool_id AND u.username_key = r.username_key WHERE r.token_hash = ?`;
 type ForRedeemRow = [
   token_hash: string,
@@ -103,8 +101,9 @@ export class TokenRepo {
   /**
    * What redeeming a refresh token reads (domain/tokens/refresh-tokens.ts): the token, the user
    * it was issued to (by pool and username key), whether its sign-in is revoked, and which keys
-   * sign its pool's tokens now, in one statement: one round trip instead of four. Outside a transaction only: a transaction's user
-   * reads lock the row (repos/users.ts), which this read does not.
+   * sign its pool's tokens now, in one statement: one round trip instead of four. Outside a
+   * transaction only: a transaction's user reads lock the row (repos/users.ts), which this read
+   * does not.
    */
   async getForRedeem(
     tokenHash: string,
@@ -117,11 +116,8 @@ export class TokenRepo {
     // The token's 10 columns, then the user's 18; its username (never NULL in a stored user) is NULL when the LEFT JOIN found none.
     const user = row[11] === null ? undefined : userFromRow(pool_id, row.slice(10, 28) as UserRow);
     const [idKid, accessKid] = row.slice(28, 30) as [string | null, string | null];
-    const currentKids: Partial<Record<KeyUse, string>> = {};
-    if (idKid !== null) currentKids.id = idKid;
-    if (accessKid !== null) currentKids.access = accessKid;
     // EXISTS gives 1 or 0 on SQLite, a boolean on PostgreSQL.
-    return { record, user, originRevoked: revoked === true || revoked === 1, currentKids };
+    return { record, user, originRevoked: revoked === true || revoked === 1, currentKids: kidsOf(idKid, accessKid) };
   }
 
   async updateRefreshData(tokenHash: string, data: RefreshTokenData): Promise<void> {
